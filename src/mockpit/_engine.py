@@ -1,0 +1,190 @@
+"""The engine: request in, response out. Stubs, journal, near misses; no transport.
+
+``handle()`` is the hot path: an indexed lookup, a pre-rendered response for static stubs, one journal
+append. Everything about a miss (the near-miss search, the report) happens only on a miss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from ._errors import HandlerError, MappingError
+from ._index import IndexedStub, StubIndex
+from ._journal import Journal, ServeEvent
+from ._matching import compile_pattern
+from ._model import Request, RequestPattern, Response, Stub
+from ._near_miss import NearMiss, format_report, near_misses
+from ._rendering import Renderer, RenderError
+
+_TEXT = [("Content-Type", "text/plain; charset=utf-8")]
+
+
+class Engine:
+    """Holds the stubs and the journal and answers requests.
+
+    Stubs given as ``initial_stubs`` (those loaded from files) come back on :meth:`reset`.
+    """
+
+    def __init__(
+        self,
+        *,
+        files_root: Path | None = None,
+        journal_capacity: int = Journal.DEFAULT_CAPACITY,
+        near_miss_limit: int = 3,
+    ) -> None:
+        self.files_root = files_root
+        self.index: StubIndex[Renderer] = StubIndex()
+        self.journal = Journal(journal_capacity)
+        self.near_miss_limit = near_miss_limit
+        #: exceptions raised while answering (handlers, unreadable files), oldest first
+        self.errors: list[HandlerError] = []
+        #: called with every serve event (the CLI logs through this); keep them quick
+        self.listeners: list[Callable[[ServeEvent], None]] = []
+        #: called with every recorded error (the CLI prints tracebacks through this)
+        self.error_listeners: list[Callable[[HandlerError], None]] = []
+        self._initial: list[tuple[Stub, Path | None]] = []
+        self._errors_lock = threading.Lock()
+
+    # --- stubs -------------------------------------------------------------------------------------
+
+    def add_stubs(self, stubs: Iterable[Stub], *, initial: bool = False, files_root: Path | None = None) -> list[Stub]:
+        r"""Add stubs (replacing any with the same id). All are checked before any is added.
+
+        ``files_root`` is where their ``bodyFileName``\s are (default: the engine's); ``initial``
+        stubs come back on :meth:`reset`.
+        """
+        stubs = list(stubs)
+        root = files_root or self.files_root
+        prepared = [(stub, self._renderer(stub, root)) for stub in stubs]
+        self.index.add_many(prepared)
+        if initial:
+            self._initial.extend((stub, root) for stub in stubs)
+        return stubs
+
+    def add_stub(self, stub: Stub) -> Stub:
+        return self.add_stubs([stub])[0]
+
+    def remove_stub(self, stub_id: str) -> Stub | None:
+        entry = self.index.remove(stub_id)
+        return entry.stub if entry else None
+
+    def get_stub(self, stub_id: str) -> Stub | None:
+        entry = self.index.get(stub_id)
+        return entry.stub if entry else None
+
+    def stubs(self) -> list[Stub]:
+        """All stubs, newest first."""
+        return [entry.stub for entry in self.index.entries()]
+
+    def reset_stubs(self) -> None:
+        """Back to the initial stubs (those loaded from files)."""
+        self.index.clear()
+        self.index.add_many((stub, self._renderer(stub, root)) for stub, root in self._initial)
+
+    def reset(self) -> None:
+        """Initial stubs, empty journal, no recorded errors."""
+        self.reset_stubs()
+        self.journal.clear()
+        self.clear_errors()
+
+    def clear_errors(self) -> None:
+        with self._errors_lock:
+            self.errors.clear()
+
+    def _renderer(self, stub: Stub, files_root: Path | None) -> Renderer:
+        try:
+            renderer = Renderer(stub.response, files_root)
+        except RenderError as exc:
+            raise MappingError(str(exc), field="response.bodyFileName") from None
+        if renderer.body_file is not None and not renderer.body_file.is_file():
+            raise MappingError(
+                f"{stub.response.body_file_name!r} does not exist under {files_root}; create it or fix the name",
+                field="response.bodyFileName",
+            )
+        return renderer
+
+    # --- requests ----------------------------------------------------------------------------------
+
+    async def handle(self, request: Request) -> Response:
+        found = self.index.find(request)
+        if found is None:
+            return self._unmatched(request)
+        entry, result = found
+        if result.captures:
+            request.path_params = result.captures
+        renderer = entry.payload
+        response = renderer.static
+        if response is None:
+            try:
+                response = await renderer.render(request)
+            except Exception as exc:
+                response = self._failed(request, entry, exc)
+        if renderer.delay:
+            await asyncio.sleep(renderer.delay)
+        event = ServeEvent(request, entry.stub, response)
+        self.journal.record(event)
+        if self.listeners:
+            self._notify(event)
+        return response
+
+    def _unmatched(self, request: Request) -> Response:
+        misses = self.near_misses(request)
+        report = format_report(request, misses)
+        response = Response(404, report, headers=_TEXT)
+        event = ServeEvent(request, None, response)
+        event.near_miss_report = report
+        self.journal.record(event)
+        if self.listeners:
+            self._notify(event)
+        return response
+
+    def _failed(self, request: Request, entry: IndexedStub[Renderer], exc: Exception) -> Response:
+        stub = entry.stub
+        if isinstance(exc, RenderError):
+            message = f"mockpit: stub {stub.describe()} could not answer: {exc}"
+        else:
+            message = (
+                f"mockpit: the handler of stub {stub.describe()} raised {type(exc).__name__}: {exc}\n"
+                "(the traceback is re-raised in the test, or printed by `mockpit serve`)"
+            )
+        self.record_error(exc, request, message)
+        return Response(500, message + "\n", headers=_TEXT)
+
+    def record_error(self, exc: BaseException, request: Request, message: str | None = None) -> HandlerError:
+        """Keep an exception raised while answering ``request``, for the test thread to re-raise."""
+        message = message or f"mockpit: {type(exc).__name__}: {exc}"
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        error = HandlerError(f"{message}\nwhile answering {request.method} {request.url}", request, text)
+        error.__cause__ = exc
+        with self._errors_lock:
+            self.errors.append(error)
+        for listener in self.error_listeners:
+            listener(error)
+        return error
+
+    def _notify(self, event: ServeEvent) -> None:
+        for listener in self.listeners:
+            try:
+                listener(event)
+            except Exception as exc:  # a logging hook must never take a request down
+                print(f"mockpit: a journal listener raised {exc!r}")
+
+    def near_misses(self, request: Request, limit: int | None = None) -> list[NearMiss]:
+        entries = self.index.entries()
+        return near_misses(
+            request, ((e.stub, e.pattern) for e in entries), self.near_miss_limit if limit is None else limit
+        )
+
+    def find_requests(self, pattern: RequestPattern | None = None) -> list[ServeEvent]:
+        """Journaled serve events whose request matches ``pattern`` (all of them if ``None``)."""
+        if pattern is None:
+            return self.journal.events()
+        compiled = compile_pattern(pattern)
+        return self.journal.find(lambda event: compiled.match(event.request).matched)
+
+    def unmatched(self) -> list[ServeEvent]:
+        return self.journal.find(lambda event: not event.matched)

@@ -1,0 +1,61 @@
+"""The exceptions mockpit raises, all under one base class.
+
+MockpitError
+├── MappingError        a stub definition is invalid: says the source, the field and the fix
+├── ServerError         the server could not start, or is used in a state it is not in
+├── VerificationError   a verify() call found the wrong number of requests (also an AssertionError)
+└── HandlerError        a Python handler raised inside the server thread; re-raised in the test thread
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._model import Request
+
+
+class MockpitError(Exception):
+    """Base class of every error mockpit raises on purpose."""
+
+
+class MappingError(MockpitError, ValueError):
+    """A stub definition (mapping file, admin payload or Python call) is invalid.
+
+    ``source`` names where it came from (a file path, ``admin API`` ...), ``field`` the dotted path of the
+    offending field (``request.headers.Accept.equalTo``); ``str()`` gives all three with the fix.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, field: str | None = None) -> None:
+        self.message = message
+        self.source = source
+        self.field = field
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = ": ".join(part for part in (self.source, self.field) if part)
+        return f"{where}: {self.message}" if where else self.message
+
+    def with_source(self, source: str) -> MappingError:
+        return MappingError(self.message, source=source, field=self.field)
+
+
+class ServerError(MockpitError, RuntimeError):
+    """The server could not start (port taken, bad host) or was used in the wrong state."""
+
+
+class VerificationError(MockpitError, AssertionError):
+    """``MockServer.verify`` found a different number of matching requests than expected."""
+
+
+class HandlerError(MockpitError):
+    """A Python handler raised while answering a request inside the server thread.
+
+    The original exception is chained as ``__cause__``; ``request`` is the request it was answering and
+    ``traceback_text`` the traceback as formatted in the server thread.
+    """
+
+    def __init__(self, message: str, request: Request, traceback_text: str = "") -> None:
+        self.request = request
+        self.traceback_text = traceback_text
+        super().__init__(message)

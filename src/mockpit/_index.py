@@ -1,0 +1,190 @@
+"""Stubs indexed by path, so that finding the stub for a request does not scan every stub.
+
+Exact paths (``url``, ``urlPath``) sit in a dict, ``urlPathTemplate`` stubs in a trie of path
+segments; only regex and any-URL stubs are scanned. Within the candidates, selection follows
+WireMock: the lowest priority number first, then the most recently added.
+
+The server thread reads while a test thread may add or remove stubs: writers take a lock and swap in
+new lists (copy on write), so readers never take a lock and never see a list change under them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from ._matching import CompiledPattern, MatchResult, compile_pattern
+from ._model import Request, Stub
+
+T = TypeVar("T")
+
+
+@dataclass(eq=False)
+class IndexedStub(Generic[T]):
+    """A stub with its compiled pattern and what the layer above attached to it (its renderer)."""
+
+    stub: Stub
+    pattern: CompiledPattern
+    payload: T
+    sequence: int
+    order: tuple[int, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.order = (self.stub.effective_priority, -self.sequence)
+
+
+def _order(entry: IndexedStub[T]) -> tuple[int, int]:
+    return entry.order
+
+
+class _TrieNode(Generic[T]):
+    __slots__ = ("children", "entries", "wildcard")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _TrieNode[T]] = {}
+        self.wildcard: _TrieNode[T] | None = None
+        self.entries: list[IndexedStub[T]] = []
+
+    def collect(self, segments: Sequence[str], depth: int, out: list[list[IndexedStub[T]]]) -> None:
+        if depth == len(segments):
+            if self.entries:
+                out.append(self.entries)
+            return
+        child = self.children.get(segments[depth])
+        if child is not None:
+            child.collect(segments, depth + 1, out)
+        if self.wildcard is not None:
+            self.wildcard.collect(segments, depth + 1, out)
+
+
+class StubIndex(Generic[T]):
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sequence = itertools.count()
+        self._by_id: dict[str, IndexedStub[T]] = {}
+        self._exact: dict[str, list[IndexedStub[T]]] = {}
+        self._templates: _TrieNode[T] = _TrieNode()
+        self._has_templates = False
+        self._scan: list[IndexedStub[T]] = []
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def add(self, stub: Stub, payload: T) -> IndexedStub[T]:
+        """Add ``stub``, replacing a stub with the same id (which then counts as newest)."""
+        return self.add_many([(stub, payload)])[0]
+
+    def add_many(self, items: Iterable[tuple[Stub, T]]) -> list[IndexedStub[T]]:
+        compiled = [(stub, compile_pattern(stub.request), payload) for stub, payload in items]
+        with self._lock:
+            added = []
+            for stub, pattern, payload in compiled:
+                if stub.id in self._by_id:
+                    self._remove_locked(stub.id)
+                entry = IndexedStub(stub, pattern, payload, next(self._sequence))
+                self._by_id[stub.id] = entry
+                self._bucket_insert(entry)
+                added.append(entry)
+            return added
+
+    def remove(self, stub_id: str) -> IndexedStub[T] | None:
+        with self._lock:
+            return self._remove_locked(stub_id)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._by_id = {}
+            self._exact = {}
+            self._templates = _TrieNode()
+            self._has_templates = False
+            self._scan = []
+
+    def get(self, stub_id: str) -> IndexedStub[T] | None:
+        return self._by_id.get(stub_id)
+
+    def entries(self) -> list[IndexedStub[T]]:
+        """Every stub, newest first (the order WireMock's admin API lists them in)."""
+        return sorted(self._by_id.values(), key=lambda e: -e.sequence)
+
+    def find(self, request: Request) -> tuple[IndexedStub[T], MatchResult] | None:
+        """The stub that answers ``request``: the first match among the candidates, in WireMock order."""
+        for entry in self.candidates(request):
+            result = entry.pattern.match(request)
+            if result.matched:
+                return entry, result
+        return None
+
+    def candidates(self, request: Request) -> Sequence[IndexedStub[T]]:
+        path = request.path
+        buckets: list[list[IndexedStub[T]]] = []
+        exact = self._exact.get(path)
+        if exact:
+            buckets.append(exact)
+        if self._has_templates:
+            self._templates.collect(path.split("/"), 0, buckets)
+        if self._scan:
+            buckets.append(self._scan)
+        if len(buckets) == 1:
+            return buckets[0]
+        if not buckets:
+            return ()
+        return sorted(itertools.chain.from_iterable(buckets), key=_order)
+
+    # --- writers (hold the lock) ---------------------------------------------------------------
+
+    def _bucket_insert(self, entry: IndexedStub[T]) -> None:
+        owner, key = self._bucket_of(entry, create=True)
+        assert owner is not None
+        bucket = list(owner[key]) if isinstance(owner, dict) else list(getattr(owner, key))
+        bisect.insort(bucket, entry, key=_order)
+        self._store(owner, key, bucket)
+
+    def _remove_locked(self, stub_id: str) -> IndexedStub[T] | None:
+        entry = self._by_id.pop(stub_id, None)
+        if entry is None:
+            return None
+        owner, key = self._bucket_of(entry, create=False)
+        if owner is not None:
+            current = owner.get(key, []) if isinstance(owner, dict) else getattr(owner, key)
+            self._store(owner, key, [e for e in current if e is not entry])
+        return entry
+
+    def _store(self, owner: object, key: str, bucket: list[IndexedStub[T]]) -> None:
+        if isinstance(owner, dict):
+            if bucket:
+                owner[key] = bucket
+            else:
+                owner.pop(key, None)
+        else:
+            setattr(owner, key, bucket)
+
+    def _bucket_of(self, entry: IndexedStub[T], *, create: bool) -> tuple[object | None, str]:
+        """Where a stub lives: (a dict and its key) or (an object and the attribute holding the list)."""
+        url = entry.stub.request.url
+        if url.kind in {"url", "urlPath"}:
+            path = (url.value or "").split("?", 1)[0] if url.kind == "url" else url.value or ""
+            if create:
+                self._exact.setdefault(path, [])
+            return self._exact, path
+        if url.kind == "urlPathTemplate":
+            node: _TrieNode[T] | None = self._templates
+            for segment in (url.value or "").split("/"):
+                assert node is not None
+                if "{" in segment:
+                    if node.wildcard is None and create:
+                        node.wildcard = _TrieNode()
+                    node = node.wildcard
+                else:
+                    if segment not in node.children and create:
+                        node.children[segment] = _TrieNode()
+                    node = node.children.get(segment)
+                if node is None:
+                    return None, ""
+            if create:
+                self._has_templates = True
+            return node, "entries"
+        return self, "_scan"

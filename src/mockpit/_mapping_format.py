@@ -1,0 +1,533 @@
+"""The WireMock mapping format <-> mockpit's model: the one (de)serialiser.
+
+Mapping files, the admin API and the Python builder all turn definitions into :class:`Stub` objects
+here, and stubs are written back here. Validation uses pydantic models that mirror WireMock's JSON,
+so an error names the field as a user wrote it (``request.headers.Accept.equalTo``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ._errors import MappingError
+from ._model import (
+    ANY_URL,
+    STRING_OPERATORS,
+    BodyPattern,
+    RequestPattern,
+    ResponseDefinition,
+    Stub,
+    UrlMatch,
+    ValuePattern,
+)
+
+# WireMock features that a mapping may use and mockpit does not do yet. A mapping that uses one is
+# refused with this message: silently ignoring it would make the stub answer differently than in WireMock.
+_NOT_YET = {
+    "scenarioName": "stateful scenarios",
+    "requiredScenarioState": "stateful scenarios",
+    "newScenarioState": "stateful scenarios",
+    "postServeActions": "webhooks",
+    "serveEventListeners": "webhooks",
+    "transformers": "response templating",
+    "transformerParameters": "response templating",
+    "fault": "fault injection",
+    "delayDistribution": "random delays",
+    "chunkedDribbleDelay": "dribbled responses",
+    "proxyBaseUrl": "proxying",
+    "additionalProxyRequestHeaders": "proxying",
+    "removeProxyRequestHeaders": "proxying",
+    "proxyUrlPrefixToRemove": "proxying",
+    "equalToXml": "XML body matching",
+    "matchesXPath": "XPath body matching",
+    "matchesJsonSchema": "JSON schema matching",
+    "binaryEqualTo": "binary body matching",
+    "multipartPatterns": "multipart matching",
+    "customMatcher": "custom matchers",
+    "and": "and/or matchers",
+    "or": "and/or matchers",
+    "hasExactly": "multi-value matchers",
+    "includes": "multi-value matchers",
+    "equalToDateTime": "date matchers",
+    "before": "date matchers",
+    "after": "date matchers",
+    "formParameters": "form parameter matching",
+    "clientIp": "client IP matching",
+    "host": "host matching",
+    "port": "port matching",
+    "scheme": "scheme matching",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+    return value
+
+
+class _ValuePatternModel(_Strict):
+    equalTo: str | None = None
+    contains: str | None = None
+    doesNotContain: str | None = None
+    matches: str | None = None
+    doesNotMatch: str | None = None
+    absent: bool | None = None
+    caseInsensitive: bool | None = None
+
+    _check = field_validator("matches", "doesNotMatch")(_check_regex)
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> _ValuePatternModel:
+        given = [op for op in STRING_OPERATORS if getattr(self, op) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(STRING_OPERATORS)} (got {', '.join(given) or 'none'})")
+        if self.absent is False:
+            raise ValueError('"absent" can only be true; to require presence use {"matches": ".*"}')
+        return self
+
+    def to_model(self) -> ValuePattern:
+        for op in STRING_OPERATORS:
+            value = getattr(self, op)
+            if value is not None:
+                return ValuePattern(op, None if op == "absent" else value, case_insensitive=bool(self.caseInsensitive))
+        raise AssertionError("unreachable: validated above")
+
+
+class _JsonPathModel(_ValuePatternModel):
+    expression: str
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> _JsonPathModel:
+        given = [op for op in STRING_OPERATORS if getattr(self, op) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give at most one of {', '.join(STRING_OPERATORS)} (got {', '.join(given)})")
+        return self
+
+
+_BODY_OPERATORS = ("equalTo", "contains", "doesNotContain", "matches", "doesNotMatch", "equalToJson", "matchesJsonPath")
+
+
+class _BodyPatternModel(_Strict):
+    equalTo: str | None = None
+    contains: str | None = None
+    doesNotContain: str | None = None
+    matches: str | None = None
+    doesNotMatch: str | None = None
+    equalToJson: Any = None
+    matchesJsonPath: str | _JsonPathModel | None = None
+    caseInsensitive: bool | None = None
+    ignoreArrayOrder: bool | None = None
+    ignoreExtraElements: bool | None = None
+
+    _check = field_validator("matches", "doesNotMatch")(_check_regex)
+
+    @field_validator("equalToJson")
+    @classmethod
+    def _json_text(cls, value: Any) -> Any:
+        # WireMock takes the expected JSON either inline or as a string holding JSON.
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError as exc:
+                raise ValueError(f"equalToJson holds a string that is not valid JSON: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> _BodyPatternModel:
+        given = [op for op in _BODY_OPERATORS if op in self.model_fields_set]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(_BODY_OPERATORS)} (got {', '.join(given) or 'none'})")
+        op = given[0]
+        if (self.ignoreArrayOrder or self.ignoreExtraElements) and op != "equalToJson":
+            raise ValueError("ignoreArrayOrder and ignoreExtraElements only go with equalToJson")
+        path = self.matchesJsonPath
+        expression = path if isinstance(path, str) else path.expression if path else None
+        if expression is not None:
+            _check_json_path(expression)
+        return self
+
+    def to_model(self) -> BodyPattern:
+        op = next(op for op in _BODY_OPERATORS if op in self.model_fields_set)
+        if op == "matchesJsonPath":
+            path = self.matchesJsonPath
+            if isinstance(path, _JsonPathModel):
+                sub = next((o for o in STRING_OPERATORS if getattr(path, o) is not None), None)
+                sub_pattern = (
+                    ValuePattern(
+                        sub,
+                        None if sub == "absent" else getattr(path, sub),
+                        case_insensitive=bool(path.caseInsensitive),
+                    )
+                    if sub
+                    else None
+                )
+                return BodyPattern("matchesJsonPath", path.expression, sub_pattern=sub_pattern)
+            return BodyPattern("matchesJsonPath", path)
+        return BodyPattern(
+            op,  # type: ignore[arg-type]
+            getattr(self, op),
+            case_insensitive=bool(self.caseInsensitive),
+            ignore_array_order=bool(self.ignoreArrayOrder),
+            ignore_extra_elements=bool(self.ignoreExtraElements),
+        )
+
+
+def _check_json_path(expression: str) -> None:
+    from ._jsonpath import compile_json_path
+
+    try:
+        compile_json_path(expression)
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
+
+
+class _BasicAuthModel(_Strict):
+    username: str
+    password: str
+
+
+_URL_FIELDS = ("url", "urlPath", "urlPattern", "urlPathPattern", "urlPathTemplate")
+_TEMPLATE_VARIABLE = re.compile(r"\{([^{}/]+)\}")
+
+
+class _RequestModel(_Strict):
+    method: str = "ANY"
+    url: str | None = None
+    urlPath: str | None = None
+    urlPattern: str | None = None
+    urlPathPattern: str | None = None
+    urlPathTemplate: str | None = None
+    pathParameters: dict[str, _ValuePatternModel] | None = None
+    queryParameters: dict[str, _ValuePatternModel] | None = None
+    headers: dict[str, _ValuePatternModel] | None = None
+    cookies: dict[str, _ValuePatternModel] | None = None
+    bodyPatterns: list[_BodyPatternModel] | None = None
+    basicAuthCredentials: _BasicAuthModel | None = None
+
+    _check = field_validator("urlPattern", "urlPathPattern")(_check_regex)
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z]+", value):
+            raise ValueError(f"{value!r} is not an HTTP method; use e.g. GET, POST or ANY")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _urls(self) -> _RequestModel:
+        given = [name for name in _URL_FIELDS if getattr(self, name) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give at most one of {', '.join(_URL_FIELDS)} (got {', '.join(given)})")
+        for name in ("url", "urlPath", "urlPathTemplate"):
+            value = getattr(self, name)
+            if value is not None and not value.startswith("/"):
+                raise ValueError(f"{name} must start with '/', got {value!r}")
+        if self.pathParameters:
+            if self.urlPathTemplate is None:
+                raise ValueError("pathParameters needs a urlPathTemplate such as /users/{id}")
+            names = set(_TEMPLATE_VARIABLE.findall(self.urlPathTemplate))
+            unknown = sorted(set(self.pathParameters) - names)
+            if unknown:
+                raise ValueError(
+                    f"pathParameters names {', '.join(unknown)}, which urlPathTemplate "
+                    f"{self.urlPathTemplate!r} does not have (it has: {', '.join(sorted(names)) or 'none'})"
+                )
+        return self
+
+    def to_model(self) -> RequestPattern:
+        url = ANY_URL
+        for name in _URL_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                url = UrlMatch(name, value)  # type: ignore[arg-type]
+
+        def patterns(models: dict[str, _ValuePatternModel] | None) -> dict[str, ValuePattern]:
+            return {key: model.to_model() for key, model in (models or {}).items()}
+
+        auth = self.basicAuthCredentials
+        return RequestPattern(
+            method=self.method,
+            url=url,
+            path_parameters=patterns(self.pathParameters),
+            query_parameters=patterns(self.queryParameters),
+            headers=patterns(self.headers),
+            cookies=patterns(self.cookies),
+            body_patterns=tuple(p.to_model() for p in self.bodyPatterns or ()),
+            basic_auth=(auth.username, auth.password) if auth else None,
+        )
+
+
+_BODY_FIELDS = ("body", "jsonBody", "base64Body", "bodyFileName")
+
+
+class _ResponseModel(_Strict):
+    status: int = Field(200, ge=100, le=599)
+    statusMessage: str | None = None
+    headers: dict[str, str | list[str]] | None = None
+    body: str | None = None
+    jsonBody: Any = None
+    base64Body: str | None = None
+    bodyFileName: str | None = None
+    fixedDelayMilliseconds: int | None = Field(None, ge=0)
+
+    @field_validator("base64Body")
+    @classmethod
+    def _base64(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise ValueError(f"not valid base64: {exc}") from None
+        return value
+
+    @field_validator("bodyFileName")
+    @classmethod
+    def _file_name(cls, value: str | None) -> str | None:
+        if value is not None and (value.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", value)):
+            raise ValueError(f"{value!r} must be a relative path inside __files/ (no leading / and no ..)")
+        return value
+
+    @field_validator("statusMessage")
+    @classmethod
+    def _reason(cls, value: str | None) -> str | None:
+        if value is not None and any(c in value for c in "\r\n"):
+            raise ValueError("must be one line (no CR or LF)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_body(self) -> _ResponseModel:
+        given = [name for name in _BODY_FIELDS if getattr(self, name) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give at most one of {', '.join(_BODY_FIELDS)} (got {', '.join(given)})")
+        return self
+
+    def to_model(self) -> ResponseDefinition:
+        headers: list[tuple[str, str]] = []
+        for name, value in (self.headers or {}).items():
+            headers.extend((name, v) for v in ([value] if isinstance(value, str) else value))
+        return ResponseDefinition(
+            status=self.status,
+            status_message=self.statusMessage,
+            headers=tuple(headers),
+            body=self.body,
+            json_body=self.jsonBody,
+            base64_body=self.base64Body,
+            body_file_name=self.bodyFileName,
+            fixed_delay_ms=self.fixedDelayMilliseconds,
+        )
+
+
+class _StubModel(_Strict):
+    id: str | None = None
+    uuid: str | None = None
+    name: str | None = None
+    priority: int | None = Field(None, ge=1)
+    metadata: dict[str, Any] | None = None
+    persistent: bool | None = None
+    insertionIndex: int | None = None  # written by WireMock; order is mockpit's own
+    request: _RequestModel = Field(default_factory=_RequestModel)
+    response: _ResponseModel = Field(default_factory=_ResponseModel)
+
+    @model_validator(mode="after")
+    def _ids(self) -> _StubModel:
+        if self.id and self.uuid and self.id != self.uuid:
+            raise ValueError(f"id {self.id!r} and uuid {self.uuid!r} differ; give one of them")
+        return self
+
+
+def stub_from_mapping(data: Any, *, source: str = "mapping", stub_id: str | None = None) -> Stub:
+    """Validate one WireMock stub mapping (a dict) and return the :class:`Stub` it defines.
+
+    Raises :class:`MappingError` naming ``source`` and the offending field.
+    """
+    if not isinstance(data, Mapping):
+        raise MappingError(f"a stub mapping must be a JSON object, got {type(data).__name__}", source=source)
+    try:
+        model = _StubModel.model_validate(data)
+    except ValidationError as exc:
+        raise _mapping_error(exc, source) from None
+    kwargs: dict[str, Any] = {}
+    chosen = stub_id or model.id or model.uuid
+    if chosen:
+        kwargs["id"] = chosen
+    return Stub(
+        request=model.request.to_model(),
+        response=model.response.to_model(),
+        name=model.name,
+        priority=model.priority,
+        metadata=model.metadata,
+        persistent=model.persistent,
+        **kwargs,
+    )
+
+
+def stubs_from_document(data: Any, *, source: str) -> list[Stub]:
+    """A mapping file's content: one stub, or ``{"mappings": [...]}``."""
+    if isinstance(data, Mapping) and "mappings" in data:
+        extra = sorted(set(data) - {"mappings", "meta"})
+        if extra:
+            raise MappingError(f"unexpected key(s) {', '.join(extra)} beside 'mappings'", source=source, field=extra[0])
+        items = data["mappings"]
+        if not isinstance(items, list):
+            raise MappingError("must be a list of stub mappings", source=source, field="mappings")
+        stubs = []
+        for i, item in enumerate(items):
+            try:
+                stubs.append(stub_from_mapping(item, source=source))
+            except MappingError as exc:
+                raise MappingError(
+                    exc.message, source=source, field=f"mappings[{i}]" + (f".{exc.field}" if exc.field else "")
+                ) from None
+        return stubs
+    return [stub_from_mapping(data, source=source)]
+
+
+def _mapping_error(exc: ValidationError, source: str) -> MappingError:
+    messages = []
+    first_field = None
+    for error in exc.errors(include_url=False):
+        loc = [str(part) for part in error["loc"]]
+        # pydantic names union branches in locations ("str", "_JsonPathModel"); users never wrote those
+        loc = [part for part in loc if part not in {"str", "list[str]", "_JsonPathModel"}]
+        field = _dotted(loc)
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            key = loc[-1] if loc else "?"
+            feature = _NOT_YET.get(key)
+            message = (
+                f"{feature} ({key}) is not supported by mockpit yet; remove it or see the docs' list of "
+                "supported fields"
+                if feature
+                else f"unknown field {key!r}; check its spelling against the WireMock mapping format"
+            )
+        elif "input" in error and error["type"] not in {"value_error", "assertion_error"}:
+            message += f" (got {json.dumps(error['input'], default=str)[:80]})"
+        first_field = first_field or field
+        messages.append(f"{field}: {message}" if field else message)
+    if len(messages) == 1:
+        return MappingError(
+            messages[0].split(": ", 1)[-1] if first_field else messages[0], source=source, field=first_field
+        )
+    return MappingError("; ".join(messages), source=source)
+
+
+def _dotted(loc: list[str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out
+
+
+# --- model -> mapping -------------------------------------------------------------------------------
+
+
+def stub_to_mapping(stub: Stub) -> dict[str, Any]:
+    """The WireMock JSON for ``stub`` (a Python handler is noted in ``metadata``, as it has no JSON)."""
+    out: dict[str, Any] = {"id": stub.id, "uuid": stub.id}
+    if stub.name is not None:
+        out["name"] = stub.name
+    out["request"] = _request_to_mapping(stub.request)
+    out["response"] = _response_to_mapping(stub.response)
+    if stub.priority is not None:
+        out["priority"] = stub.priority
+    metadata = dict(stub.metadata or {})
+    if stub.response.handler is not None:
+        handler = stub.response.handler
+        metadata["mockpitHandler"] = getattr(handler, "__qualname__", repr(handler))
+    if metadata:
+        out["metadata"] = metadata
+    if stub.persistent is not None:
+        out["persistent"] = stub.persistent
+    return out
+
+
+def _value_pattern_to_mapping(pattern: ValuePattern) -> dict[str, Any]:
+    out: dict[str, Any] = {pattern.operator: True if pattern.operator == "absent" else pattern.value}
+    if pattern.case_insensitive:
+        out["caseInsensitive"] = True
+    return out
+
+
+def _request_to_mapping(pattern: RequestPattern) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if pattern.url.kind != "anyUrl":
+        out[pattern.url.kind] = pattern.url.value
+    out["method"] = pattern.method
+    for key, patterns in (
+        ("pathParameters", pattern.path_parameters),
+        ("queryParameters", pattern.query_parameters),
+        ("headers", pattern.headers),
+        ("cookies", pattern.cookies),
+    ):
+        if patterns:
+            out[key] = {name: _value_pattern_to_mapping(p) for name, p in patterns.items()}
+    if pattern.body_patterns:
+        bodies = []
+        for body in pattern.body_patterns:
+            if body.operator == "matchesJsonPath" and body.sub_pattern is not None:
+                item: dict[str, Any] = {
+                    "matchesJsonPath": {"expression": body.value, **_value_pattern_to_mapping(body.sub_pattern)}
+                }
+            else:
+                item = {body.operator: body.value}
+            if body.case_insensitive:
+                item["caseInsensitive"] = True
+            if body.ignore_array_order:
+                item["ignoreArrayOrder"] = True
+            if body.ignore_extra_elements:
+                item["ignoreExtraElements"] = True
+            bodies.append(item)
+        out["bodyPatterns"] = bodies
+    if pattern.basic_auth:
+        out["basicAuthCredentials"] = {"username": pattern.basic_auth[0], "password": pattern.basic_auth[1]}
+    return out
+
+
+def _response_to_mapping(definition: ResponseDefinition) -> dict[str, Any]:
+    out: dict[str, Any] = {"status": definition.status}
+    if definition.status_message is not None:
+        out["statusMessage"] = definition.status_message
+    if definition.headers:
+        headers: dict[str, Any] = {}
+        for name, value in definition.headers:
+            if name in headers:
+                previous = headers[name]
+                headers[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+            else:
+                headers[name] = value
+        out["headers"] = headers
+    fields: tuple[tuple[str, Any], ...] = (
+        ("body", definition.body),
+        ("jsonBody", definition.json_body),
+        ("base64Body", definition.base64_body),
+        ("bodyFileName", definition.body_file_name),
+        ("fixedDelayMilliseconds", definition.fixed_delay_ms),
+    )
+    for key, value in fields:
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def pattern_from_mapping(data: Any, *, source: str = "request pattern") -> RequestPattern:
+    """Validate a WireMock request pattern (the ``request`` part of a stub) on its own."""
+    if not isinstance(data, Mapping):
+        raise MappingError(f"a request pattern must be a JSON object, got {type(data).__name__}", source=source)
+    try:
+        return _RequestModel.model_validate(data).to_model()
+    except ValidationError as exc:
+        raise _mapping_error(exc, source) from None

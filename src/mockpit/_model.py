@@ -1,0 +1,380 @@
+"""mockpit's model: requests, responses, patterns and stubs. No I/O, no transport.
+
+Everything else produces or consumes these objects: the mapping format reads and writes them, the
+matching layer compiles patterns, the ASGI layer turns the wire into a :class:`Request` and a
+:class:`Response` back into bytes.
+"""
+
+from __future__ import annotations
+
+import json as _json
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qs, unquote
+
+from ._types import JSON, Handler, HeadersInput
+
+
+class Headers(Mapping[str, str]):
+    """Case-insensitive, multi-valued HTTP headers.
+
+    ``headers["accept"]`` is the first value; :meth:`get_all` gives every value of a name.
+    """
+
+    __slots__ = ("_index", "_items")
+
+    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        self._items = list(items)
+        index: dict[str, list[str]] = {}
+        for name, value in self._items:
+            index.setdefault(name.lower(), []).append(value)
+        self._index = index
+
+    def __getitem__(self, name: str) -> str:
+        return self._index[name.lower()][0]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value of header ``name``, in the order received; ``[]`` if absent."""
+        return self._index.get(name.lower(), [])
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        """All (name, value) pairs as received, names in their original case."""
+        return list(self._items)
+
+    def __repr__(self) -> str:
+        return f"Headers({self._items!r})"
+
+
+class Request:
+    """An HTTP request as mockpit saw it: what handlers receive and the journal keeps.
+
+    ``path`` is the path as sent on the wire (percent-encoding kept, as WireMock matches it);
+    ``path_params`` holds the values of a ``urlPathTemplate`` such as ``/users/{id}`` (decoded).
+    Parsed views (``headers``, ``query``, ``cookies``, ``json()``) are computed on first use.
+    """
+
+    __slots__ = (
+        "_cookies",
+        "_headers",
+        "_json",
+        "_query",
+        "_raw_headers",
+        "body",
+        "client",
+        "method",
+        "path",
+        "path_params",
+        "query_string",
+        "scheme",
+        "timestamp",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        query_string: str = "",
+        headers: Iterable[tuple[str, str]] = (),
+        body: bytes = b"",
+        *,
+        client: tuple[str, int] | None = None,
+        scheme: str = "http",
+        timestamp: float | None = None,
+    ) -> None:
+        self.method = method.upper()
+        self.path = path
+        self.query_string = query_string
+        self.body = body
+        self.client = client
+        self.scheme = scheme
+        self.timestamp = time.time() if timestamp is None else timestamp
+        self.path_params: dict[str, str] = {}
+        self._headers: Headers | None = Headers(headers)
+        self._raw_headers: list[tuple[bytes, bytes]] | None = None
+        self._query: dict[str, list[str]] | None = None
+        self._cookies: dict[str, str] | None = None
+        self._json: Any = _UNSET
+
+    @classmethod
+    def from_wire(
+        cls,
+        method: str,
+        path: str,
+        query_string: str,
+        raw_headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        client: tuple[str, int] | None,
+        scheme: str,
+    ) -> Request:
+        """Build a request from undecoded header pairs; decoding waits until a matcher needs them."""
+        self = cls.__new__(cls)
+        self.method = method
+        self.path = path
+        self.query_string = query_string
+        self.body = body
+        self.client = client
+        self.scheme = scheme
+        self.timestamp = time.time()
+        self.path_params = {}
+        self._headers = None
+        self._raw_headers = raw_headers
+        self._query = None
+        self._cookies = None
+        self._json = _UNSET
+        return self
+
+    @property
+    def headers(self) -> Headers:
+        if self._headers is None:
+            raw = self._raw_headers or ()
+            self._headers = Headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw)
+        return self._headers
+
+    @property
+    def url(self) -> str:
+        """Path and query string as sent, e.g. ``/users?page=2``."""
+        return f"{self.path}?{self.query_string}" if self.query_string else self.path
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        """Query parameters, decoded, each with all its values."""
+        if self._query is None:
+            self._query = parse_qs(self.query_string, keep_blank_values=True)
+        return self._query
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        if self._cookies is None:
+            # http.cookies.SimpleCookie drops a whole header when one cookie breaks its rules,
+            # which real browsers send all the time; a mock must see what was sent.
+            cookies: dict[str, str] = {}
+            for header in self.headers.get_all("cookie"):
+                for part in header.split(";"):
+                    name, sep, value = part.strip().partition("=")
+                    if sep and name:
+                        cookies.setdefault(name, value)
+            self._cookies = cookies
+        return self._cookies
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, lower case (``application/json``), or ``""``."""
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8 (undecodable bytes replaced)."""
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> JSON:
+        """The body parsed as JSON. Raises :class:`ValueError` naming the problem if it is not JSON."""
+        if self._json is _UNSET:
+            try:
+                self._json = _json.loads(self.body)
+            except ValueError as exc:
+                self._json = _JsonFailure(exc)
+        if isinstance(self._json, _JsonFailure):
+            raise ValueError(f"the request body is not valid JSON: {self._json.error}") from None
+        return self._json
+
+    def path_segments(self) -> list[str]:
+        return [unquote(s) for s in self.path.split("/")[1:]]
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.url}>"
+
+
+class _JsonFailure:
+    __slots__ = ("error",)
+
+    def __init__(self, error: ValueError) -> None:
+        self.error = error
+
+
+_UNSET: Any = object()
+
+
+class Response:
+    """An HTTP response: status, headers and body bytes.
+
+    Handlers return one; ``json=`` serialises a value and sets ``Content-Type: application/json``
+    unless a content type is given::
+
+        Response(201, json={"id": 7}, headers={"Location": "/items/7"})
+    """
+
+    __slots__ = ("_raw_headers", "body", "headers", "reason", "status")
+
+    def __init__(
+        self,
+        status: int = 200,
+        body: bytes | str | None = None,
+        *,
+        json: JSON = _UNSET,
+        headers: HeadersInput | None = None,
+        reason: str | None = None,
+    ) -> None:
+        if not isinstance(status, int) or not 100 <= status <= 599:
+            raise ValueError(f"status must be an integer from 100 to 599, got {status!r}")
+        self.status = status
+        self.reason = reason
+        self.headers: list[tuple[str, str]] = normalise_headers(headers)
+        if json is not _UNSET:
+            if body is not None:
+                raise ValueError("give either body= or json=, not both")
+            body = dump_json(json)
+            if not any(name.lower() == "content-type" for name, _ in self.headers):
+                self.headers.append(("Content-Type", "application/json"))
+        if body is None:
+            body = b""
+        self.body: bytes = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+        self._raw_headers: list[tuple[bytes, bytes]] | None = None
+
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """Headers as byte pairs, computed once (a static stub's response is sent many times)."""
+        if self._raw_headers is None:
+            raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers]
+            framed = {name.lower() for name, _ in raw} & {b"content-length", b"transfer-encoding"}
+            if not framed:
+                # without it uvicorn falls back to chunked encoding, which costs every client more
+                raw.append((b"content-length", str(len(self.body)).encode("ascii")))
+            self._raw_headers = raw
+        return self._raw_headers
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status} {len(self.body)} bytes>"
+
+
+def normalise_headers(headers: HeadersInput | None) -> list[tuple[str, str]]:
+    if not headers:
+        return []
+    if isinstance(headers, Mapping):
+        pairs: list[tuple[str, str]] = []
+        for name, value in headers.items():
+            if isinstance(value, str):
+                pairs.append((name, value))
+            else:
+                pairs.extend((name, v) for v in value)
+        return pairs
+    return [(name, value) for name, value in headers]
+
+
+def dump_json(value: JSON) -> bytes:
+    return _json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+# --- definitions: what a stub says, as data (the mapping format maps 1:1 onto these) ---------------
+
+StringOperator = Literal["equalTo", "contains", "doesNotContain", "matches", "doesNotMatch", "absent"]
+BodyOperator = Literal[
+    "equalTo", "contains", "doesNotContain", "matches", "doesNotMatch", "equalToJson", "matchesJsonPath"
+]
+UrlKind = Literal["url", "urlPath", "urlPattern", "urlPathPattern", "urlPathTemplate", "anyUrl"]
+
+STRING_OPERATORS: tuple[StringOperator, ...] = (
+    "equalTo",
+    "contains",
+    "doesNotContain",
+    "matches",
+    "doesNotMatch",
+    "absent",
+)
+
+
+@dataclass(frozen=True)
+class ValuePattern:
+    """A test on one string value (a header, a query parameter, a cookie ...)."""
+
+    operator: StringOperator
+    value: str | None = None
+    case_insensitive: bool = False
+
+
+@dataclass(frozen=True)
+class BodyPattern:
+    """A test on the request body. ``value`` is text, a JSON value (``equalToJson``) or a JSONPath."""
+
+    operator: BodyOperator
+    value: Any
+    case_insensitive: bool = False
+    ignore_array_order: bool = False
+    ignore_extra_elements: bool = False
+    #: for ``matchesJsonPath`` with a sub-pattern: what the selected values must match
+    sub_pattern: ValuePattern | None = None
+
+
+@dataclass(frozen=True)
+class UrlMatch:
+    kind: UrlKind = "anyUrl"
+    value: str | None = None
+
+
+ANY_URL = UrlMatch()
+
+
+@dataclass(frozen=True)
+class RequestPattern:
+    method: str = "ANY"
+    url: UrlMatch = ANY_URL
+    path_parameters: Mapping[str, ValuePattern] = field(default_factory=dict)
+    query_parameters: Mapping[str, ValuePattern] = field(default_factory=dict)
+    headers: Mapping[str, ValuePattern] = field(default_factory=dict)
+    cookies: Mapping[str, ValuePattern] = field(default_factory=dict)
+    body_patterns: tuple[BodyPattern, ...] = ()
+    basic_auth: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class ResponseDefinition:
+    status: int = 200
+    status_message: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str | None = None
+    json_body: JSON = None
+    base64_body: str | None = None
+    body_file_name: str | None = None
+    fixed_delay_ms: int | None = None
+    #: a Python callable answering instead of the fields above (not expressible in mapping files)
+    handler: Handler | None = None
+
+
+#: WireMock gives stubs without a priority this one; lower numbers win.
+DEFAULT_PRIORITY = 5
+
+
+@dataclass(frozen=True)
+class Stub:
+    """A request pattern and the response it gets: one WireMock "stub mapping"."""
+
+    request: RequestPattern = field(default_factory=RequestPattern)
+    response: ResponseDefinition = field(default_factory=ResponseDefinition)
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    name: str | None = None
+    priority: int | None = None
+    metadata: Mapping[str, Any] | None = None
+    persistent: bool | None = None
+
+    @property
+    def effective_priority(self) -> int:
+        return DEFAULT_PRIORITY if self.priority is None else self.priority
+
+    def describe(self) -> str:
+        """A short human label: the name if any, else method and URL, with the id."""
+        label = self.name or f"{self.request.method} {self.request.url.value or '(any url)'}"
+        return f'"{label}" ({self.id})'

@@ -1,0 +1,346 @@
+"""MockServer: mockpit in-process, on a background thread, on a free loopback port."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Union
+
+from ._admin import AdminApi
+from ._asgi import DEFAULT_MAX_BODY_SIZE, MockpitApp
+from ._dsl import RequestPatternBuilder, StubBuilder
+from ._engine import Engine
+from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError
+from ._journal import Journal, ServeEvent
+from ._mapping_format import pattern_from_mapping, stub_from_mapping
+from ._matching import compile_pattern
+from ._model import RequestPattern, Stub
+from ._near_miss import NearMiss
+from ._sources import load_sources
+
+#: what ``verify``/``count``/``requests`` take: a builder (``post("/x")``), a model, or WireMock JSON
+PatternLike = Union[RequestPatternBuilder, RequestPattern, Mapping[str, Any]]
+#: mapping sources: folders and files, or stub mappings as dicts
+_Source = Union[str, "os.PathLike[str]", Mapping[str, Any]]
+MappingsLike = Union[_Source, Sequence[_Source]]
+
+_START_TIMEOUT = 10.0
+
+
+def parse_port(port: int | str) -> int:
+    """A TCP port from an int or a string of digits (``"8080"``); 0 means pick a free one."""
+    if isinstance(port, bool) or not isinstance(port, (int, str)):
+        raise ValueError(f"port must be a number from 0 to 65535, got {port!r}")
+    try:
+        number = int(port)
+    except ValueError:
+        raise ValueError(f"port must be a number from 0 to 65535, got {port!r}") from None
+    if not 0 <= number <= 65535:
+        raise ValueError(f"port must be a number from 0 to 65535, got {port!r}")
+    return number
+
+
+class MockServer:
+    """An HTTP mock server on a background thread.
+
+    ::
+
+        with MockServer() as server:
+            server.when(get("/users/1")).respond(json={"id": 1})
+            httpx.get(server.url_for("/users/1")).json()   # {"id": 1}
+            server.verify(get("/users/1"), count=1)
+
+    ``mappings`` takes WireMock-format sources: a root folder (with ``mappings/`` and ``__files/``),
+    a folder of mapping files, one file, stub dicts, or a list of these. They are loaded (and
+    validated) at once and come back on :meth:`reset`.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int | str = 0,
+        mappings: MappingsLike | None = None,
+        *,
+        files_root: str | os.PathLike[str] | None = None,
+        journal_size: int = Journal.DEFAULT_CAPACITY,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        admin: bool = True,
+    ) -> None:
+        self.host = host
+        self.port = parse_port(port)
+        self.engine = Engine(
+            files_root=Path(files_root) if files_root is not None else None, journal_capacity=journal_size
+        )
+        self._load(mappings)
+        self.app = MockpitApp(
+            self.engine, admin=AdminApi(self.engine).handle if admin else None, max_body_size=max_body_size
+        )
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop_event: asyncio.Event | None = None
+        self._lock = threading.Lock()
+
+    def _load(self, mappings: MappingsLike | None) -> None:
+        if mappings is None:
+            return
+        items: Sequence[Any] = [mappings] if isinstance(mappings, (str, os.PathLike, Mapping)) else list(mappings)
+        dicts = [item for item in items if isinstance(item, Mapping)]
+        paths = [item for item in items if not isinstance(item, Mapping)]
+        for source in load_sources(paths):
+            self.engine.add_stubs(source.stubs, initial=True, files_root=source.files_root)
+        self.engine.add_stubs(
+            [stub_from_mapping(d, source=f"mappings[{i}]") for i, d in enumerate(dicts)], initial=True
+        )
+
+    # --- life cycle --------------------------------------------------------------------------------
+
+    def start(self) -> MockServer:
+        """Start serving; returns once the port accepts requests. Starting twice is an error."""
+        from ._uvicorn import bind_socket
+
+        with self._lock:
+            if self._thread is not None:
+                raise ServerError(f"this MockServer is already running at {self.url}; stop() it first")
+            try:
+                sock = bind_socket(self.host, self.port)
+            except OSError as exc:
+                raise ServerError(
+                    f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}; use port=0 to pick a free port"
+                ) from exc
+            self._bound_port = sock.getsockname()[1]
+            ready = threading.Event()
+            failure: list[BaseException] = []
+            thread = threading.Thread(
+                target=self._run, args=(sock, ready, failure), name=f"mockpit:{self._bound_port}", daemon=True
+            )
+            thread.start()
+            if not ready.wait(_START_TIMEOUT) or failure:
+                thread.join(1)
+                sock.close()
+                cause = failure[0] if failure else None
+                raise ServerError(f"mockpit could not start on {self.host}:{self._bound_port}: {cause!r}") from cause
+            self._thread = thread
+            self._sock = sock
+        return self
+
+    def _run(self, sock: Any, ready: threading.Event, failure: list[BaseException]) -> None:
+        from ._uvicorn import new_event_loop, serve
+
+        loop = new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop = loop
+        self._stop_event = asyncio.Event()
+        try:
+            loop.run_until_complete(serve(self.app, sock, self._stop_event, on_ready=ready.set))
+        except BaseException as exc:
+            failure.append(exc)
+            ready.set()
+        finally:
+            loop.close()
+
+    def stop(self) -> None:
+        """Stop serving and release the port. Safe to call twice, or without start()."""
+        with self._lock:
+            thread, loop, event = self._thread, self._loop, self._stop_event
+            if thread is None:
+                return
+            if loop is not None and event is not None and not loop.is_closed():
+                with contextlib.suppress(RuntimeError):  # the loop closed between the check and the call
+                    loop.call_soon_threadsafe(event.set)
+            thread.join(30)
+            self._sock.close()
+            self._thread = None
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT`` (the bound port once started)."""
+        port = self._bound_port if self._thread is not None else self.port
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{port}"
+
+    def url_for(self, path: str) -> str:
+        """The absolute URL of ``path`` on this server: ``url_for("/users")``."""
+        return self.url + (path if path.startswith("/") else "/" + path)
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> MockServer:
+        return await asyncio.to_thread(self.start)
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await asyncio.to_thread(self.stop)
+
+    def __repr__(self) -> str:
+        state = "running" if self.is_running else "stopped"
+        return f"<MockServer {self.url} {state}, {len(self.engine.index)} stubs>"
+
+    # --- stubs -------------------------------------------------------------------------------------
+
+    def when(
+        self,
+        pattern: RequestPatternBuilder,
+        *,
+        name: str | None = None,
+        priority: int | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        id: str | None = None,
+    ) -> StubBuilder:
+        """Start a stub: ``server.when(get("/x")).respond(json={...})`` or ``.respond_with(fn)``."""
+        if not isinstance(pattern, RequestPatternBuilder):
+            raise TypeError(f"when() takes a pattern such as get('/path'), got {type(pattern).__name__}")
+        return StubBuilder(self.engine.add_stub, pattern, name=name, priority=priority, metadata=metadata, stub_id=id)
+
+    def add_mapping(self, mapping: Mapping[str, Any]) -> Stub:
+        """Add one stub given in WireMock's JSON format (as a dict)."""
+        return self.engine.add_stub(stub_from_mapping(mapping, source="add_mapping()"))
+
+    def add_stub(self, stub: Stub) -> Stub:
+        return self.engine.add_stub(stub)
+
+    def remove(self, stub: Stub | str) -> bool:
+        """Remove a stub (or its id); False if there was none."""
+        return self.engine.remove_stub(stub if isinstance(stub, str) else stub.id) is not None
+
+    @property
+    def stubs(self) -> list[Stub]:
+        """All stubs, newest first."""
+        return self.engine.stubs()
+
+    def reset(self) -> None:
+        """Back to the stubs given at construction, with an empty journal and no recorded errors."""
+        self.engine.reset()
+
+    # --- the journal -------------------------------------------------------------------------------
+
+    def requests(self, pattern: PatternLike | None = None) -> list[ServeEvent]:
+        """Requests received (oldest first), optionally only those matching ``pattern``."""
+        return self.engine.find_requests(None if pattern is None else _pattern(pattern))
+
+    def count(self, pattern: PatternLike) -> int:
+        return len(self.requests(pattern))
+
+    def clear_requests(self) -> None:
+        self.engine.journal.clear()
+
+    @property
+    def unmatched(self) -> list[ServeEvent]:
+        """Requests that no stub matched."""
+        return self.engine.unmatched()
+
+    def near_misses(self, event: ServeEvent) -> list[NearMiss]:
+        return self.engine.near_misses(event.request)
+
+    def verify(
+        self,
+        pattern: PatternLike,
+        count: int | None = None,
+        *,
+        at_least: int | None = None,
+        at_most: int | None = None,
+    ) -> list[ServeEvent]:
+        """Check how many requests matched ``pattern`` (default: at least one) and return them.
+
+        Raises :class:`VerificationError` listing the requests received and, for the closest ones,
+        what differed from the pattern.
+        """
+        request_pattern = _pattern(pattern)
+        found = self.engine.find_requests(request_pattern)
+        n = len(found)
+        if count is None and at_least is None and at_most is None:
+            at_least = 1
+        wanted = []
+        ok = True
+        if count is not None:
+            wanted.append(f"exactly {count}")
+            ok = ok and n == count
+        if at_least is not None:
+            wanted.append(f"at least {at_least}")
+            ok = ok and n >= at_least
+        if at_most is not None:
+            wanted.append(f"at most {at_most}")
+            ok = ok and n <= at_most
+        if not ok:
+            raise VerificationError(self._verification_message(request_pattern, " and ".join(wanted), n))
+        return found
+
+    def _verification_message(self, pattern: RequestPattern, wanted: str, n: int) -> str:
+        import json
+
+        from ._mapping_format import _request_to_mapping
+
+        described = json.dumps(_request_to_mapping(pattern), ensure_ascii=False)
+        events = self.engine.journal.events()
+        lines = [f"expected {wanted} request(s) matching {described}, but {n} matched."]
+        if not events:
+            lines.append("The server received no requests at all.")
+            return "\n".join(lines)
+        lines.append(f"Requests received ({len(events)}):")
+        for event in events[-20:]:
+            answered = event.stub.describe() if event.stub else "no stub"
+            lines.append(f"  {event.request.method} {event.request.url} -> {event.response.status} ({answered})")
+        compiled = compile_pattern(pattern)
+        results = sorted(
+            (r for r in (compiled.match(e.request) for e in events) if not r.matched), key=lambda r: r.distance
+        )
+        if results:
+            lines.append("Closest requests that did not match:")
+            for result in results[:3]:
+                req = result._request
+                lines.append(f"  {req.method} {req.url}")
+                for diff in result.differences:
+                    lines.append(f"    {diff.field}: expected {diff.expected}, got {diff.actual}")
+        return "\n".join(lines)
+
+    # --- errors from the server thread -------------------------------------------------------------
+
+    @property
+    def errors(self) -> list[HandlerError]:
+        """Exceptions raised while answering requests (handlers, unreadable files), oldest first."""
+        return list(self.engine.errors)
+
+    def check(self, *, allow_unmatched: bool = False) -> None:
+        """Raise in the calling thread what went wrong in the server thread.
+
+        Re-raises the first handler error (with its request); unless ``allow_unmatched``, a request
+        that matched no stub raises :class:`MockpitError` with its near-miss report.
+        """
+        errors = self.errors
+        if errors:
+            first = errors[0]
+            more = f"\n({len(errors) - 1} more error(s) after this one)" if len(errors) > 1 else ""
+            raise HandlerError(
+                f"{first}\n\nServer-side traceback:\n{first.traceback_text}{more}",
+                first.request,
+                first.traceback_text,
+            ) from first.__cause__
+        if not allow_unmatched:
+            unmatched = self.unmatched
+            if unmatched:
+                reports = "\n".join(e.near_miss_report or "" for e in unmatched[:3])
+                more = f"\n... and {len(unmatched) - 3} more unmatched request(s)" if len(unmatched) > 3 else ""
+                raise MockpitError(f"{len(unmatched)} request(s) matched no stub:\n\n{reports}{more}")
+
+
+def _pattern(pattern: PatternLike) -> RequestPattern:
+    if isinstance(pattern, RequestPattern):
+        return pattern
+    if isinstance(pattern, RequestPatternBuilder):
+        return pattern_from_mapping(pattern.to_mapping(), source="pattern")
+    if isinstance(pattern, Mapping):
+        return pattern_from_mapping(pattern)
+    raise MappingError(f"expected a pattern such as post('/x') or a WireMock request dict, got {pattern!r}")

@@ -1,0 +1,97 @@
+"""Finding and reading mapping files: WireMock's root layout, a folder of mappings, or one file."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._errors import MappingError
+from ._mapping_format import stubs_from_document
+from ._model import Stub
+
+MAPPING_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+@dataclass
+class LoadedSource:
+    """Stubs read from one PATH, and the ``__files`` folder their ``bodyFileName``\\s are under."""
+
+    path: Path
+    files_root: Path
+    stubs: list[Stub] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    #: the file each stub came from, parallel to ``stubs``
+    origins: list[Path] = field(default_factory=list)
+
+
+def load_sources(paths: Iterable[str | os.PathLike[str]]) -> list[LoadedSource]:
+    """Read every mapping under ``paths``. Raises :class:`MappingError` naming the file and field."""
+    sources = [load_source(Path(p)) for p in paths]
+    seen: dict[str, Path] = {}
+    for source in sources:
+        for stub, file in _stub_files(source):
+            if stub.id in seen:
+                raise MappingError(
+                    f"stub id {stub.id} is also used in {seen[stub.id]}; ids must be unique",
+                    source=str(file),
+                    field="id",
+                )
+            seen[stub.id] = file
+    return sources
+
+
+def _stub_files(source: LoadedSource) -> Iterable[tuple[Stub, Path]]:
+    return zip(source.stubs, source.origins, strict=True)
+
+
+def load_source(path: Path) -> LoadedSource:
+    """One PATH: a root holding ``mappings/`` (and ``__files/``), a folder of mapping files, or a file."""
+    if not path.exists():
+        raise MappingError(f"{path} does not exist; give a folder holding mappings/ or a mapping file")
+    if path.is_dir():
+        if (path / "mappings").is_dir():
+            folder, files_root = path / "mappings", path / "__files"
+        else:
+            folder = path
+            files_root = (path.parent if path.name == "mappings" else path) / "__files"
+        files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in MAPPING_SUFFIXES and p.is_file())
+    else:
+        parent = path.parent
+        files_root = (parent.parent if parent.name == "mappings" else parent) / "__files"
+        files = [path]
+    source = LoadedSource(path=path, files_root=files_root, files=files)
+    for file in files:
+        stubs = stubs_from_document(read_document(file), source=str(file))
+        source.stubs.extend(stubs)
+        source.origins.extend([file] * len(stubs))
+    return source
+
+
+def read_document(file: Path) -> Any:
+    """A JSON or YAML file's content, with a message naming the line on a syntax error."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MappingError(f"cannot read the file: {exc}", source=str(file)) from None
+    if not text.strip():
+        raise MappingError('the file is empty; a mapping file holds one stub or {"mappings": [...]}', source=str(file))
+    if file.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise MappingError(
+                f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", source=str(file)
+            ) from None
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise MappingError(f"invalid YAML{where}: {problem}", source=str(file)) from None

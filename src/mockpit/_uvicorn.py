@@ -1,0 +1,140 @@
+"""Running the ASGI app under uvicorn: socket, protocol, start-up and a fast shutdown.
+
+uvicorn's ``Server.serve()`` polls for shutdown every 100 ms and its ``shutdown()`` always sleeps
+100 ms; a test suite starts and stops servers hundreds of times, so mockpit drives ``startup()`` and
+``on_tick()`` itself and shuts down as soon as the connections are gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+GRACEFUL_SHUTDOWN_SECONDS = 3.0
+
+
+class _ReasonWriter:
+    """Stands in for a transport for one response to put a custom phrase into its status line."""
+
+    __slots__ = ("_reason", "_transport")
+
+    def __init__(self, transport: Any, reason: bytes) -> None:
+        self._transport = transport
+        self._reason = reason
+
+    def write(self, data: bytes) -> None:
+        if self._reason and data.startswith(b"HTTP/"):
+            end = data.index(b"\r\n")
+            version, code, _ = data[:end].split(b" ", 2)
+            data = b" ".join((version, code, self._reason)) + data[end:]
+            self._reason = b""
+        self._transport.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+class MockpitProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol plus a per-request hook to reach below ASGI (the status phrase)."""
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle.scope is self.scope:
+
+            def set_reason(reason: str) -> None:
+                cycle.transport = _ReasonWriter(cycle.transport, reason.encode("latin-1", "replace"))  # type: ignore[assignment,unused-ignore]
+
+            self.scope["mockpit.set_reason"] = set_reason  # type: ignore[typeddict-unknown-key]
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host``:``port`` (0 picks a free port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:  # Windows, PyPy: the asyncio loop serves, only slower
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()  # type: ignore[no-any-return,unused-ignore]
+
+
+def make_config(app: Any, *, log_level: str = "warning") -> uvicorn.Config:
+    config = uvicorn.Config(
+        app,
+        http=MockpitProtocol,
+        ws="none",
+        lifespan="off",
+        loop="none",
+        interface="asgi3",
+        access_log=False,
+        log_level=log_level,
+        log_config=None,  # leave the host program's logging set-up alone
+        timeout_graceful_shutdown=int(GRACEFUL_SHUTDOWN_SECONDS),
+    )
+    config.load()
+    return config
+
+
+async def serve(
+    app: Any,
+    sock: socket.socket,
+    stop: asyncio.Event,
+    *,
+    on_ready: Callable[[], None] | None = None,
+    log_level: str = "warning",
+) -> None:
+    """Serve ``app`` on ``sock`` until ``stop`` is set, then close every connection and return."""
+    server = uvicorn.Server(make_config(app, log_level=log_level))
+    server.lifespan = server.config.lifespan_class(server.config)
+    await server.startup(sockets=[sock])
+    await server.on_tick(0)  # sets the Date header
+    if on_ready is not None:
+        on_ready()
+    ticks = 0
+    while not stop.is_set():
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1.0)
+        ticks += 10
+        await server.on_tick(ticks)  # once a second: refresh the Date header
+    await _shutdown(server)
+
+
+async def _shutdown(server: uvicorn.Server) -> None:
+    for listener in server.servers:
+        listener.close()
+    state = server.server_state
+    for connection in list(state.connections):
+        connection.shutdown()  # idle keep-alive connections close now; busy ones after their response
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + GRACEFUL_SHUTDOWN_SECONDS
+    # uvicorn's state has no event to wait on; a 1 ms poll ends within a tick of the last close
+    while (state.connections or state.tasks) and loop.time() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.001)
+    for task in list(state.tasks):
+        task.cancel()
+    for connection in list(state.connections):
+        transport = getattr(connection, "transport", None)
+        if transport is not None:
+            transport.abort()
+    for listener in server.servers:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(listener.wait_closed(), 1.0)

@@ -1,0 +1,117 @@
+"""``mockpit serve``: the standalone server. It assembles the pieces; decisions live below it."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+_START = time.perf_counter()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mockpit")
+def main() -> None:
+    """mockpit: a fast HTTP mock API server (WireMock-compatible mappings)."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; 0.0.0.0 for all interfaces.")
+@click.option(
+    "--port", "-p", default=8080, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port."
+)
+@click.option("--verbose", "-v", is_flag=True, help="Log every request with the stub that answered it.")
+@click.option("--journal-size", default=10_000, show_default=True, type=click.IntRange(0), help="Requests kept.")
+@click.option(
+    "--max-body-size", default=10 * 1024 * 1024, show_default=True, type=click.IntRange(1), help="Bytes; 413 past it."
+)
+def serve(paths: tuple[Path, ...], host: str, port: int, verbose: bool, journal_size: int, max_body_size: int) -> None:
+    """Serve WireMock-format mappings.
+
+    Each PATH is a root folder holding mappings/ and __files/, a folder of mapping files (JSON or
+    YAML), or one mapping file. Without PATH, the current folder is served if it has mappings/.
+    """
+    from rich.console import Console
+    from rich.markup import escape
+
+    from ._admin import AdminApi
+    from ._asgi import MockpitApp
+    from ._engine import Engine
+    from ._errors import HandlerError, MappingError
+    from ._journal import ServeEvent
+    from ._sources import load_sources
+    from ._uvicorn import bind_socket, new_event_loop
+    from ._uvicorn import serve as serve_app
+
+    out = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+    if not paths and Path("mappings").is_dir():
+        paths = (Path("."),)
+    try:
+        sources = load_sources(paths)
+    except MappingError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+        sys.exit(2)
+
+    engine = Engine(journal_capacity=journal_size)
+    for source in sources:
+        engine.add_stubs(source.stubs, initial=True, files_root=source.files_root)
+    total = sum(len(s.stubs) for s in sources)
+    for source in sources:
+        out.print(
+            f"Loaded [bold]{len(source.stubs)}[/] stub(s) from {escape(str(source.path))} ({len(source.files)} file(s))"
+        )
+    if not sources:
+        out.print("No mappings given: serving no stubs (add some with POST /__admin/mappings).")
+
+    def log_event(event: ServeEvent) -> None:
+        request = event.request
+        line = f"{request.method} {request.url}"
+        if event.stub is None:
+            out.print(f"[yellow]{escape(line)} -> 404, no stub matched[/]")
+            out.print(escape(event.near_miss_report or ""), end="")
+        elif verbose:
+            out.print(f"{escape(line)} -> {event.response.status}  {escape(event.stub.describe())}")
+
+    def log_error(error: HandlerError) -> None:
+        err.print(f"[bold red]error:[/] {escape(str(error))}")
+        err.print(escape(error.traceback_text), end="")
+
+    engine.listeners.append(log_event)
+    engine.error_listeners.append(log_error)
+    app = MockpitApp(engine, admin=AdminApi(engine).handle, max_body_size=max_body_size)
+
+    try:
+        sock = bind_socket(host, port)
+    except OSError as exc:
+        err.print(f"[bold red]error:[/] cannot listen on {host}:{port}: {exc.strerror or exc}; try another --port")
+        sys.exit(1)
+    bound = sock.getsockname()[1]
+    shown_host = f"[{host}]" if ":" in host else host
+
+    def ready() -> None:
+        took = (time.perf_counter() - _START) * 1000
+        out.print(
+            f"mockpit {__version__} serving {total} stub(s) on [bold]http://{shown_host}:{bound}[/] "
+            f"(admin API at /__admin) - ready in {took:.0f} ms, Ctrl-C to stop",
+            soft_wrap=True,
+        )
+
+    loop = new_event_loop()
+    asyncio.set_event_loop(loop)
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        loop.run_until_complete(serve_app(app, sock, stop, on_ready=ready))
+    finally:
+        sock.close()
+        loop.close()
+    out.print("mockpit stopped.")
