@@ -1,0 +1,867 @@
+#!/usr/bin/env python
+"""mockpit benchmark harness (stdlib + httpx only).
+
+Run from the repo root inside the dev venv:
+
+    python bench/run.py                 # full run, 10 s per load scenario
+    python bench/run.py --quick         # 3 s smoke run
+    python bench/run.py --only mockpit-10k
+
+Scenarios (run strictly one after the other, never concurrently):
+
+    bare         raw ASGI app under uvicorn (httptools + uvloop): the ceiling
+    mockpit-1    `mockpit serve` on a root with one static JSON stub (GET /hello)
+    mockpit-10k  `mockpit serve` on a root with 10,000 exact-path stubs,
+                 load on /items/9876 (near the end, so a linear scan shows)
+    cold-start   spawn -> first HTTP 200 on /hello, median of 5 (mockpit and bare)
+    inprocess    MockServer().start()/.stop() in a child process, median of 20
+
+Load is generated with `wrk -t1 -c32 -dNs --latency`.  Without wrk a much
+weaker asyncio+httpx load generator is used instead (numbers not comparable).
+All traffic goes to 127.0.0.1.  See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_DIR = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
+HOST = "127.0.0.1"
+
+SCENARIOS = ("bare", "mockpit-1", "mockpit-10k", "cold-start", "inprocess")
+LOAD_SCENARIOS = ("bare", "mockpit-1", "mockpit-10k")
+
+HELLO_STUB = {
+    "request": {"method": "GET", "urlPath": "/hello"},
+    "response": {
+        "status": 200,
+        "headers": {"Content-Type": "application/json"},
+        "jsonBody": {"message": "hello"},
+    },
+}
+N_ITEMS = 10_000
+N_ITEM_FILES = 10
+ITEM_TARGET = 9876
+DEFAULT_BODY = b'{"message":"hello"}'
+
+# Targets
+T_MOCKPIT1_PCT_OF_BARE = 65.0
+T_10K_MAX_LOSS_PCT = 10.0
+T_COLD_START_MS = 300.0
+T_INPROCESS_MS = 50.0
+T_RSS_MB = 60.0
+
+READY_TIMEOUT_S = 30.0
+STOP_GRACE_S = 5.0
+
+
+def log(msg: str = "") -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- #
+# helpers
+# --------------------------------------------------------------------------- #
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def raw_get_status(port: int, path: str, timeout: float = 2.0) -> int | None:
+    """One GET over a fresh connection; returns the status code, or None if the
+    port is not accepting connections yet."""
+    try:
+        with socket.create_connection((HOST, port), timeout=timeout) as s:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nConnection: close\r\n\r\n".encode())
+            buf = b""
+            while b"\r\n" not in buf:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                buf += chunk
+    except OSError:
+        return None
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", buf)
+    return int(m.group(1)) if m else None
+
+
+def read_vm_hwm_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+    return None
+
+
+def child_pids(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/children") as f:
+                    out.extend(int(x) for x in f.read().split())
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return out
+
+
+def _importable(mod: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(mod) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def median(xs: list[float]) -> float | None:
+    return statistics.median(xs) if xs else None
+
+
+def fmt(x: float | None, nd: int = 1) -> str:
+    return "n/a" if x is None else f"{x:,.{nd}f}"
+
+
+# --------------------------------------------------------------------------- #
+# server process management
+# --------------------------------------------------------------------------- #
+class Server:
+    """A server subprocess; always stopped via stop() (SIGTERM, then SIGKILL)."""
+
+    def __init__(self, name: str, argv: list[str], port: int, env: dict | None = None):
+        self.name = name
+        self.argv = argv
+        self.port = port
+        self.env = env
+        self.proc: subprocess.Popen | None = None
+        self.logfile = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 (closed in close())
+        self.t_spawn: float | None = None
+        self.exit_info: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def spawn(self) -> None:
+        self.t_spawn = time.perf_counter()
+        self.proc = subprocess.Popen(
+            self.argv,
+            stdin=subprocess.DEVNULL,
+            stdout=self.logfile,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            cwd=str(REPO_DIR),
+            start_new_session=True,  # our own group: terminal ^C doesn't hit it
+        )
+
+    def wait_ready(self, path: str, timeout: float = READY_TIMEOUT_S, poll_s: float = 0.003) -> float:
+        """Poll until GET path returns 200. Returns seconds since spawn."""
+        assert self.proc is not None
+        assert self.t_spawn is not None
+        deadline = time.perf_counter() + timeout
+        last_status = None
+        while time.perf_counter() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name}: server exited with code {self.proc.returncode} before "
+                    f"answering.\n--- server output ---\n{self.output()}"
+                )
+            status = raw_get_status(self.port, path)
+            if status == 200:
+                return time.perf_counter() - self.t_spawn
+            if status is not None:
+                if last_status is None:
+                    # Listening but not 200 yet: give it a little longer, not 30 s.
+                    deadline = min(deadline, time.perf_counter() + 3.0)
+                last_status = status
+            time.sleep(poll_s)
+        raise RuntimeError(
+            f"{self.name}: no HTTP 200 on {self.url}{path} within {timeout:.0f}s "
+            f"(last status {last_status}).\n--- server output ---\n{self.output()}"
+        )
+
+    def output(self, limit: int = 4000) -> str:
+        try:
+            self.logfile.flush()
+            self.logfile.seek(0)
+            data = self.logfile.read()
+        except (OSError, ValueError):
+            return ""
+        text = data.decode("utf-8", "replace")
+        return text if len(text) <= limit else "...\n" + text[-limit:]
+
+    def stop(self) -> None:
+        p = self.proc
+        if p is None:
+            return
+        if p.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=STOP_GRACE_S)
+                self.exit_info = f"exited (rc {p.returncode}) after SIGTERM"
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)  # our own session/group
+                except (ProcessLookupError, PermissionError):
+                    p.kill()
+                p.wait(timeout=STOP_GRACE_S)
+                self.exit_info = f"did not exit within {STOP_GRACE_S:.0f}s of SIGTERM: SIGKILLed"
+        else:
+            self.exit_info = f"had already exited with {p.returncode}"
+        # Leftover children of our group (if the server forked any)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(p.pid, signal.SIGKILL)
+
+    def close(self) -> None:
+        self.stop()
+        with contextlib.suppress(OSError):
+            self.logfile.close()
+
+
+# --------------------------------------------------------------------------- #
+# commands
+# --------------------------------------------------------------------------- #
+def bare_env(ref: dict) -> dict:
+    env = dict(os.environ)
+    env["BARE_STATUS"] = str(ref["status"])
+    env["BARE_CONTENT_TYPE"] = ref["content_type"]
+    env["BARE_BODY_B64"] = base64.b64encode(ref["body"]).decode("ascii")
+    return env
+
+
+def bare_argv(port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "uvicorn", "bare_app:app",
+        "--app-dir", str(BENCH_DIR),
+        "--host", HOST, "--port", str(port),
+        "--http", "httptools", "--loop", "uvloop",
+        "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+
+
+def mockpit_argv(args, root: Path, port: int) -> list[str]:
+    template = args.mockpit_cmd or os.environ.get("MOCKPIT_BENCH_CMD")
+    if template:
+        return [
+            part.format(python=sys.executable, root=str(root), port=port, bench=str(BENCH_DIR))
+            for part in shlex.split(template)
+        ]
+    script = Path(sys.executable).parent / "mockpit"
+    exe = [str(script)] if script.exists() else [sys.executable, "-m", "mockpit"]
+    return [*exe, "serve", str(root), "--host", HOST, "--port", str(port)]
+
+
+def write_root_1(root: Path) -> None:
+    (root / "mappings").mkdir(parents=True)
+    (root / "__files").mkdir()
+    (root / "mappings" / "hello.json").write_text(json.dumps(HELLO_STUB, indent=2))
+
+
+def write_root_10k(root: Path) -> None:
+    (root / "mappings").mkdir(parents=True)
+    (root / "__files").mkdir()
+    per_file = N_ITEMS // N_ITEM_FILES
+    for f in range(N_ITEM_FILES):
+        stubs = [
+            {
+                "request": {"method": "GET", "urlPath": f"/items/{i}"},
+                "response": {
+                    "status": 200,
+                    "headers": {"Content-Type": "application/json"},
+                    "jsonBody": {"id": i},
+                },
+            }
+            for i in range(f * per_file, (f + 1) * per_file)
+        ]
+        (root / "mappings" / f"items-{f:02d}.json").write_text(json.dumps({"mappings": stubs}))
+
+
+# --------------------------------------------------------------------------- #
+# load generation
+# --------------------------------------------------------------------------- #
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def _wrk_time_ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text.strip())
+    if not m:
+        raise ValueError(f"cannot parse wrk time {text!r}")
+    return float(m.group(1)) * _UNIT_MS[m.group(2)]
+
+
+def parse_wrk(out: str) -> dict:
+    res: dict = {}
+    m = re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M)
+    if not m:
+        raise ValueError("no 'Requests/sec' line in wrk output:\n" + out)
+    res["rps"] = float(m.group(1))
+    for pct, key in (("50", "p50_ms"), ("75", "p75_ms"), ("90", "p90_ms"), ("99", "p99_ms")):
+        m = re.search(rf"^\s+{pct}%\s+(\S+)", out, re.M)
+        res[key] = _wrk_time_ms(m.group(1)) if m else None
+    m = re.search(r"^\s+(\d+) requests in ([\d.]+\w+),", out, re.M)
+    if m:
+        res["requests"] = int(m.group(1))
+        res["elapsed_s"] = _wrk_time_ms(m.group(2)) / 1000.0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    res["socket_errors"] = (
+        dict(zip(("connect", "read", "write", "timeout"), map(int, m.groups()), strict=False)) if m else {}
+    )
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    res["non_2xx_3xx"] = int(m.group(1)) if m else 0
+    return res
+
+
+def run_wrk(url: str, connections: int, duration: float) -> dict:
+    d = max(1, round(duration))
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{d}s", "--latency", url]
+    p = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=d + 60)
+    if p.returncode != 0:
+        raise RuntimeError(f"wrk failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    res = parse_wrk(p.stdout)
+    res["tool"] = "wrk"
+    res["cmd"] = " ".join(cmd)
+    res["raw"] = p.stdout
+    return res
+
+
+def run_fallback_load(url: str, connections: int, duration: float) -> dict:
+    cmd = [
+        sys.executable, str(Path(__file__).resolve()), "--_loadgen", url,
+        "--connections", str(connections), "--duration", str(duration),
+    ]  # fmt: skip
+    p = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=duration + 120)
+    if p.returncode != 0:
+        raise RuntimeError(f"fallback load generator failed:\n{p.stdout}\n{p.stderr}")
+    res = json.loads(p.stdout)
+    res["tool"] = "python-fallback (asyncio+httpx)"
+    return res
+
+
+def loadgen_main(url: str, connections: int, duration: float) -> None:
+    """Fallback load generator (child process): C keep-alive workers, fixed time."""
+    import asyncio
+
+    import httpx
+
+    async def main() -> dict:
+        lat: list[float] = []
+        errors = 0
+        non2xx = 0
+        # One single-connection client per worker: a shared httpx pool with 32
+        # concurrent requests collapses (pool-lock contention), ~4x slower.
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        clients = [httpx.AsyncClient(limits=limits, timeout=10.0) for _ in range(connections)]
+        try:
+            t0 = time.perf_counter()
+            deadline = t0 + duration
+
+            async def worker(client: httpx.AsyncClient) -> None:
+                nonlocal errors, non2xx
+                while time.perf_counter() < deadline:
+                    t = time.perf_counter()
+                    try:
+                        r = await client.get(url)
+                    except httpx.HTTPError:
+                        errors += 1
+                        continue
+                    lat.append(time.perf_counter() - t)
+                    if r.status_code >= 400:
+                        non2xx += 1
+
+            await asyncio.wait_for(asyncio.gather(*(worker(c) for c in clients)), duration + 30)
+            elapsed = time.perf_counter() - t0
+        finally:
+            for c in clients:
+                await c.aclose()
+        lat.sort()
+
+        def q(p: float) -> float | None:
+            return lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else None
+
+        return {
+            "rps": len(lat) / elapsed,
+            "p50_ms": q(0.50), "p75_ms": q(0.75), "p90_ms": q(0.90), "p99_ms": q(0.99),
+            "requests": len(lat), "elapsed_s": elapsed,
+            "socket_errors": {"errors": errors}, "non_2xx_3xx": non2xx,
+        }  # fmt: skip
+
+    print(json.dumps(asyncio.run(main())))
+
+
+# --------------------------------------------------------------------------- #
+# scenarios
+# --------------------------------------------------------------------------- #
+def fetch_reference(url: str) -> dict:
+    import httpx
+
+    with httpx.Client(timeout=5.0) as c:
+        r = c.get(url)
+    return {
+        "status": r.status_code,
+        "content_type": r.headers.get("content-type", ""),
+        "body": r.content,
+        "headers": dict(r.headers),
+    }
+
+
+def start_server(name: str, argv: list[str], port: int, path: str, env=None) -> Server:
+    srv = Server(name, argv, port, env)
+    srv.spawn()
+    try:
+        srv.wait_ready(path)
+    except BaseException:
+        srv.close()
+        raise
+    return srv
+
+
+def with_temp_root(kind: str):
+    d = Path(tempfile.mkdtemp(prefix=f"mockpit-bench-{kind}-"))
+    (write_root_1 if kind == "1" else write_root_10k)(d / "root")
+    return d
+
+
+def load_scenario(name: str, args, ctx: dict) -> dict:
+    tmp: Path | None = None
+    srv: Server | None = None
+    try:
+        port = free_port()
+        if name == "bare":
+            ref = get_reference(args, ctx)
+            argv, env, path = bare_argv(port), bare_env(ref), "/hello"
+        elif name == "mockpit-1":
+            tmp = with_temp_root("1")
+            argv, env, path = mockpit_argv(args, tmp / "root", port), None, "/hello"
+        else:
+            t = time.perf_counter()
+            tmp = with_temp_root("10k")
+            log(f"  wrote {N_ITEMS} stubs in {N_ITEM_FILES} files ({time.perf_counter() - t:.2f}s)")
+            argv, env, path = mockpit_argv(args, tmp / "root", port), None, f"/items/{ITEM_TARGET}"
+        log(f"  $ {shlex.join(argv)}")
+        t = time.perf_counter()
+        srv = start_server(name, argv, port, path, env)
+        ready_s = time.perf_counter() - t
+        url = srv.url + path
+        log(f"  ready after {ready_s * 1000:.0f} ms at {url}")
+        # Sanity check: right response on the target path
+        import httpx
+
+        r = httpx.get(url, timeout=5.0)
+        if r.status_code != 200:
+            raise RuntimeError(f"{name}: GET {url} -> {r.status_code}")
+        if name == "mockpit-10k" and str(ITEM_TARGET) not in r.text:
+            ctx["warnings"].append(f"mockpit-10k: /items/{ITEM_TARGET} body {r.text!r} does not mention {ITEM_TARGET}")
+        # Warm-up, then the measured run
+        if args.warmup > 0:
+            (run_wrk if ctx["wrk"] else run_fallback_load)(url, args.connections, args.warmup)
+        rss_before = read_vm_hwm_mb(srv.proc.pid)
+        res = (run_wrk if ctx["wrk"] else run_fallback_load)(url, args.connections, args.duration)
+        res["peak_rss_mb"] = read_vm_hwm_mb(srv.proc.pid)  # read at the end of the load
+        res["rss_after_warmup_mb"] = rss_before
+        kids = child_pids(srv.proc.pid)
+        if kids:
+            res["child_pids_peak_rss_mb"] = {k: read_vm_hwm_mb(k) for k in kids}
+            ctx["warnings"].append(
+                f"{name}: server pid {srv.proc.pid} has child processes {kids}; peak RSS is for the main process only"
+            )
+        res["startup_ms"] = ready_s * 1000
+        res["url"] = url
+        res["argv"] = argv
+        res["pid"] = srv.proc.pid
+        if res.get("non_2xx_3xx"):
+            ctx["warnings"].append(f"{name}: {res['non_2xx_3xx']} non-2xx/3xx responses")
+        errs = {k: v for k, v in res.get("socket_errors", {}).items() if v}
+        if errs:
+            ctx["warnings"].append(f"{name}: socket errors {errs}")
+        srv.stop()
+        res["shutdown"] = srv.exit_info
+        if name != "bare":
+            res["printed_url"] = srv.url in srv.output(limit=10**6)
+        return res
+    finally:
+        if srv is not None:
+            srv.close()
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def get_reference(args, ctx: dict) -> dict:
+    """The exact status / content-type / body mockpit serves for /hello."""
+    if ctx.get("reference"):
+        return ctx["reference"]
+    tmp = with_temp_root("1")
+    srv = None
+    try:
+        port = free_port()
+        srv = start_server("mockpit-probe", mockpit_argv(args, tmp / "root", port), port, "/hello")
+        ctx["reference"] = fetch_reference(srv.url + "/hello")
+    except Exception as e:  # mockpit missing/broken: the bare app still runs
+        ctx["warnings"].append(
+            f"could not fetch /hello from mockpit ({str(e).splitlines()[0]}); "
+            f"bare app serves default body {DEFAULT_BODY!r}"
+        )
+        ctx["reference"] = {
+            "status": 200, "content_type": "application/json",
+            "body": DEFAULT_BODY, "headers": {}, "default": True,
+        }  # fmt: skip
+    finally:
+        if srv is not None:
+            srv.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return ctx["reference"]
+
+
+def cold_start(args, ctx: dict) -> dict:
+    out: dict = {}
+    runs = args.cold_runs
+    tmp = with_temp_root("1")
+    try:
+        for name in ("mockpit", "bare"):
+            samples: list[float] = []
+            for _i in range(runs):
+                port = free_port()
+                if name == "mockpit":
+                    argv, env = mockpit_argv(args, tmp / "root", port), None
+                else:
+                    argv, env = bare_argv(port), bare_env(get_reference(args, ctx))
+                srv = Server(f"cold-{name}", argv, port, env)
+                try:
+                    srv.spawn()
+                    dt = srv.wait_ready("/hello", poll_s=0.003)
+                    samples.append(dt * 1000)
+                    if name == "mockpit" and not ctx.get("reference"):
+                        ctx["reference"] = fetch_reference(srv.url + "/hello")
+                finally:
+                    srv.close()
+                time.sleep(0.2)  # let the previous process fully vanish
+            out[name] = {"median_ms": median(samples), "samples_ms": samples, "argv": argv}
+            log(f"  {name}: median {median(samples):.0f} ms  ({', '.join(f'{s:.0f}' for s in samples)})")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+INPROCESS_CHILD = textwrap.dedent(
+    """
+    import http.client, json, statistics, sys, time
+    from mockpit import MockServer          # import is not counted
+    from urllib.parse import urlsplit
+    n, n_req = int(sys.argv[1]), int(sys.argv[2])
+    ss, sgs, statuses = [], [], []
+    for _ in range(n):
+        t = time.perf_counter()
+        s = MockServer(); s.start(); s.stop()
+        ss.append((time.perf_counter() - t) * 1000)
+    for _ in range(n_req):
+        t = time.perf_counter()
+        s = MockServer(); s.start()
+        try:
+            u = urlsplit(s.url)
+            c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+            c.request("GET", "/hello"); r = c.getresponse(); r.read(); c.close()
+            statuses.append(r.status)
+        finally:
+            s.stop()
+        sgs.append((time.perf_counter() - t) * 1000)
+    print(json.dumps({"start_stop_ms": ss, "start_get_stop_ms": sgs, "get_statuses": statuses}))
+    """
+)
+
+
+def inprocess(args, ctx: dict) -> dict:
+    p = subprocess.run(
+        [sys.executable, "-c", INPROCESS_CHILD, str(args.inprocess_runs), str(args.inprocess_req_runs)],
+        check=False, capture_output=True, text=True, timeout=180, cwd=str(REPO_DIR),
+    )  # fmt: skip
+    if p.returncode != 0:
+        raise RuntimeError(f"in-process child failed ({p.returncode}):\n{p.stdout}{p.stderr}")
+    data = json.loads(p.stdout.strip().splitlines()[-1])
+    data["start_stop_median_ms"] = median(data["start_stop_ms"])
+    data["start_get_stop_median_ms"] = median(data["start_get_stop_ms"])
+    log(
+        f"  start+stop median {data['start_stop_median_ms']:.1f} ms; "
+        f"start+first request+stop median {data['start_get_stop_median_ms']:.1f} ms "
+        f"(GET /hello statuses {sorted(set(data['get_statuses']))})"
+    )
+    return data
+
+
+# --------------------------------------------------------------------------- #
+# report
+# --------------------------------------------------------------------------- #
+def verdict(ok: bool | None) -> str:
+    return "n/a " if ok is None else ("PASS" if ok else "MISS")
+
+
+def build_report(results: dict) -> tuple[str, list[dict]]:
+    loads = results["load"]
+    bare_rps = loads.get("bare", {}).get("rps")
+    lines = []
+    tool = results["load_tool"]
+    lines.append(
+        f"mockpit benchmark — {results['timestamp']} — {tool}, "
+        f"{results['params']['connections']} connections, {results['params']['duration_s']:g}s per scenario"
+    )
+    lines.append("")
+    if loads:
+        lines.append("| scenario | req/s | % of bare | p50 ms | p99 ms | peak RSS MB |")
+        lines.append("|---|---:|---:|---:|---:|---:|")
+    for name in LOAD_SCENARIOS:
+        r = loads.get(name)
+        if r is None:
+            continue
+        if "error" in r:
+            lines.append(f"| {name} | ERROR | | | | |")
+            continue
+        pct = r["rps"] / bare_rps * 100 if bare_rps else None
+        r["pct_of_bare"] = pct
+        lines.append(
+            f"| {name} | {fmt(r['rps'], 0)} | {fmt(pct, 1)}{'%' if pct is not None else ''} "
+            f"| {fmt(r['p50_ms'], 2)} | {fmt(r['p99_ms'], 2)} | {fmt(r['peak_rss_mb'], 1)} |"
+        )
+    lines.append("")
+    cs = results.get("cold_start")
+    if cs and "error" not in cs:
+        lines.append(
+            f"Cold start to first 200 (median of {results['params']['cold_runs']}): "
+            f"mockpit serve {fmt(cs['mockpit']['median_ms'], 0)} ms, "
+            f"bare uvicorn {fmt(cs['bare']['median_ms'], 0)} ms"
+        )
+    elif cs:
+        lines.append(f"Cold start: ERROR ({cs['error'].splitlines()[0]})")
+    ip = results.get("inprocess")
+    if ip and "error" not in ip:
+        lines.append(
+            f"In-process MockServer start+stop (median of {len(ip['start_stop_ms'])}): "
+            f"{fmt(ip['start_stop_median_ms'], 1)} ms; "
+            f"start+first request+stop (median of {len(ip['start_get_stop_ms'])}): "
+            f"{fmt(ip['start_get_stop_median_ms'], 1)} ms"
+        )
+    elif ip:
+        lines.append(f"In-process: ERROR ({ip['error'].splitlines()[0]})")
+    lines.append("")
+
+    def ok_load(name):
+        r = loads.get(name)
+        return r if r and "error" not in r else None
+
+    targets = []
+    m1, m10, bare = ok_load("mockpit-1"), ok_load("mockpit-10k"), ok_load("bare")
+    # 1. mockpit-1 >= 65% of bare
+    v = m1["rps"] / bare["rps"] * 100 if (m1 and bare) else None
+    targets.append(
+        {
+            "target": f"mockpit-1 >= {T_MOCKPIT1_PCT_OF_BARE:g}% of bare req/s",
+            "value": v,
+            "unit": "%",
+            "ok": None if v is None else v >= T_MOCKPIT1_PCT_OF_BARE,
+        }
+    )
+    # 2. 10k loses < 10% vs 1
+    v = (1 - m10["rps"] / m1["rps"]) * 100 if (m1 and m10) else None
+    targets.append(
+        {
+            "target": f"mockpit-10k loses < {T_10K_MAX_LOSS_PCT:g}% req/s vs mockpit-1",
+            "value": v,
+            "unit": "% loss",
+            "ok": None if v is None else v < T_10K_MAX_LOSS_PCT,
+        }
+    )
+    # 3. cold start
+    v = cs["mockpit"]["median_ms"] if (cs and "error" not in cs) else None
+    targets.append(
+        {
+            "target": f"cold start < {T_COLD_START_MS:g} ms",
+            "value": v,
+            "unit": "ms",
+            "ok": None if v is None else v < T_COLD_START_MS,
+        }
+    )
+    # 4. in-process
+    v = ip["start_stop_median_ms"] if (ip and "error" not in ip) else None
+    targets.append(
+        {
+            "target": f"in-process start+stop < {T_INPROCESS_MS:g} ms",
+            "value": v,
+            "unit": "ms",
+            "ok": None if v is None else v < T_INPROCESS_MS,
+        }
+    )
+    # 5. RSS (each mockpit scenario that ran)
+    rss = {n: r["peak_rss_mb"] for n, r in (("mockpit-1", m1), ("mockpit-10k", m10)) if r}
+    v = max(rss.values()) if rss and None not in rss.values() else None
+    targets.append({"target": f"peak RSS < {T_RSS_MB:g} MB ("
+                    + (", ".join(f"{n} {fmt(x, 1)}" for n, x in rss.items()) or "no mockpit run") + ")",
+                    "value": v, "unit": "MB", "ok": None if v is None else v < T_RSS_MB})  # fmt: skip
+    for t in targets:
+        val = "" if t["value"] is None else f" — {t['value']:.1f} {t['unit']}"
+        lines.append(f"{verdict(t['ok'])}  {t['target']}{val}")
+    errors = [(n, r["error"]) for n, r in loads.items() if "error" in r]
+    errors += [(k, results[k]["error"]) for k in ("cold_start", "inprocess")
+               if isinstance(results.get(k), dict) and "error" in results[k]]  # fmt: skip
+    for n, e in errors:
+        lines.append("")
+        lines.append(f"ERROR in {n}:")
+        lines.extend("    " + x for x in e.strip().splitlines()[-40:])
+    if results["warnings"]:
+        lines.append("")
+        lines.extend(f"WARNING: {w}" for w in results["warnings"])
+    if not results["wrk"]:
+        lines.append("")
+        lines.append(
+            "NOTE: wrk not found — used the built-in asyncio+httpx fallback load generator. "
+            "It is far weaker than wrk (it saturates before the servers do); req/s and "
+            "latencies are NOT comparable with wrk numbers or with the targets. "
+            "Install wrk: sudo apt-get install wrk"
+        )
+    return "\n".join(lines), targets
+
+
+# --------------------------------------------------------------------------- #
+# main
+# --------------------------------------------------------------------------- #
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description="mockpit benchmark harness (see bench/README.md)")
+    ap.add_argument("--duration", type=float, default=10.0, help="seconds per load scenario (default 10)")
+    ap.add_argument("--connections", type=int, default=32, help="keep-alive connections (default 32)")
+    ap.add_argument("--quick", action="store_true", help="3 s smoke run (fewer cold/in-process runs)")
+    ap.add_argument("--only", choices=SCENARIOS, help="run one scenario")
+    ap.add_argument("--warmup", type=float, default=None, help="warm-up seconds before each load run")
+    ap.add_argument("--json", type=Path, default=RESULTS_DIR / "latest.json", help=argparse.SUPPRESS)
+    # Hidden testing knobs
+    # --mockpit-cmd: argv template with {python} {root} {port} {bench}
+    ap.add_argument("--mockpit-cmd", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--force-fallback", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--_loadgen", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.quick and "--duration" not in (argv or sys.argv):
+        args.duration = 3.0
+    if args.warmup is None:
+        args.warmup = 0.0 if args.quick else 1.0
+    args.cold_runs = 3 if args.quick else 5
+    args.inprocess_runs = 5 if args.quick else 20
+    args.inprocess_req_runs = 3 if args.quick else 5
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args._loadgen:
+        loadgen_main(args._loadgen, args.connections, args.duration)
+        return 0
+
+    # SIGTERM on the harness -> unwind through the finally blocks (servers die)
+    def _term(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, _term)
+
+    src = REPO_DIR / "src"
+    if not _importable("mockpit") and (src / "mockpit").is_dir():
+        # Not installed into the venv (yet): let children import it from src/.
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")]))
+        log(f"note: mockpit is not installed in this venv; using PYTHONPATH={src}")
+
+    wrk = None if args.force_fallback else shutil.which("wrk")
+    if not wrk:
+        log("!! wrk not found: falling back to the built-in asyncio+httpx load generator.")
+        log("!! It is far weaker than wrk; the numbers are NOT comparable. Install wrk:")
+        log("!!     sudo apt-get install wrk")
+    ctx: dict = {"wrk": wrk, "warnings": []}
+    results: dict = {
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "host": {"python": platform.python_version(), "platform": platform.platform(),
+                 "cpus": os.cpu_count()},
+        "params": {"duration_s": args.duration, "connections": args.connections, "warmup_s": args.warmup,
+                   "cold_runs": args.cold_runs, "inprocess_runs": args.inprocess_runs,
+                   "quick": args.quick, "only": args.only},
+        "wrk": bool(wrk),
+        "load_tool": "wrk -t1" if wrk else "python fallback load generator (NOT comparable)",
+        "load": {},
+        "warnings": ctx["warnings"],
+    }  # fmt: skip
+    want = [args.only] if args.only else list(SCENARIOS)
+    try:
+        if "cold-start" in want:
+            log(f"== cold start (median of {args.cold_runs})")
+            try:
+                results["cold_start"] = cold_start(args, ctx)
+            except Exception as e:
+                log(f"  ERROR: {e}")
+                results["cold_start"] = {"error": str(e)}
+        for name in LOAD_SCENARIOS:
+            if name not in want:
+                continue
+            log(f"== {name}: {args.duration:g}s, {args.connections} connections")
+            try:
+                r = load_scenario(name, args, ctx)
+                results["load"][name] = r
+                log(
+                    f"  {r['rps']:,.0f} req/s  p50 {fmt(r['p50_ms'], 2)} ms  p99 {fmt(r['p99_ms'], 2)} ms"
+                    f"  peak RSS {fmt(r['peak_rss_mb'])} MB  [{r.get('shutdown')}]"
+                )
+            except Exception as e:
+                log(f"  ERROR: {e}")
+                results["load"][name] = {"error": str(e)}
+        if "inprocess" in want:
+            log("== in-process MockServer start/stop")
+            try:
+                results["inprocess"] = inprocess(args, ctx)
+            except Exception as e:
+                log(f"  ERROR: {e}")
+                results["inprocess"] = {"error": str(e)}
+    except KeyboardInterrupt:
+        log("interrupted; servers stopped")
+        return 130
+
+    ref = ctx.get("reference")
+    if ref:
+        results["reference_response"] = {
+            "status": ref["status"], "content_type": ref["content_type"],
+            "body": ref["body"].decode("utf-8", "replace"), "headers": ref["headers"],
+            "default": ref.get("default", False),
+        }  # fmt: skip
+    report, targets = build_report(results)
+    results["targets"] = targets
+    results["report_markdown"] = report
+    print()
+    print(report)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2, default=str))
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (args.json.parent / f"{stamp}.json").write_text(json.dumps(results, indent=2, default=str))
+    log(f"\nresults written to {args.json}")
+    failed = any("error" in r for r in results["load"].values()) or any(
+        isinstance(results.get(k), dict) and "error" in results[k] for k in ("cold_start", "inprocess")
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
