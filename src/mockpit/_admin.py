@@ -115,12 +115,12 @@ class AdminApi:
             {
                 "requests": [serve_event_to_json(e) for e in events],
                 "meta": {"total": len(events)},
-                "requestJournalDisabled": False,
+                "requestJournalDisabled": self.engine.journal.capacity == 0,
             }
         )
 
     def clear_requests(self, request: Request, _: str | None) -> Response:
-        self.engine.journal.clear()
+        self.engine.clear_requests()
         return _json({})
 
     # --- the rest ----------------------------------------------------------------------------------
@@ -194,19 +194,19 @@ def _iso(timestamp: float) -> str:
 
 def _payload(request: Request) -> Any:
     try:
-        return json.loads(request.body)
+        return json.loads(request.body, parse_constant=_reject_constant)
     except ValueError as exc:
         return _error(400, f"the request body is not valid JSON: {exc}", "Error parsing JSON")
 
 
+def _reject_constant(name: str) -> Any:
+    # Python's json reads NaN and Infinity, which are not JSON: a stub holding one would be listed
+    # back as invalid JSON by GET /__admin/mappings.
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _invalid(exc: MappingError) -> Response:
-    return _error(400, exc.message, "Invalid stub mapping", pointer=_pointer(exc.field))
-
-
-def _pointer(field: str | None) -> str:
-    if not field:
-        return "/"
-    return "/" + field.replace("[", ".").replace("]", "").replace(".", "/")
+    return _error(400, exc.message, "Invalid stub mapping", pointer=exc.pointer)
 
 
 def _error(status: int, detail: str, title: str, pointer: str | None = None) -> Response:

@@ -74,7 +74,12 @@ class MockpitApp:
             scope["scheme"],
         )
         try:
-            if self.admin is not None and request.path.startswith(self.admin_prefix):
+            path = request.path
+            if (
+                self.admin is not None
+                and path.startswith(self.admin_prefix)
+                and (len(path) == len(self.admin_prefix) or path[len(self.admin_prefix)] == "/")
+            ):
                 response = await self.admin(request)
             else:
                 response = await self.engine.handle(request)
@@ -90,9 +95,12 @@ class MockpitApp:
         await send({"type": "http.response.body", "body": response.body})
 
     async def _send_plain(self, send: Send, status: int, text: str, *, close: bool = False) -> None:
-        headers = [*_TEXT, (b"connection", b"close")] if close else _TEXT
+        body = text.encode("utf-8")
+        headers = [*_TEXT, (b"content-length", str(len(body)).encode("ascii"))]
+        if close:
+            headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": text.encode("utf-8")})
+        await send({"type": "http.response.body", "body": body})
 
     async def _not_http(self, kind: str, receive: Receive, send: Send) -> None:
         if kind == "lifespan":

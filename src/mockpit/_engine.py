@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ._errors import HandlerError, MappingError
 from ._index import IndexedStub, StubIndex
 from ._journal import Journal, ServeEvent
-from ._matching import compile_pattern
+from ._matching import CompiledPattern, compile_pattern
 from ._model import Request, RequestPattern, Response, Stub
 from ._near_miss import NearMiss, format_report, near_misses
 from ._rendering import Renderer, RenderError
@@ -42,11 +43,18 @@ class Engine:
         self.near_miss_limit = near_miss_limit
         #: exceptions raised while answering (handlers, unreadable files), oldest first
         self.errors: list[HandlerError] = []
-        #: called with every serve event (the CLI logs through this); keep them quick
+        #: called with every serve event (``mockpit serve --verbose`` logs through this); keep them quick
         self.listeners: list[Callable[[ServeEvent], None]] = []
+        #: called with the serve event of every request that matched no stub
+        self.miss_listeners: list[Callable[[ServeEvent], None]] = []
         #: called with every recorded error (the CLI prints tracebacks through this)
         self.error_listeners: list[Callable[[HandlerError], None]] = []
-        self._initial: list[tuple[Stub, Path | None]] = []
+        # compiled once: a reset (before every test, in the pytest plugin) must neither recompile them nor
+        # fail because a body file changed since loading (that request gets a 500 saying so instead)
+        self._initial: list[tuple[Stub, CompiledPattern, Renderer]] = []
+        # Unmatched requests are kept apart from the journal too, so that a test is told of them even
+        # when the journal is small (or off) and has already dropped them.
+        self._misses: deque[ServeEvent] = deque(maxlen=1000)
         self._errors_lock = threading.Lock()
 
     # --- stubs -------------------------------------------------------------------------------------
@@ -59,10 +67,10 @@ class Engine:
         """
         stubs = list(stubs)
         root = files_root or self.files_root
-        prepared = [(stub, self._renderer(stub, root)) for stub in stubs]
-        self.index.add_many(prepared)
+        prepared = [(stub, compile_pattern(stub.request), self._renderer(stub, root)) for stub in stubs]
+        self.index.add_compiled(prepared)
         if initial:
-            self._initial.extend((stub, root) for stub in stubs)
+            self._initial.extend(prepared)
         return stubs
 
     def add_stub(self, stub: Stub) -> Stub:
@@ -83,12 +91,12 @@ class Engine:
     def reset_stubs(self) -> None:
         """Back to the initial stubs (those loaded from files)."""
         self.index.clear()
-        self.index.add_many((stub, self._renderer(stub, root)) for stub, root in self._initial)
+        self.index.add_compiled(self._initial)
 
     def reset(self) -> None:
         """Initial stubs, empty journal, no recorded errors."""
         self.reset_stubs()
-        self.journal.clear()
+        self.clear_requests()
         self.clear_errors()
 
     def clear_errors(self) -> None:
@@ -99,11 +107,11 @@ class Engine:
         try:
             renderer = Renderer(stub.response, files_root)
         except RenderError as exc:
-            raise MappingError(str(exc), field="response.bodyFileName") from None
+            raise MappingError(str(exc), field=("response", "bodyFileName")) from None
         if renderer.body_file is not None and not renderer.body_file.is_file():
             raise MappingError(
                 f"{stub.response.body_file_name!r} does not exist under {files_root}; create it or fix the name",
-                field="response.bodyFileName",
+                field=("response", "bodyFileName"),
             )
         return renderer
 
@@ -128,7 +136,7 @@ class Engine:
         event = ServeEvent(request, entry.stub, response)
         self.journal.record(event)
         if self.listeners:
-            self._notify(event)
+            self._notify(event, self.listeners)
         return response
 
     def _unmatched(self, request: Request) -> Response:
@@ -138,8 +146,8 @@ class Engine:
         event = ServeEvent(request, None, response)
         event.near_miss_report = report
         self.journal.record(event)
-        if self.listeners:
-            self._notify(event)
+        self._misses.append(event)
+        self._notify(event, [*self.listeners, *self.miss_listeners])
         return response
 
     def _failed(self, request: Request, entry: IndexedStub[Renderer], exc: Exception) -> Response:
@@ -166,8 +174,8 @@ class Engine:
             listener(error)
         return error
 
-    def _notify(self, event: ServeEvent) -> None:
-        for listener in self.listeners:
+    def _notify(self, event: ServeEvent, listeners: list[Callable[[ServeEvent], None]]) -> None:
+        for listener in listeners:
             try:
                 listener(event)
             except Exception as exc:  # a logging hook must never take a request down
@@ -187,4 +195,9 @@ class Engine:
         return self.journal.find(lambda event: compiled.match(event.request).matched)
 
     def unmatched(self) -> list[ServeEvent]:
-        return self.journal.find(lambda event: not event.matched)
+        """Requests that matched no stub since the last reset (the last 1,000, journal or not)."""
+        return list(self._misses)
+
+    def clear_requests(self) -> None:
+        self.journal.clear()
+        self._misses.clear()

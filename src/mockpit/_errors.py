@@ -9,6 +9,7 @@ MockpitError
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,22 +23,43 @@ class MockpitError(Exception):
 class MappingError(MockpitError, ValueError):
     """A stub definition (mapping file, admin payload or Python call) is invalid.
 
-    ``source`` names where it came from (a file path, ``admin API`` ...), ``field`` the dotted path of the
-    offending field (``request.headers.Accept.equalTo``); ``str()`` gives all three with the fix.
+    ``source`` names where it came from (a file path, ``admin API`` ...), ``location`` the keys leading
+    to the offending field (``("request", "headers", "Accept", "equalTo")``), shown as ``field``
+    (``request.headers.Accept.equalTo``) or as a JSON ``pointer``; ``str()`` gives all three with the fix.
     """
 
-    def __init__(self, message: str, *, source: str | None = None, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, source: str | None = None, field: str | Sequence[str | int] | None = None
+    ) -> None:
         self.message = message
         self.source = source
-        self.field = field
+        #: the keys and list positions leading to the field; a plain string means one key per dot
+        self.location: tuple[str | int, ...] = tuple(field.split(".")) if isinstance(field, str) else tuple(field or ())
         super().__init__(self.__str__())
+
+    @property
+    def field(self) -> str | None:
+        """The location for people: ``mappings[1].request.headers.Accept``."""
+        out = ""
+        for part in self.location:
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+        return out or None
+
+    @property
+    def pointer(self) -> str:
+        """The location as a JSON pointer (RFC 6901): ``/mappings/1/request/headers/Accept``."""
+        return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in self.location) or "/"
 
     def __str__(self) -> str:
         where = ": ".join(part for part in (self.source, self.field) if part)
         return f"{where}: {self.message}" if where else self.message
 
     def with_source(self, source: str) -> MappingError:
-        return MappingError(self.message, source=source, field=self.field)
+        return MappingError(self.message, source=source, field=self.location)
+
+    def within(self, *prefix: str | int) -> MappingError:
+        """The same error, located inside ``prefix`` (a stub that is item 2 of ``mappings``)."""
+        return MappingError(self.message, source=self.source, field=(*prefix, *self.location))
 
 
 class ServerError(MockpitError, RuntimeError):

@@ -23,7 +23,7 @@ from ._model import Request, Stub
 T = TypeVar("T")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class IndexedStub(Generic[T]):
     """A stub with its compiled pattern and what the layer above attached to it (its renderer)."""
 
@@ -79,7 +79,10 @@ class StubIndex(Generic[T]):
         return self.add_many([(stub, payload)])[0]
 
     def add_many(self, items: Iterable[tuple[Stub, T]]) -> list[IndexedStub[T]]:
-        compiled = [(stub, compile_pattern(stub.request), payload) for stub, payload in items]
+        return self.add_compiled([(stub, compile_pattern(stub.request), payload) for stub, payload in items])
+
+    def add_compiled(self, compiled: Iterable[tuple[Stub, CompiledPattern, T]]) -> list[IndexedStub[T]]:
+        """Add stubs whose patterns are compiled already (a reset puts the loaded ones back this way)."""
         with self._lock:
             added = []
             for stub, pattern, payload in compiled:

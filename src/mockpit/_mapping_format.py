@@ -12,9 +12,18 @@ import binascii
 import json
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ._errors import MappingError
 from ._model import (
@@ -200,6 +209,7 @@ class _BasicAuthModel(_Strict):
     password: str
 
 
+_NO_PATTERNS: Mapping[str, ValuePattern] = MappingProxyType({})
 _URL_FIELDS = ("url", "urlPath", "urlPattern", "urlPathPattern", "urlPathTemplate")
 _TEMPLATE_VARIABLE = re.compile(r"\{([^{}/]+)\}")
 
@@ -227,6 +237,36 @@ class _RequestModel(_Strict):
             raise ValueError(f"{value!r} is not an HTTP method; use e.g. GET, POST or ANY")
         return value.upper()
 
+    @field_validator("urlPathTemplate")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is not None:
+            names = _TEMPLATE_VARIABLE.findall(value)
+            twice = sorted({name for name in names if names.count(name) > 1})
+            if twice:
+                raise ValueError(f"variable {', '.join(twice)} appears more than once in {value!r}")
+        return value
+
+    # declared after urlPathTemplate, so that one is in info.data (unless it failed on its own)
+    @field_validator("pathParameters")
+    @classmethod
+    def _path_parameters(
+        cls, value: dict[str, _ValuePatternModel] | None, info: ValidationInfo
+    ) -> dict[str, _ValuePatternModel] | None:
+        if not value or "urlPathTemplate" not in info.data:
+            return value
+        template = info.data["urlPathTemplate"]
+        if template is None:
+            raise ValueError("pathParameters needs a urlPathTemplate such as /users/{id}")
+        names = set(_TEMPLATE_VARIABLE.findall(template))
+        unknown = sorted(set(value) - names)
+        if unknown:
+            raise ValueError(
+                f"{', '.join(unknown)} is not a variable of urlPathTemplate {template!r} "
+                f"(it has: {', '.join(sorted(names)) or 'none'})"
+            )
+        return value
+
     @model_validator(mode="after")
     def _urls(self) -> _RequestModel:
         given = [name for name in _URL_FIELDS if getattr(self, name) is not None]
@@ -236,16 +276,6 @@ class _RequestModel(_Strict):
             value = getattr(self, name)
             if value is not None and not value.startswith("/"):
                 raise ValueError(f"{name} must start with '/', got {value!r}")
-        if self.pathParameters:
-            if self.urlPathTemplate is None:
-                raise ValueError("pathParameters needs a urlPathTemplate such as /users/{id}")
-            names = set(_TEMPLATE_VARIABLE.findall(self.urlPathTemplate))
-            unknown = sorted(set(self.pathParameters) - names)
-            if unknown:
-                raise ValueError(
-                    f"pathParameters names {', '.join(unknown)}, which urlPathTemplate "
-                    f"{self.urlPathTemplate!r} does not have (it has: {', '.join(sorted(names)) or 'none'})"
-                )
         return self
 
     def to_model(self) -> RequestPattern:
@@ -255,8 +285,10 @@ class _RequestModel(_Strict):
             if value is not None:
                 url = UrlMatch(name, value)  # type: ignore[arg-type]
 
-        def patterns(models: dict[str, _ValuePatternModel] | None) -> dict[str, ValuePattern]:
-            return {key: model.to_model() for key, model in (models or {}).items()}
+        def patterns(models: dict[str, _ValuePatternModel] | None) -> Mapping[str, ValuePattern]:
+            if not models:
+                return _NO_PATTERNS  # most stubs have none of a kind; 10,000 stubs, 40,000 empty dicts
+            return {key: model.to_model() for key, model in models.items()}
 
         auth = self.basicAuthCredentials
         return RequestPattern(
@@ -380,33 +412,31 @@ def stubs_from_document(data: Any, *, source: str) -> list[Stub]:
     if isinstance(data, Mapping) and "mappings" in data:
         extra = sorted(set(data) - {"mappings", "meta"})
         if extra:
-            raise MappingError(f"unexpected key(s) {', '.join(extra)} beside 'mappings'", source=source, field=extra[0])
+            raise MappingError(
+                f"unexpected key(s) {', '.join(extra)} beside 'mappings'", source=source, field=(extra[0],)
+            )
         items = data["mappings"]
         if not isinstance(items, list):
-            raise MappingError("must be a list of stub mappings", source=source, field="mappings")
+            raise MappingError("must be a list of stub mappings", source=source, field=("mappings",))
         stubs = []
         for i, item in enumerate(items):
             try:
                 stubs.append(stub_from_mapping(item, source=source))
             except MappingError as exc:
-                raise MappingError(
-                    exc.message, source=source, field=f"mappings[{i}]" + (f".{exc.field}" if exc.field else "")
-                ) from None
+                raise exc.within("mappings", i) from None
         return stubs
     return [stub_from_mapping(data, source=source)]
 
 
 def _mapping_error(exc: ValidationError, source: str) -> MappingError:
-    messages = []
-    first_field = None
+    found: list[tuple[tuple[str | int, ...], str, bool]] = []  # (location, message, is a type mismatch)
     for error in exc.errors(include_url=False):
-        loc = [str(part) for part in error["loc"]]
-        # pydantic names union branches in locations ("str", "_JsonPathModel"); users never wrote those
-        loc = [part for part in loc if part not in {"str", "list[str]", "_JsonPathModel"}]
-        field = _dotted(loc)
+        # pydantic names union branches in locations ("str", "function-after[...]"); users never wrote those
+        loc = tuple(part for part in error["loc"] if not _is_union_branch(part))
+        field = loc
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            key = loc[-1] if loc else "?"
+            key = str(loc[-1]) if loc else "?"
             feature = _NOT_YET.get(key)
             message = (
                 f"{feature} ({key}) is not supported by mockpit yet; remove it or see the docs' list of "
@@ -416,20 +446,31 @@ def _mapping_error(exc: ValidationError, source: str) -> MappingError:
             )
         elif "input" in error and error["type"] not in {"value_error", "assertion_error"}:
             message += f" (got {json.dumps(error['input'], default=str)[:80]})"
-        first_field = first_field or field
-        messages.append(f"{field}: {message}" if field else message)
-    if len(messages) == 1:
-        return MappingError(
-            messages[0].split(": ", 1)[-1] if first_field else messages[0], source=source, field=first_field
-        )
-    return MappingError("; ".join(messages), source=source)
+        found.append((field, message, error["type"].endswith("_type")))
+    # A value that fits no branch of a union gets one error per branch. A branch that got past the type
+    # check (a dict for ``str | _JsonPathModel``) says what is really wrong: drop the others' "not a str".
+    specific = [f for f, _, mismatch in found if not mismatch]
+    kept = [e for e in found if not (e[2] and any(_within(f, e[0]) for f in specific))] or found
+    fields = {field for field, _, _ in kept}
+    if len(fields) == 1:
+        (field,) = fields
+        return MappingError(" or ".join(message for _, message, _ in kept), source=source, field=field)
+    # several fields: ``field`` is the first, the message lists every other one with its own field
+    first = kept[0][0]
+    rest = "; ".join(f"{_dotted(f)}: {m}" if f else m for f, m, _ in kept[1:])
+    return MappingError(f"{kept[0][1]}; {rest}", source=source, field=first)
 
 
-def _dotted(loc: list[str]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
-    return out
+def _is_union_branch(part: str | int) -> bool:
+    return isinstance(part, str) and (part in {"str", "list[str]", "_JsonPathModel"} or part.startswith("function-"))
+
+
+def _within(field: tuple[str | int, ...], parent: tuple[str | int, ...]) -> bool:
+    return field[: len(parent)] == parent
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    return MappingError("", field=loc).field or ""
 
 
 # --- model -> mapping -------------------------------------------------------------------------------

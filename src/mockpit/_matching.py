@@ -21,11 +21,13 @@ from ._model import BodyPattern, Request, RequestPattern, UrlMatch, ValuePattern
 from ._types import JSON
 
 _ABSENT = "(absent)"
-#: the URL's share of a near miss's distance: a stub for another URL is rarely the one meant
-URL_WEIGHT = 3.0
+#: the URL's and the method's share of a near miss's distance (WireMock's weights: 10 and 3, other fields 1):
+#: a stub for another URL or method is rarely the one meant
+URL_WEIGHT = 10.0
+METHOD_WEIGHT = 3.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Difference:
     """One field of a request that a pattern wanted otherwise."""
 
@@ -153,6 +155,14 @@ class Check:
     def test(self, request: Request) -> bool:
         raise NotImplementedError
 
+    def predicate(self) -> Callable[[Request], bool]:
+        """The cheapest callable doing :meth:`test` (the hot path calls it without a method hop)."""
+        return self.test
+
+    def rough_distance(self, request: Request) -> float:
+        """A cheap stand-in for the weighted distance of :meth:`difference`: a failing field counts fully."""
+        return 0.0 if self.test(request) else 1.0
+
     def difference(self, request: Request) -> Difference | None:
         raise NotImplementedError
 
@@ -169,16 +179,20 @@ class MethodCheck(Check):
     def difference(self, request: Request) -> Difference | None:
         if self.test(request):
             return None
-        return Difference("method", self.method, request.method, 1.0)
+        return Difference("method", self.method, request.method, 1.0, METHOD_WEIGHT)
+
+    def rough_distance(self, request: Request) -> float:
+        return 0.0 if self.test(request) else METHOD_WEIGHT
 
 
 class UrlCheck(Check):
-    __slots__ = ("_regex", "_test", "url")
+    __slots__ = ("_names", "_regex", "_test", "url")
 
     def __init__(self, url: UrlMatch) -> None:
         self.url = url
         value = url.value or ""
         self._regex: re.Pattern[str] | None = None
+        self._names: tuple[str, ...] = ()
         if url.kind == "url":
             self._test: Callable[[Request], bool] = lambda r: r.url == value
         elif url.kind == "urlPath":
@@ -191,6 +205,7 @@ class UrlCheck(Check):
             self._test = lambda r: regex.fullmatch(r.path) is not None
         elif url.kind == "urlPathTemplate":
             self._regex = template_regex(value)
+            self._names = template_variables(value)
             template = self._regex
             self._test = lambda r: template.fullmatch(r.path) is not None
         else:
@@ -199,11 +214,14 @@ class UrlCheck(Check):
     def test(self, request: Request) -> bool:
         return self._test(request)
 
+    def predicate(self) -> Callable[[Request], bool]:
+        return self._test
+
     def captures(self, request: Request) -> dict[str, str]:
         if self._regex is None:
             return {}
         found = self._regex.fullmatch(request.path)
-        return {} if found is None else {k: unquote(v) for k, v in found.groupdict().items()}
+        return {} if found is None else dict(zip(self._names, map(unquote, found.groups()), strict=True))
 
     def difference(self, request: Request) -> Difference | None:
         if self.test(request):
@@ -214,22 +232,43 @@ class UrlCheck(Check):
         distance = 1.0 if is_regex else max(0.1, string_distance(expected, actual))
         return Difference(self.url.kind, expected, actual, distance, URL_WEIGHT)
 
+    def rough_distance(self, request: Request) -> float:
+        # the share of the URL that matches as a prefix: no string distance, so 10,000 stubs stay cheap
+        if self._test(request):
+            return 0.0
+        if self.url.kind in {"urlPattern", "urlPathPattern"}:
+            return URL_WEIGHT
+        expected = self.url.value or ""
+        actual = request.url if self.url.kind == "url" else request.path
+        common = 0
+        for x, y in zip(expected, actual, strict=False):
+            if x != y:
+                break
+            common += 1
+        return URL_WEIGHT * max(0.1, 1.0 - common / max(len(expected), len(actual), 1))
+
 
 _TEMPLATE_PART = re.compile(r"\{([^{}/]+)\}")
 
 
 def template_regex(template: str) -> re.Pattern[str]:
-    """``/users/{id}`` -> a regex whose named groups capture each variable (one path segment)."""
+    """``/users/{id}`` -> a regex with one group per variable (one path segment each), in order.
+
+    Groups are numbered, not named: WireMock takes any variable name (``{user-id}``), Python's named
+    groups only identifiers. :func:`template_variables` gives the names in the same order.
+    """
     out, last = [], 0
     for found in _TEMPLATE_PART.finditer(template):
         out.append(re.escape(template[last : found.start()]))
-        name = found.group(1)
-        if not name.isidentifier():
-            raise ValueError(f"template variable {name!r} in {template!r} must be a name like id or user_id")
-        out.append(f"(?P<{name}>[^/]+)")
+        out.append("([^/]+)")
         last = found.end()
     out.append(re.escape(template[last:]))
     return re.compile("".join(out))
+
+
+def template_variables(template: str) -> tuple[str, ...]:
+    """The variable names of a path template, in order: ``/u/{org}/{id}`` -> ``("org", "id")``."""
+    return tuple(found.group(1) for found in _TEMPLATE_PART.finditer(template))
 
 
 class PathParameterCheck(Check):
@@ -341,6 +380,9 @@ class BodyCheck(Check):
     def test(self, request: Request) -> bool:
         return self._test(request)
 
+    def predicate(self) -> Callable[[Request], bool]:
+        return self._test
+
     def difference(self, request: Request) -> Difference | None:
         if self.test(request):
             return None
@@ -436,7 +478,7 @@ def json_equal(expected: JSON, actual: JSON, ignore_array_order: bool, ignore_ex
 class CompiledPattern:
     """A :class:`RequestPattern` ready to match: checks ordered cheapest first."""
 
-    __slots__ = ("_checks", "_url", "pattern", "weight")
+    __slots__ = ("_checks", "_tests", "_url", "pattern", "weight")
 
     def __init__(self, pattern: RequestPattern) -> None:
         self.pattern = pattern
@@ -460,36 +502,35 @@ class CompiledPattern:
             checks.append(BasicAuthCheck(*pattern.basic_auth))
         checks.extend(BodyCheck(body) for body in pattern.body_patterns)
         self._checks = tuple(checks)
-        self.weight = max(1.0, len(checks) + (URL_WEIGHT - 1 if self._url is not None else 0.0))
+        self._tests = tuple(check.predicate() for check in checks)
+        extra = (URL_WEIGHT - 1 if self._url is not None else 0.0) + (
+            METHOD_WEIGHT - 1 if pattern.method != "ANY" else 0.0
+        )
+        self.weight = max(1.0, len(checks) + extra)
 
     def match(self, request: Request) -> MatchResult:
-        for check in self._checks:
-            if not check.test(request):
+        for test in self._tests:
+            if not test(request):
                 return MatchResult(False, self, request)
-        captures = self._url.captures(request) if self._url is not None else None
-        return MatchResult(True, self, request, captures)
+        url = self._url
+        if url is not None and url._regex is not None:
+            return MatchResult(True, self, request, url.captures(request))
+        return _MATCHED
 
     def differences(self, request: Request) -> list[Difference]:
         return [d for d in (check.difference(request) for check in self._checks) if d is not None]
 
-    def quick_distance(self, request: Request) -> float:
-        """A cheap estimate of the distance (method and URL only) to pick near-miss candidates."""
-        distance = 0.0
-        if self.pattern.method not in {"ANY", request.method}:
-            distance += 1.0
-        if self._url is not None and not self._url.test(request):
-            expected = self.pattern.url.value or ""
-            actual = request.path
-            common = len(_common_prefix(expected, actual))
-            distance += 1.0 - common / max(len(expected), len(actual), 1)
-        return distance
+    def rough_distance(self, request: Request) -> float:
+        """An estimate of ``match(request).distance`` that is cheap enough to run on every stub.
+
+        Every field counts, not just method and URL: among many stubs on one URL (GraphQL, JSON-RPC)
+        the one that differs in a single header must not lose its place to newer ones for that URL.
+        """
+        return sum(check.rough_distance(request) for check in self._checks) / self.weight
 
 
-def _common_prefix(a: str, b: str) -> str:
-    for i, (x, y) in enumerate(zip(a, b, strict=False)):
-        if x != y:
-            return a[:i]
-    return a if len(a) <= len(b) else b
+_MATCHED = MatchResult(True, CompiledPattern(RequestPattern()), Request("GET", "/"))
+"""The result of every match without captures: nothing in it depends on the request."""
 
 
 def compile_pattern(pattern: RequestPattern) -> CompiledPattern:

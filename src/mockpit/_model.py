@@ -247,7 +247,8 @@ class Response:
         if self._raw_headers is None:
             raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers]
             framed = {name.lower() for name, _ in raw} & {b"content-length", b"transfer-encoding"}
-            if not framed:
+            # RFC 9110 8.6: no Content-Length on 1xx and 204; a 304's would describe the cached body
+            if not framed and self.status >= 200 and self.status not in {204, 304}:
                 # without it uvicorn falls back to chunked encoding, which costs every client more
                 raw.append((b"content-length", str(len(self.body)).encode("ascii")))
             self._raw_headers = raw
@@ -297,7 +298,7 @@ STRING_OPERATORS: tuple[StringOperator, ...] = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ValuePattern:
     """A test on one string value (a header, a query parameter, a cookie ...)."""
 
@@ -306,7 +307,7 @@ class ValuePattern:
     case_insensitive: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BodyPattern:
     """A test on the request body. ``value`` is text, a JSON value (``equalToJson``) or a JSONPath."""
 
@@ -319,7 +320,7 @@ class BodyPattern:
     sub_pattern: ValuePattern | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UrlMatch:
     kind: UrlKind = "anyUrl"
     value: str | None = None
@@ -328,7 +329,7 @@ class UrlMatch:
 ANY_URL = UrlMatch()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RequestPattern:
     method: str = "ANY"
     url: UrlMatch = ANY_URL
@@ -340,7 +341,7 @@ class RequestPattern:
     basic_auth: tuple[str, str] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResponseDefinition:
     status: int = 200
     status_message: str | None = None
@@ -358,7 +359,7 @@ class ResponseDefinition:
 DEFAULT_PRIORITY = 5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stub:
     """A request pattern and the response it gets: one WireMock "stub mapping"."""
 

@@ -13,7 +13,7 @@ from ._model import Request, Stub
 _SHORTLIST = 25
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NearMiss:
     """A stub that did not match ``request``, how far off it was (0-1) and the fields that differed."""
 
@@ -25,9 +25,8 @@ class NearMiss:
 
 def near_misses(request: Request, stubs: Iterable[tuple[Stub, CompiledPattern]], limit: int = 3) -> list[NearMiss]:
     """The ``limit`` stubs closest to ``request``, closest first."""
-    # A first pass on method and URL alone keeps a miss among 10,000 stubs cheap; then the shortlist
-    # gets the full per-field comparison.
-    shortlist = heapq.nsmallest(_SHORTLIST, stubs, key=lambda item: item[1].quick_distance(request))
+    # A cheap first pass keeps a miss among 10,000 stubs cheap; the shortlist gets the full comparison.
+    shortlist = heapq.nsmallest(_SHORTLIST, stubs, key=lambda item: item[1].rough_distance(request))
     found = []
     for stub, pattern in shortlist:
         result = pattern.match(request)

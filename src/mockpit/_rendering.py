@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import inspect
 import mimetypes
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ._model import Request, Response, ResponseDefinition, dump_json
 from ._types import Handler, HandlerResult
+
+#: threads for sync handlers. Blocking is what they are for in a mock (``time.sleep``, waiting on an
+#: event), and asyncio's default pool has only CPUs + 4 threads: on a 2-CPU runner the 7th blocked
+#: handler would hold up every other one. Threads are started only as they are needed.
+HANDLER_THREADS = 256
 
 
 class RenderError(Exception):
@@ -65,7 +72,8 @@ class Renderer:
         assert self.body_file is not None
         definition = self.definition
         try:
-            body = self.body_file.read_bytes()
+            # resolved again: a link put in the file's place since loading must not lead out of the root
+            body = resolve_body_file(self._files_root, definition.body_file_name or "").read_bytes()
         except OSError as exc:
             raise RenderError(
                 f"bodyFileName {definition.body_file_name!r} could not be read ({exc.strerror}); "
@@ -113,7 +121,7 @@ async def call_handler(handler: Handler, request: Request) -> Response:
     ):
         result = await handler(request)  # type: ignore[misc]
     else:
-        result = await asyncio.get_running_loop().run_in_executor(None, handler, request)
+        result = await asyncio.get_running_loop().run_in_executor(_handler_pool(), handler, request)
         if inspect.isawaitable(result):
             result = await result
     return to_response(result)
@@ -132,3 +140,8 @@ def to_response(result: HandlerResult | None) -> Response:
         f"a handler must return a mockpit.Response, a dict or list (sent as JSON), str or bytes; "
         f"it returned {type(result).__name__}"
     )
+
+
+@functools.cache
+def _handler_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(HANDLER_THREADS, thread_name_prefix="mockpit-handler")

@@ -89,13 +89,17 @@ class MockServer:
         if mappings is None:
             return
         items: Sequence[Any] = [mappings] if isinstance(mappings, (str, os.PathLike, Mapping)) else list(mappings)
-        dicts = [item for item in items if isinstance(item, Mapping)]
         paths = [item for item in items if not isinstance(item, Mapping)]
         for source in load_sources(paths):
             self.engine.add_stubs(source.stubs, initial=True, files_root=source.files_root)
-        self.engine.add_stubs(
-            [stub_from_mapping(d, source=f"mappings[{i}]") for i, d in enumerate(dicts)], initial=True
-        )
+        for i, item in enumerate(items):
+            if isinstance(item, Mapping):
+                where = "mappings" if isinstance(mappings, Mapping) else f"mappings[{i}]"
+                stub = stub_from_mapping(item, source=where)
+                try:  # a bodyFileName is checked here, where the error does not know the source yet
+                    self.engine.add_stubs([stub], initial=True)
+                except MappingError as exc:
+                    raise exc.with_source(where) from None
 
     # --- life cycle --------------------------------------------------------------------------------
 
@@ -235,7 +239,7 @@ class MockServer:
         return len(self.requests(pattern))
 
     def clear_requests(self) -> None:
-        self.engine.journal.clear()
+        self.engine.clear_requests()
 
     @property
     def unmatched(self) -> list[ServeEvent]:
@@ -258,6 +262,13 @@ class MockServer:
         Raises :class:`VerificationError` listing the requests received and, for the closest ones,
         what differed from the pattern.
         """
+        for name, bound in (("count", count), ("at_least", at_least), ("at_most", at_most)):
+            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int) or bound < 0):
+                raise ValueError(f"verify({name}=...) takes a whole number of 0 or more, got {bound!r}")
+        if count is not None and (at_least is not None or at_most is not None):
+            raise ValueError("verify() takes count= or at_least=/at_most=, not both")
+        if at_least is not None and at_most is not None and at_least > at_most:
+            raise ValueError(f"verify(at_least={at_least}, at_most={at_most}) can never hold: at_least > at_most")
         request_pattern = _pattern(pattern)
         found = self.engine.find_requests(request_pattern)
         n = len(found)

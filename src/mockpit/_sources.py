@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from ._errors import MappingError
 from ._mapping_format import stubs_from_document
 from ._model import Stub
+from ._rendering import RenderError, resolve_body_file
 
 MAPPING_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -58,17 +59,42 @@ def load_source(path: Path) -> LoadedSource:
         else:
             folder = path
             files_root = (path.parent if path.name == "mappings" else path) / "__files"
-        files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in MAPPING_SUFFIXES and p.is_file())
+        # a folder of mappings may hold its __files/ too: the JSON bodies in there are not mappings
+        files = sorted(
+            p
+            for p in folder.rglob("*")
+            if p.suffix.lower() in MAPPING_SUFFIXES and not p.is_relative_to(files_root) and p.is_file()
+        )
     else:
         parent = path.parent
         files_root = (parent.parent if parent.name == "mappings" else parent) / "__files"
         files = [path]
     source = LoadedSource(path=path, files_root=files_root, files=files)
     for file in files:
-        stubs = stubs_from_document(read_document(file), source=str(file))
+        document = read_document(file)
+        stubs = stubs_from_document(document, source=str(file))
+        listed = isinstance(document, Mapping) and "mappings" in document
+        for i, stub in enumerate(stubs):
+            _check_body_file(stub, files_root, file, ("mappings", i) if listed else ())
         source.stubs.extend(stubs)
         source.origins.extend([file] * len(stubs))
     return source
+
+
+def _check_body_file(stub: Stub, files_root: Path, file: Path, prefix: tuple[str | int, ...]) -> None:
+    """A missing or escaping ``bodyFileName`` is an error of the mapping file: say which file."""
+    name = stub.response.body_file_name
+    if name is None or stub.response.handler is not None:
+        return
+    field_name = (*prefix, "response", "bodyFileName")
+    try:
+        path = resolve_body_file(files_root, name)
+    except RenderError as exc:
+        raise MappingError(str(exc), source=str(file), field=field_name) from None
+    if not path.is_file():
+        raise MappingError(
+            f"{name!r} does not exist under {files_root}; create it or fix the name", source=str(file), field=field_name
+        )
 
 
 def read_document(file: Path) -> Any:

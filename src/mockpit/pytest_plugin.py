@@ -40,7 +40,11 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
             try:
                 server.check(allow_unmatched=allow_unmatched)
             except MockpitError as exc:
-                pytest.fail(str(exc), pytrace=False)
+                failure = str(exc)
+            else:
+                continue
+            # failed outside the except block, or the report would be printed twice ("During handling ...")
+            pytest.fail(failure, pytrace=False)
     return result
 
 

@@ -1,0 +1,57 @@
+"""Shared fixtures: a real server on a real port and a real HTTP client.
+
+A test module that sets ``SHARED_SERVER = True`` gets one server (and one client) for the whole module,
+reset around each test, which fails the test if the server recorded an error. Others get a fresh
+server per test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from mockpit import MockServer
+
+
+def _shared(request: pytest.FixtureRequest) -> bool:
+    return bool(getattr(request.module, "SHARED_SERVER", False))
+
+
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[MockServer]:
+    with MockServer() as mock:
+        yield mock
+
+
+@pytest.fixture(scope="module")
+def shared_client(shared_server: MockServer) -> Iterator[httpx.Client]:
+    # an httpx.Client costs milliseconds to make (its TLS context): one per module, not per test
+    with httpx.Client(base_url=shared_server.url, timeout=10) as http:
+        yield http
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest) -> Iterator[MockServer]:
+    """A started MockServer with no stubs and an empty journal."""
+    if not _shared(request):
+        with MockServer() as mock:
+            yield mock
+        return
+    shared: MockServer = request.getfixturevalue("shared_server")
+    shared.reset()
+    yield shared
+    errors = shared.errors
+    shared.reset()
+    assert not errors, f"the server recorded unexpected errors: {errors}"
+
+
+@pytest.fixture
+def client(server: MockServer, request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
+    """An httpx client whose base URL is ``server``."""
+    if _shared(request):
+        yield request.getfixturevalue("shared_client")
+        return
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        yield http

@@ -1,0 +1,85 @@
+"""Lower layers never import upper ones: model -> matching -> rendering -> engine -> transport -> front ends."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "mockpit"
+
+# Each module's layer; a module may import only modules of its own layer or lower ones.
+LAYERS = {
+    "_errors": 0,
+    "_types": 0,
+    "_model": 1,
+    "_jsonpath": 2,
+    "_mapping_format": 2,
+    "_dsl": 2,
+    "_matching": 3,
+    "_index": 3,
+    "_journal": 3,
+    "_near_miss": 3,
+    "_rendering": 4,
+    "_engine": 5,
+    "_sources": 5,
+    "_asgi": 6,
+    "_uvicorn": 6,
+    "_admin": 7,
+    "_server": 7,
+    "pytest_plugin": 8,
+    "cli": 8,
+    "__main__": 8,
+    "__init__": 9,
+}
+# modules below the transport must not know it exists
+TRANSPORT_LIBRARIES = {"uvicorn", "httptools", "uvloop", "starlette"}
+
+
+def _type_checking_only(tree: ast.Module) -> set[int]:
+    """ids of nodes under ``if TYPE_CHECKING:``: imports for annotations, no dependency at run time."""
+    skipped = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            skipped.update(id(child) for stmt in node.body for child in ast.walk(stmt))
+    return skipped
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = _type_checking_only(tree)
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 1 and node.module:
+                found.add(node.module.split(".")[0])
+            elif node.level == 1:
+                found.update(alias.name for alias in node.names)
+            elif node.module:
+                found.add("^" + node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            found.update("^" + alias.name.split(".")[0] for alias in node.names)
+    return found
+
+
+def test_every_module_has_a_layer() -> None:
+    modules = {p.stem for p in SRC.glob("*.py")}
+    assert modules == set(LAYERS), "add new modules to LAYERS in tests/test_layers.py"
+
+
+@pytest.mark.parametrize("module", sorted(LAYERS))
+def test_module_imports_only_lower_layers(module: str) -> None:
+    imports = _imports(SRC / f"{module}.py")
+    for name in imports:
+        if name.startswith("^"):
+            if LAYERS[module] < LAYERS["_asgi"]:
+                assert name[1:] not in TRANSPORT_LIBRARIES, f"{module} imports {name[1:]}, a transport library"
+            continue
+        if name == "__version__" or name not in LAYERS:
+            continue
+        assert LAYERS[name] <= LAYERS[module], (
+            f"{module} (layer {LAYERS[module]}) imports {name} (layer {LAYERS[name]})"
+        )

@@ -1,0 +1,239 @@
+"""The pytest plugin, run the way users run it: test files in a pytester sandbox, loaded via pytest11."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_the_mockpit_fixture_serves_a_stub(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+        from mockpit import MockServer, get
+
+        def test_stub(mockpit):
+            assert isinstance(mockpit, MockServer)
+            assert mockpit.is_running
+            mockpit.when(get("/users/1")).respond(json={"id": 1})
+            assert httpx.get(mockpit.url_for("/users/1")).json() == {"id": 1}
+            mockpit.verify(get("/users/1"), count=1)
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+
+
+def test_one_server_per_session_reset_between_tests(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+        import pytest
+        from mockpit import get
+
+        seen = {}
+
+        def test_first(mockpit):
+            seen["url"] = mockpit.url
+            seen["server"] = mockpit
+            mockpit.when(get("/first")).respond(body="first")
+            assert httpx.get(mockpit.url_for("/first")).text == "first"
+
+        @pytest.mark.mockpit(allow_unmatched=True)
+        def test_second(mockpit):
+            assert mockpit.url == seen["url"]
+            assert mockpit is seen["server"]
+            assert mockpit.stubs == []
+            assert mockpit.requests() == []
+            assert httpx.get(mockpit.url_for("/first")).status_code == 404
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2)
+
+
+def test_an_unmatched_request_fails_the_test_with_the_near_miss_report(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+        from mockpit import post
+
+        def test_sends_the_wrong_thing(mockpit):
+            mockpit.when(post("/orders").json({"item": "book"})).respond(201)
+            answer = httpx.post(mockpit.url_for("/orders"), json={"item": "boot"})
+            # the code under test may well swallow the 404; the plugin still catches the miss
+            assert answer.status_code in (201, 404)
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1, errors=0)
+    result.stdout.fnmatch_lines(
+        [
+            "*1 request(s) matched no stub*",
+            "*POST /orders*",
+            "*Closest stubs:*",
+            '*{"item":"book"}*',
+            '*{"item":"boot"}*',
+        ]
+    )
+    result.stdout.no_fnmatch_line("*During handling of the above exception*")
+
+
+def test_allow_unmatched_lets_the_test_pass(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+        import pytest
+
+        @pytest.mark.mockpit(allow_unmatched=True)
+        def test_expects_a_404(mockpit):
+            assert httpx.get(mockpit.url_for("/missing")).status_code == 404
+            assert len(mockpit.unmatched) == 1
+        """
+    )
+    result = pytester.runpytest("--strict-markers")
+    result.assert_outcomes(passed=1)
+
+
+def test_the_tests_own_failure_is_the_one_reported(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_fails_itself(mockpit):
+            httpx.get(mockpit.url_for("/missing"))
+            assert 1 + 1 == 3, "the test's own assertion"
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*the test's own assertion*"])
+    result.stdout.no_fnmatch_line("*matched no stub*")
+
+
+def test_a_handler_that_raises_fails_the_test_with_the_server_side_traceback(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+        from mockpit import get
+
+        def price_handler(request):
+            return {"price": 10 / int(request.query["qty"][0])}
+
+        def test_uses_a_handler(mockpit):
+            mockpit.when(get("/price")).respond_with(price_handler)
+            answer = httpx.get(mockpit.url_for("/price"), params={"qty": "0"})
+            assert answer.status_code == 500
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1, errors=0)
+    result.stdout.fnmatch_lines(
+        [
+            "*raised ZeroDivisionError: division by zero*",
+            "*Server-side traceback:*",
+            "*in price_handler*",
+            '*return {"price": 10 / int(request.query*',  # the handler's line, from the server thread
+            "ZeroDivisionError: division by zero",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*During handling of the above exception*")
+
+
+def test_mockpit_factory_makes_independent_servers_stopped_after_the_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import socket
+        import httpx
+        from mockpit import get
+
+        made = []
+
+        def test_two_servers(mockpit_factory, mockpit):
+            users = mockpit_factory()
+            billing = mockpit_factory(mappings={"request": {"urlPath": "/invoices"}, "response": {"body": "[]"}})
+            made.extend([users, billing])
+            assert len({users.url, billing.url, mockpit.url}) == 3
+            users.when(get("/me")).respond(json={"name": "Ada"})
+            assert httpx.get(users.url_for("/me")).json() == {"name": "Ada"}
+            assert httpx.get(billing.url_for("/invoices")).text == "[]"
+            assert billing.stubs[0].request.url.value == "/invoices"
+            assert len(users.stubs) == 1
+            assert mockpit.stubs == []
+            assert users.requests()[0].request.path == "/me"
+            assert billing.requests()[0].request.path == "/invoices"
+
+        def test_they_were_stopped():
+            assert len(made) == 2
+            for server in made:
+                assert not server.is_running
+                port = int(server.url.rsplit(":", 1)[1])
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=2).close()
+                except OSError:
+                    continue
+                raise AssertionError(f"{server.url} still accepts connections")
+
+        def test_a_miss_on_a_factory_server_fails_the_test(mockpit_factory):
+            other = mockpit_factory()
+            httpx.get(other.url_for("/nothing-here"))
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*test_a_miss_on_a_factory_server_fails_the_test*", "*GET /nothing-here*"])
+
+
+def test_mockpit_server_can_be_overridden_in_a_conftest(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        f"""
+        import pytest
+        from mockpit import MockServer
+
+        @pytest.fixture(scope="session")
+        def mockpit_server():
+            with MockServer(mappings={str(EXAMPLES)!r}) as server:
+                yield server
+        """
+    )
+    pytester.makepyfile(
+        """
+        import httpx
+        from mockpit import get
+
+        def test_mappings_are_loaded(mockpit):
+            assert httpx.get(mockpit.url_for("/hello")).json() == {"message": "hello"}
+            mockpit.when(get("/extra")).respond(body="extra")
+            assert len(mockpit.stubs) == 8
+
+        def test_reset_keeps_the_mappings_and_drops_the_extra(mockpit):
+            assert len(mockpit.stubs) == 7
+            assert mockpit.requests() == []
+            assert httpx.get(mockpit.url_for("/users/3")).json()["name"] == "Ada Lovelace"
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2)
+
+
+def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.mockpit(allow_unmatched=False)*"])
+
+
+def test_the_plugin_leaves_tests_without_mockpit_alone(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+        from mockpit import MockServer
+
+        def test_own_server():
+            with MockServer() as server:
+                assert httpx.get(server.url_for("/unmatched")).status_code == 404
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
