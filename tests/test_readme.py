@@ -1,0 +1,29 @@
+"""The README's Python snippets are a contract: each one runs, as written, against real servers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
+
+
+def test_the_readme_has_python_examples() -> None:
+    assert len(BLOCKS) >= 3
+
+
+@pytest.mark.parametrize(
+    "code", [b for b in BLOCKS if "def test_" not in b], ids=lambda code: code.split("\n")[-2][:40]
+)
+def test_readme_snippet_runs(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(README.parent)  # snippets name paths relative to the repository
+    exec(compile(code, str(README), "exec"), {"__name__": "readme"})
+
+
+def test_readme_pytest_snippet_passes(pytester: pytest.Pytester) -> None:
+    (snippet,) = [b for b in BLOCKS if "def test_" in b]
+    pytester.makepyfile(test_snippet=snippet)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
