@@ -83,3 +83,23 @@ def test_module_imports_only_lower_layers(module: str) -> None:
         assert LAYERS[name] <= LAYERS[module], (
             f"{module} (layer {LAYERS[module]}) imports {name} (layer {LAYERS[name]})"
         )
+
+
+def test_the_lazy_public_api_names_every_export() -> None:
+    import mockpit
+
+    assert set(mockpit._WHERE) | {"__version__"} == set(mockpit.__all__)
+    for name in mockpit.__all__:
+        assert getattr(mockpit, name) is not None
+
+
+def test_the_cli_and_the_plugin_do_not_import_the_world() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mockpit.cli, mockpit.pytest_plugin; "
+        "print(sorted(m for m in sys.modules if m.startswith(('pydantic', 'uvicorn'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -14,34 +14,95 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from ._dsl import (
-    Matcher,
-    RequestPatternBuilder,
-    StubBuilder,
-    absent,
-    contains,
-    delete,
-    does_not_contain,
-    does_not_match,
-    equal_to,
-    equal_to_json,
-    get,
-    head,
-    matches,
-    matches_json_path,
-    options,
-    patch,
-    post,
-    put,
-    request,
-)
-from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError
-from ._journal import ServeEvent
-from ._mapping_format import stub_from_mapping, stub_to_mapping
-from ._matching import Difference, MatchResult
-from ._model import Headers, Request, RequestPattern, Response, ResponseDefinition, Stub
-from ._near_miss import NearMiss
-from ._server import MockServer
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._dsl import (
+        Matcher,
+        RequestPatternBuilder,
+        StubBuilder,
+        absent,
+        contains,
+        delete,
+        does_not_contain,
+        does_not_match,
+        equal_to,
+        equal_to_json,
+        get,
+        head,
+        matches,
+        matches_json_path,
+        options,
+        patch,
+        post,
+        put,
+        request,
+    )
+    from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError
+    from ._journal import ServeEvent
+    from ._mapping_format import stub_from_mapping, stub_to_mapping
+    from ._matching import Difference, MatchResult
+    from ._model import Headers, Request, RequestPattern, Response, ResponseDefinition, Stub
+    from ._near_miss import NearMiss
+    from ._server import MockServer
+
+# Names are imported on first use (PEP 562): `mockpit serve` and the pytest plugin, which pytest loads in
+# every session, then pay only for what they use (pydantic and uvicorn cost ~200 ms to import).
+_WHERE = {
+    "Matcher": "._dsl",
+    "RequestPatternBuilder": "._dsl",
+    "StubBuilder": "._dsl",
+    "absent": "._dsl",
+    "contains": "._dsl",
+    "delete": "._dsl",
+    "does_not_contain": "._dsl",
+    "does_not_match": "._dsl",
+    "equal_to": "._dsl",
+    "equal_to_json": "._dsl",
+    "get": "._dsl",
+    "head": "._dsl",
+    "matches": "._dsl",
+    "matches_json_path": "._dsl",
+    "options": "._dsl",
+    "patch": "._dsl",
+    "post": "._dsl",
+    "put": "._dsl",
+    "request": "._dsl",
+    "HandlerError": "._errors",
+    "MappingError": "._errors",
+    "MockpitError": "._errors",
+    "ServerError": "._errors",
+    "VerificationError": "._errors",
+    "ServeEvent": "._journal",
+    "stub_from_mapping": "._mapping_format",
+    "stub_to_mapping": "._mapping_format",
+    "Difference": "._matching",
+    "MatchResult": "._matching",
+    "Headers": "._model",
+    "Request": "._model",
+    "RequestPattern": "._model",
+    "Response": "._model",
+    "ResponseDefinition": "._model",
+    "Stub": "._model",
+    "NearMiss": "._near_miss",
+    "MockServer": "._server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mockpit' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "Difference",

@@ -15,44 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 GRACEFUL_SHUTDOWN_SECONDS = 3.0
-
-
-class _ReasonWriter:
-    """Stands in for a transport for one response to put a custom phrase into its status line."""
-
-    __slots__ = ("_reason", "_transport")
-
-    def __init__(self, transport: Any, reason: bytes) -> None:
-        self._transport = transport
-        self._reason = reason
-
-    def write(self, data: bytes) -> None:
-        if self._reason and data.startswith(b"HTTP/"):
-            end = data.index(b"\r\n")
-            version, code, _ = data[:end].split(b" ", 2)
-            data = b" ".join((version, code, self._reason)) + data[end:]
-            self._reason = b""
-        self._transport.write(data)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
-class MockpitProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol plus a per-request hook to reach below ASGI (the status phrase)."""
-
-    def on_headers_complete(self) -> None:
-        super().on_headers_complete()
-        cycle = self.cycle
-        if cycle is not None and cycle.scope is self.scope:
-
-            def set_reason(reason: str) -> None:
-                cycle.transport = _ReasonWriter(cycle.transport, reason.encode("latin-1", "replace"))  # type: ignore[assignment,unused-ignore]
-
-            self.scope["mockpit.set_reason"] = set_reason  # type: ignore[typeddict-unknown-key]
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -84,7 +48,8 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 def make_config(app: Any, *, log_level: str = "warning") -> uvicorn.Config:
     config = uvicorn.Config(
         app,
-        http=MockpitProtocol,
+        http="httptools",
+        proxy_headers=False,  # a mock shows the peer it sees; X-Forwarded-* stays a header to match on
         ws="none",
         lifespan="off",
         loop="none",
