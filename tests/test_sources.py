@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -175,7 +176,8 @@ def test_invalid_json_names_the_file_line_and_column(tmp_path: Path) -> None:
     message = str(info.value)
     assert info.value.source == str(file)
     assert message.startswith(str(file))
-    assert "line 3 column 28" in message  # the "}" after the trailing comma
+    # the column differs by Python version (3.13 points at the comma itself)
+    assert re.search(r"line 3 column 2[78]", message)
 
 
 def test_invalid_yaml_names_the_file_and_line(tmp_path: Path) -> None:
