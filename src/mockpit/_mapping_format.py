@@ -174,17 +174,8 @@ class _BodyPatternModel(_Strict):
         if op == "matchesJsonPath":
             path = self.matchesJsonPath
             if isinstance(path, _JsonPathModel):
-                sub = next((o for o in STRING_OPERATORS if getattr(path, o) is not None), None)
-                sub_pattern = (
-                    ValuePattern(
-                        sub,
-                        None if sub == "absent" else getattr(path, sub),
-                        case_insensitive=bool(path.caseInsensitive),
-                    )
-                    if sub
-                    else None
-                )
-                return BodyPattern("matchesJsonPath", path.expression, sub_pattern=sub_pattern)
+                has_sub = any(getattr(path, op) is not None for op in STRING_OPERATORS)
+                return BodyPattern("matchesJsonPath", path.expression, sub_pattern=path.to_model() if has_sub else None)
             return BodyPattern("matchesJsonPath", path)
         return BodyPattern(
             op,  # type: ignore[arg-type]
@@ -481,7 +472,7 @@ def stub_to_mapping(stub: Stub) -> dict[str, Any]:
     out: dict[str, Any] = {"id": stub.id, "uuid": stub.id}
     if stub.name is not None:
         out["name"] = stub.name
-    out["request"] = _request_to_mapping(stub.request)
+    out["request"] = pattern_to_mapping(stub.request)
     out["response"] = _response_to_mapping(stub.response)
     if stub.priority is not None:
         out["priority"] = stub.priority
@@ -503,7 +494,8 @@ def _value_pattern_to_mapping(pattern: ValuePattern) -> dict[str, Any]:
     return out
 
 
-def _request_to_mapping(pattern: RequestPattern) -> dict[str, Any]:
+def pattern_to_mapping(pattern: RequestPattern) -> dict[str, Any]:
+    """A request pattern as WireMock's ``request`` JSON (what :func:`pattern_from_mapping` reads)."""
     out: dict[str, Any] = {}
     if pattern.url.kind != "anyUrl":
         out[pattern.url.kind] = pattern.url.value

@@ -47,7 +47,7 @@ class MatchResult:
     on a miss, ``differences`` lists each field that differed and ``distance`` sums them up (0 to 1).
     """
 
-    __slots__ = ("_differences", "_pattern", "_request", "captures", "matched")
+    __slots__ = ("_differences", "_pattern", "captures", "matched", "request")
 
     def __init__(
         self,
@@ -59,7 +59,7 @@ class MatchResult:
         self.matched = matched
         self.captures = captures or {}
         self._pattern = pattern
-        self._request = request
+        self.request = request
         self._differences: list[Difference] | None = None
 
     def __bool__(self) -> bool:
@@ -68,7 +68,7 @@ class MatchResult:
     @property
     def differences(self) -> list[Difference]:
         if self._differences is None:
-            self._differences = [] if self.matched else self._pattern.differences(self._request)
+            self._differences = [] if self.matched else self._pattern.differences(self.request)
         return self._differences
 
     @property

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
+import signal
+import socket
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Union
@@ -17,11 +20,11 @@ from ._dsl import RequestPatternBuilder, StubBuilder
 from ._engine import Engine
 from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError
 from ._journal import Journal, ServeEvent
-from ._mapping_format import pattern_from_mapping, stub_from_mapping
+from ._mapping_format import pattern_from_mapping, pattern_to_mapping, stub_from_mapping
 from ._matching import compile_pattern
 from ._model import RequestPattern, Stub
 from ._near_miss import NearMiss
-from ._sources import load_sources
+from ._sources import LoadedSource, load_sources
 
 #: what ``verify``/``count``/``requests`` take: a builder (``post("/x")``), a model, or WireMock JSON
 PatternLike = Union[RequestPatternBuilder, RequestPattern, Mapping[str, Any]]
@@ -76,6 +79,9 @@ class MockServer:
         self.engine = Engine(
             files_root=Path(files_root) if files_root is not None else None, journal_capacity=journal_size
         )
+        #: the folders and files the stubs were loaded from, with their stubs
+        self.sources: list[LoadedSource] = []
+        self._bound_port: int | None = None
         self._load(mappings)
         self.app = MockpitApp(
             self.engine, admin=AdminApi(self.engine).handle if admin else None, max_body_size=max_body_size
@@ -90,7 +96,8 @@ class MockServer:
             return
         items: Sequence[Any] = [mappings] if isinstance(mappings, (str, os.PathLike, Mapping)) else list(mappings)
         paths = [item for item in items if not isinstance(item, Mapping)]
-        for source in load_sources(paths):
+        self.sources = load_sources(paths)
+        for source in self.sources:
             self.engine.add_stubs(source.stubs, initial=True, files_root=source.files_root)
         for i, item in enumerate(items):
             if isinstance(item, Mapping):
@@ -103,20 +110,24 @@ class MockServer:
 
     # --- life cycle --------------------------------------------------------------------------------
 
-    def start(self) -> MockServer:
-        """Start serving; returns once the port accepts requests. Starting twice is an error."""
+    def _bind(self) -> socket.socket:
         from ._uvicorn import bind_socket
 
+        try:
+            sock = bind_socket(self.host, self.port)
+        except OSError as exc:
+            raise ServerError(
+                f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}; use port=0 to pick a free port"
+            ) from exc
+        self._bound_port = sock.getsockname()[1]
+        return sock
+
+    def start(self) -> MockServer:
+        """Start serving; returns once the port accepts requests. Starting twice is an error."""
         with self._lock:
             if self._thread is not None:
                 raise ServerError(f"this MockServer is already running at {self.url}; stop() it first")
-            try:
-                sock = bind_socket(self.host, self.port)
-            except OSError as exc:
-                raise ServerError(
-                    f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}; use port=0 to pick a free port"
-                ) from exc
-            self._bound_port = sock.getsockname()[1]
+            sock = self._bind()
             ready = threading.Event()
             failure: list[BaseException] = []
             thread = threading.Thread(
@@ -126,6 +137,7 @@ class MockServer:
             if not ready.wait(_START_TIMEOUT) or failure:
                 thread.join(1)
                 sock.close()
+                self._bound_port = None
                 cause = failure[0] if failure else None
                 raise ServerError(f"mockpit could not start on {self.host}:{self._bound_port}: {cause!r}") from cause
             self._thread = thread
@@ -147,6 +159,29 @@ class MockServer:
         finally:
             loop.close()
 
+    def serve_forever(self, *, on_ready: Callable[[], None] | None = None) -> None:
+        """Serve in the calling thread until SIGINT or SIGTERM (what ``mockpit serve`` does).
+
+        ``on_ready`` is called once the port accepts requests; ``url`` then has the bound port.
+        """
+        from ._uvicorn import new_event_loop, serve
+
+        with self._lock:
+            if self._thread is not None:
+                raise ServerError(f"this MockServer is already running at {self.url}; stop() it first")
+            sock = self._bind()
+        loop = new_event_loop()
+        asyncio.set_event_loop(loop)
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            loop.run_until_complete(serve(self.app, sock, stop, on_ready=on_ready))
+        finally:
+            sock.close()
+            loop.close()
+            self._bound_port = None
+
     def stop(self) -> None:
         """Stop serving and release the port. Safe to call twice, or without start()."""
         with self._lock:
@@ -159,6 +194,7 @@ class MockServer:
             thread.join(30)
             self._sock.close()
             self._thread = None
+            self._bound_port = None
 
     @property
     def is_running(self) -> bool:
@@ -167,7 +203,7 @@ class MockServer:
     @property
     def url(self) -> str:
         """``http://127.0.0.1:PORT`` (the bound port once started)."""
-        port = self._bound_port if self._thread is not None else self.port
+        port = self.port if self._bound_port is None else self._bound_port
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{port}"
 
@@ -290,18 +326,16 @@ class MockServer:
         return found
 
     def _verification_message(self, pattern: RequestPattern, wanted: str, n: int) -> str:
-        import json
-
-        from ._mapping_format import _request_to_mapping
-
-        described = json.dumps(_request_to_mapping(pattern), ensure_ascii=False)
+        described = json.dumps(pattern_to_mapping(pattern), ensure_ascii=False)
         events = self.engine.journal.events()
         lines = [f"expected {wanted} request(s) matching {described}, but {n} matched."]
         if not events:
             lines.append("The server received no requests at all.")
             return "\n".join(lines)
-        lines.append(f"Requests received ({len(events)}):")
-        for event in events[-20:]:
+        shown = events[-20:]
+        count = f"the last {len(shown)} of {len(events)}" if len(shown) < len(events) else str(len(events))
+        lines.append(f"Requests received ({count}):")
+        for event in shown:
             answered = event.stub.describe() if event.stub else "no stub"
             lines.append(f"  {event.request.method} {event.request.url} -> {event.response.status} ({answered})")
         compiled = compile_pattern(pattern)
@@ -311,7 +345,7 @@ class MockServer:
         if results:
             lines.append("Closest requests that did not match:")
             for result in results[:3]:
-                req = result._request
+                req = result.request
                 lines.append(f"  {req.method} {req.url}")
                 for diff in result.differences:
                     lines.append(f"    {diff.field}: expected {diff.expected}, got {diff.actual}")
