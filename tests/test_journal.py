@@ -245,3 +245,18 @@ def test_concurrent_requests_are_all_journaled_with_distinct_ids(server: MockSer
     events = server.requests()
     assert sorted(e.request.path for e in events) == sorted(f"/c/{n}" for n in range(64))
     assert len({e.id for e in events}) == 64
+
+
+def test_the_journal_also_bounds_the_request_bodies_it_keeps(server: MockServer, client: httpx.Client) -> None:
+    # ten uploads of 40 KB against a 100 KB budget: only the newest two fit (plus the one being added)
+    server.engine.journal.max_body_bytes = 100_000
+    server.when(post("/upload")).respond(201)
+    for i in range(10):
+        assert client.post("/upload", content=bytes([i]) * 40_000).status_code == 201
+    kept = server.requests()
+    assert [event.request.body[0] for event in kept] == [8, 9]
+    assert sum(len(event.request.body) for event in kept) <= 100_000
+    # bodiless requests cost the budget nothing: they are kept up to the count cap
+    for _ in range(5):
+        client.get("/upload")
+    assert len(server.requests()) == 7

@@ -48,22 +48,43 @@ class ServeEvent:
 
 
 class Journal:
-    """The last ``capacity`` serve events, oldest first; older ones are dropped."""
+    """The last ``capacity`` serve events, oldest first; older ones are dropped.
+
+    The request bodies kept are bounded too (``max_body_bytes``): 10,000 uploads of 10 MiB must not
+    hold 100 GB. Whichever bound is reached first drops the oldest events.
+    """
 
     DEFAULT_CAPACITY = 10_000
+    DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         if capacity < 0:
             raise ValueError(f"journal capacity must be 0 or more, got {capacity}")
+        if max_body_bytes < 0:
+            raise ValueError(f"journal max_body_bytes must be 0 or more, got {max_body_bytes}")
         self.capacity = capacity
-        self._events: deque[ServeEvent] = deque(maxlen=capacity)
+        self.max_body_bytes = max_body_bytes
+        self._events: deque[ServeEvent] = deque()
+        self._body_bytes = 0
+        # uncontended (only the server's loop records), so it costs ~0.1 us; a reset from the test
+        # thread must not interleave with the drop-oldest below
         self._lock = threading.Lock()
         self.total = 0
 
     def record(self, event: ServeEvent) -> None:
-        # Only the server's loop thread records; deque.append is atomic, so the hot path takes no lock.
-        self._events.append(event)
-        self.total += 1
+        with self._lock:
+            self.total += 1
+            if not self.capacity:
+                return
+            events = self._events
+            if len(events) >= self.capacity:
+                self._body_bytes -= len(events.popleft().request.body)
+            events.append(event)
+            size = len(event.request.body)
+            if size:
+                self._body_bytes += size
+                while self._body_bytes > self.max_body_bytes and len(events) > 1:
+                    self._body_bytes -= len(events.popleft().request.body)
 
     def events(self) -> list[ServeEvent]:
         with self._lock:
@@ -78,6 +99,7 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._events.clear()
+            self._body_bytes = 0
             self.total = 0
 
     def __len__(self) -> int:
