@@ -16,7 +16,7 @@ import httpx
 import pytest
 import requests
 
-from mockpit import HandlerError, MappingError, MockpitError, MockServer, Request, ServerError, get, post
+from mockpit import HandlerError, MappingError, MockpitError, MockServer, Request, Response, ServerError, get, post
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -471,3 +471,20 @@ def test_check_reports_unmatched_requests_unless_allowed(server: MockServer) -> 
     assert "/users" in str(info.value)
     server.reset()
     server.check()
+
+
+def test_a_handler_failing_under_load_keeps_the_first_errors_and_counts_the_rest() -> None:
+    from mockpit._engine import MAX_ERRORS
+
+    def broken(request: Request) -> Response:
+        raise RuntimeError(f"broken #{request.query['n'][0]}")
+
+    with MockServer() as mock, httpx.Client(base_url=mock.url) as http:
+        mock.when(get("/broken")).respond_with(broken)
+        for n in range(MAX_ERRORS + 20):
+            assert http.get("/broken", params={"n": n}).status_code == 500
+        assert len(mock.errors) == MAX_ERRORS
+        with pytest.raises(HandlerError, match=rf"broken #0(.|\n)*{MAX_ERRORS + 19} more error"):
+            mock.check()
+        mock.reset()
+        mock.check()  # a reset forgets them

@@ -22,6 +22,8 @@ from ._near_miss import NearMiss, format_report, near_misses
 from ._rendering import Renderer, RenderError
 
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]
+#: errors kept for the test thread; later ones are only counted
+MAX_ERRORS = 100
 
 
 class Engine:
@@ -43,6 +45,8 @@ class Engine:
         self.near_miss_limit = near_miss_limit
         #: exceptions raised while answering (handlers, unreadable files), oldest first
         self.errors: list[HandlerError] = []
+        #: errors past the first MAX_ERRORS, counted but not kept (a handler failing under load)
+        self.errors_dropped = 0
         #: called with every serve event (``mockpit serve --verbose`` logs through this); keep them quick
         self.listeners: list[Callable[[ServeEvent], None]] = []
         #: called with the serve event of every request that matched no stub
@@ -102,6 +106,7 @@ class Engine:
     def clear_errors(self) -> None:
         with self._errors_lock:
             self.errors.clear()
+            self.errors_dropped = 0
 
     def _renderer(self, stub: Stub, files_root: Path | None) -> Renderer:
         try:
@@ -169,7 +174,10 @@ class Engine:
         error = HandlerError(f"{message}\nwhile answering {request.method} {request.url}", request, text)
         error.__cause__ = exc
         with self._errors_lock:
-            self.errors.append(error)
+            if len(self.errors) < MAX_ERRORS:  # the first errors are the causes; keep those
+                self.errors.append(error)
+            else:
+                self.errors_dropped += 1
         for listener in self.error_listeners:
             listener(error)
         return error

@@ -367,7 +367,8 @@ class MockServer:
         errors = self.errors
         if errors:
             first = errors[0]
-            more = f"\n({len(errors) - 1} more error(s) after this one)" if len(errors) > 1 else ""
+            later = len(errors) - 1 + self.engine.errors_dropped
+            more = f"\n({later} more error(s) after this one)" if later else ""
             raise HandlerError(
                 f"{first}\n\nServer-side traceback:\n{first.traceback_text}{more}",
                 first.request,
