@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 from ._types import JSON, Handler, HeadersInput
 
@@ -188,9 +188,6 @@ class Request:
         if isinstance(self._json, _JsonFailure):
             raise ValueError(f"the request body is not valid JSON: {self._json.error}") from None
         return self._json
-
-    def path_segments(self) -> list[str]:
-        return [unquote(s) for s in self.path.split("/")[1:]]
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.url}>"

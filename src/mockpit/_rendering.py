@@ -57,10 +57,6 @@ class Renderer:
             reason=definition.status_message,
         )
 
-    @property
-    def is_static(self) -> bool:
-        return self.static is not None
-
     async def render(self, request: Request) -> Response:
         if self.static is not None:
             return self.static
