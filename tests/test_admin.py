@@ -225,12 +225,6 @@ def test_an_invalid_stub_is_a_400_naming_the_field_and_changes_nothing(
 NOT_SUPPORTED = [
     pytest.param({"scenarioName": "checkout"}, "/scenarioName", "scenarioName", id="scenarioName"),
     pytest.param({"requiredScenarioState": "Started"}, "/requiredScenarioState", "requiredScenarioState", id="state"),
-    pytest.param({"postServeActions": []}, "/postServeActions", "postServeActions", id="webhooks"),
-    pytest.param({"response": {"fault": "EMPTY_RESPONSE"}}, "/response/fault", "fault", id="fault"),
-    pytest.param({"response": {"proxyBaseUrl": "http://x"}}, "/response/proxyBaseUrl", "proxyBaseUrl", id="proxy"),
-    pytest.param(
-        {"response": {"transformers": ["response-template"]}}, "/response/transformers", "transformers", id="templating"
-    ),
     pytest.param(
         {"request": {"bodyPatterns": [{"equalToXml": "<a/>"}]}},
         "/request/bodyPatterns/0/equalToXml",

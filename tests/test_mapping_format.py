@@ -237,16 +237,37 @@ INVALID = [
     pytest.param({"scenarioName": "s"}, "scenarioName", "not supported by mockpit yet", id="scenarioName"),
     pytest.param({"requiredScenarioState": "Started"}, "requiredScenarioState", "not supported", id="scenario-state"),
     pytest.param({"newScenarioState": "Next"}, "newScenarioState", "not supported", id="new-scenario-state"),
-    pytest.param({"postServeActions": []}, "postServeActions", "not supported", id="webhooks"),
-    pytest.param({"response": {"fault": "EMPTY_RESPONSE"}}, "response.fault", "not supported", id="fault"),
-    pytest.param({"response": {"proxyBaseUrl": "http://x"}}, "response.proxyBaseUrl", "not supported", id="proxy"),
-    pytest.param({"response": {"transformers": ["t"]}}, "response.transformers", "not supported", id="templating"),
+    # response behaviours given wrongly
+    pytest.param({"postServeActions": [{"name": "email"}]}, "postServeActions[0].name", "webhook", id="listener"),
+    pytest.param({"response": {"fault": "SLOW"}}, "response.fault", "EMPTY_RESPONSE", id="fault-name"),
+    pytest.param({"response": {"proxyBaseUrl": "x"}}, "response.proxyBaseUrl", "http(s) URL", id="proxy-url"),
+    pytest.param(
+        {"response": {"proxyBaseUrl": "http://x", "body": "b"}}, "response", "remove body", id="proxy-and-body"
+    ),
+    pytest.param(
+        {"response": {"removeProxyRequestHeaders": ["a"]}}, "response", "only goes with proxyBaseUrl", id="proxy-only"
+    ),
+    pytest.param({"response": {"transformers": ["t"]}}, "response.transformers", "response-template", id="templating"),
     pytest.param(
         {"response": {"delayDistribution": {"type": "uniform"}}},
         "response.delayDistribution",
-        "not supported",
+        "needs lower and upper",
         id="random-delay",
     ),
+    pytest.param(
+        {"response": {"delayDistribution": {"type": "lognormal", "median": 5, "sigma": 1, "lower": 2}}},
+        "response.delayDistribution",
+        "lower does not go with a lognormal delay",
+        id="random-delay-extra",
+    ),
+    pytest.param(
+        {"response": {"chunkedDribbleDelay": {"numberOfChunks": 0, "totalDuration": 5}}},
+        "response.chunkedDribbleDelay.numberOfChunks",
+        "greater than or equal to 1",
+        id="dribble-chunks",
+    ),
+    pytest.param({"responseSequence": "cycle"}, None, "goes with responses", id="sequence-without-responses"),
+    pytest.param({"responses": []}, "responses", "at least 1", id="empty-sequence"),
     pytest.param(
         {"request": {"bodyPatterns": [{"equalToXml": "<a/>"}]}},
         "request.bodyPatterns[0].equalToXml",

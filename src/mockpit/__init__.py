@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         equal_to_json,
         get,
         head,
+        lognormal_delay,
         matches,
         matches_json_path,
         options,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
         post,
         put,
         request,
+        uniform_delay,
     )
     from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError
     from ._journal import ServeEvent
@@ -68,6 +70,8 @@ _WHERE = {
     "post": "._dsl",
     "put": "._dsl",
     "request": "._dsl",
+    "uniform_delay": "._dsl",
+    "lognormal_delay": "._dsl",
     "HandlerError": "._errors",
     "MappingError": "._errors",
     "MockpitError": "._errors",
@@ -134,6 +138,7 @@ __all__ = [
     "equal_to_json",
     "get",
     "head",
+    "lognormal_delay",
     "matches",
     "matches_json_path",
     "options",
@@ -143,4 +148,5 @@ __all__ = [
     "request",
     "stub_from_mapping",
     "stub_to_mapping",
+    "uniform_delay",
 ]

@@ -8,11 +8,11 @@ deserialiser, so a stub built here is the same object a mapping file or the admi
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
 
 from ._mapping_format import stub_from_mapping
-from ._model import Stub
+from ._model import Fault, Response, Stub
 from ._types import JSON, Handler, HeadersInput
 
 
@@ -193,6 +193,26 @@ class StubBuilder:
             if value is not None:
                 self._mapping[key] = dict(value) if isinstance(value, Mapping) else value
 
+    def with_webhook(
+        self,
+        url: str,
+        *,
+        method: str = "POST",
+        headers: HeadersInput | None = None,
+        body: str | None = None,
+        delay_ms: int | None = None,
+    ) -> StubBuilder:
+        """After each request this stub serves, call ``url`` (WireMock's ``webhook``; templated, Handlebars)."""
+        parameters: dict[str, Any] = {"method": method, "url": url}
+        if headers:
+            parameters["headers"] = _headers_mapping(headers)
+        if body is not None:
+            parameters["body"] = body
+        if delay_ms is not None:
+            parameters["delay"] = {"type": "fixed", "milliseconds": delay_ms}
+        self._mapping.setdefault("serveEventListeners", []).append({"name": "webhook", "parameters": parameters})
+        return self
+
     def respond(
         self,
         status: int = 200,
@@ -203,8 +223,18 @@ class StubBuilder:
         body_file: str | None = None,
         reason: str | None = None,
         delay_ms: int | None = None,
+        delay: Mapping[str, Any] | None = None,
+        dribble: tuple[int, int] | None = None,
+        fault: Fault | None = None,
+        template: bool | Literal["handlebars", "jinja"] = False,
+        template_parameters: Mapping[str, Any] | None = None,
     ) -> Stub:
-        """Answer with a fixed response; ``json=`` sends JSON, ``body_file=`` a file from ``__files/``."""
+        """Answer with a fixed response; ``json=`` sends JSON, ``body_file=`` a file from ``__files/``.
+
+        ``template=True`` renders body, headers and file with the request (Handlebars, as WireMock;
+        ``"jinja"`` for Jinja2); ``delay=uniform_delay(50, 150)`` waits a random time, ``dribble=(4, 1000)``
+        sends the body in 4 chunks over a second, ``fault="CONNECTION_RESET_BY_PEER"`` breaks the connection.
+        """
         response: dict[str, Any] = {"status": status}
         if isinstance(body, bytes):
             import base64
@@ -222,6 +252,49 @@ class StubBuilder:
             response["statusMessage"] = reason
         if delay_ms is not None:
             response["fixedDelayMilliseconds"] = delay_ms
+        if delay is not None:
+            response["delayDistribution"] = dict(delay)
+        if dribble is not None:
+            response["chunkedDribbleDelay"] = {"numberOfChunks": dribble[0], "totalDuration": dribble[1]}
+        if fault is not None:
+            response["fault"] = fault
+        if template:
+            response["transformers"] = ["jinja" if template == "jinja" else "response-template"]
+        if template_parameters is not None:
+            response["transformerParameters"] = dict(template_parameters)
+        return self._register(stub_from_mapping({**self._mapping, "response": response}, source="when()"))
+
+    def respond_in_turn(self, *responses: Response, cycle: bool = False) -> Stub:
+        """Answer with these responses one after another: the last repeats, or with ``cycle=True`` they start over.
+
+        ``when(get("/flaky")).respond_in_turn(Response(503), Response(503), Response(200, json={"ok": True}))``
+        """
+        if not responses:
+            raise ValueError("respond_in_turn() needs at least one Response")
+        items = []
+        for response in responses:
+            if not isinstance(response, Response):
+                raise TypeError(f"respond_in_turn() takes mockpit.Response objects, got {type(response).__name__}")
+            items.append(_response_to_mapping(response))
+        mapping = {**self._mapping, "responses": items, "responseSequence": "cycle" if cycle else "stopOnLast"}
+        return self._register(stub_from_mapping(mapping, source="when()"))
+
+    def proxy(
+        self,
+        base_url: str,
+        *,
+        add_headers: Mapping[str, str] | None = None,
+        remove_headers: Sequence[str] = (),
+        strip_prefix: str | None = None,
+    ) -> Stub:
+        """Forward matching requests to ``base_url`` + their path and query, and stream back the answer."""
+        response: dict[str, Any] = {"proxyBaseUrl": base_url}
+        if add_headers:
+            response["additionalProxyRequestHeaders"] = dict(add_headers)
+        if remove_headers:
+            response["removeProxyRequestHeaders"] = list(remove_headers)
+        if strip_prefix is not None:
+            response["proxyUrlPrefixToRemove"] = strip_prefix
         return self._register(stub_from_mapping({**self._mapping, "response": response}, source="when()"))
 
     def respond_with(self, handler: Handler, *, delay_ms: int | None = None) -> Stub:
@@ -232,6 +305,42 @@ class StubBuilder:
         stub = stub_from_mapping({**self._mapping, "response": response}, source="when()")
         stub = dataclasses.replace(stub, response=dataclasses.replace(stub.response, handler=handler))
         return self._register(stub)
+
+
+def uniform_delay(lower_ms: int, upper_ms: int) -> dict[str, Any]:
+    """A delay drawn evenly between ``lower_ms`` and ``upper_ms`` (for ``respond(delay=...)``)."""
+    return {"type": "uniform", "lower": lower_ms, "upper": upper_ms}
+
+
+def lognormal_delay(median_ms: float, sigma: float, *, max_ms: float | None = None) -> dict[str, Any]:
+    """A long-tailed delay around ``median_ms``, like real latency (for ``respond(delay=...)``)."""
+    delay: dict[str, Any] = {"type": "lognormal", "median": median_ms, "sigma": sigma}
+    if max_ms is not None:
+        delay["maxValue"] = max_ms
+    return delay
+
+
+def _response_to_mapping(response: Response) -> dict[str, Any]:
+    import base64
+
+    out: dict[str, Any] = {"status": response.status}
+    if response.headers:
+        out["headers"] = _headers_mapping(response.headers)
+    if response.body:
+        try:
+            out["body"] = response.body.decode("utf-8")
+        except UnicodeDecodeError:
+            out["base64Body"] = base64.b64encode(response.body).decode("ascii")
+    if response.reason is not None:
+        out["statusMessage"] = response.reason
+    if response.fault is not None:
+        out["fault"] = response.fault
+    if response.dribble is not None:
+        out["chunkedDribbleDelay"] = {
+            "numberOfChunks": response.dribble[0],
+            "totalDuration": round(response.dribble[1] * 1000),
+        }
+    return out
 
 
 def _headers_mapping(headers: HeadersInput) -> dict[str, str | list[str]]:

@@ -12,14 +12,19 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ._errors import HandlerError, MappingError
 from ._index import IndexedStub, StubIndex
 from ._journal import Journal, ServeEvent
 from ._matching import CompiledPattern, compile_pattern
-from ._model import Request, RequestPattern, Response, Stub
+from ._model import Request, RequestPattern, Response, ResponseDefinition, Stub
 from ._near_miss import NearMiss, format_report, near_misses
-from ._rendering import Renderer, RenderError
+from ._rendering import Renderer, RenderError, Responder, Syntax
+
+if TYPE_CHECKING:  # httpx is imported only by servers that proxy or call webhooks
+    from ._proxy import ProxyClient
+    from ._webhooks import Webhooks
 
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 #: errors kept for the test thread; later ones are only counted
@@ -38,9 +43,12 @@ class Engine:
         files_root: Path | None = None,
         journal_capacity: int = Journal.DEFAULT_CAPACITY,
         near_miss_limit: int = 3,
+        templating: Syntax | None = None,
     ) -> None:
+        """``templating`` renders every response as a template of that syntax (not only the marked ones)."""
         self.files_root = files_root
-        self.index: StubIndex[Renderer] = StubIndex()
+        self.templating: Syntax | None = templating
+        self.index: StubIndex[Responder] = StubIndex()
         self.journal = Journal(journal_capacity)
         self.near_miss_limit = near_miss_limit
         #: exceptions raised while answering (handlers, unreadable files), oldest first
@@ -55,7 +63,9 @@ class Engine:
         self.error_listeners: list[Callable[[HandlerError], None]] = []
         # compiled once: a reset (before every test, in the pytest plugin) must neither recompile them nor
         # fail because a body file changed since loading (that request gets a 500 saying so instead)
-        self._initial: list[tuple[Stub, CompiledPattern, Renderer]] = []
+        self._initial: list[tuple[Stub, CompiledPattern, Responder]] = []
+        self._proxy: ProxyClient | None = None
+        self._webhooks: Webhooks | None = None
         # Unmatched requests are kept apart from the journal too, so that a test is told of them even
         # when the journal is small (or off) and has already dropped them.
         self._misses: deque[ServeEvent] = deque(maxlen=1000)
@@ -71,7 +81,7 @@ class Engine:
         """
         stubs = list(stubs)
         root = files_root or self.files_root
-        prepared = [(stub, compile_pattern(stub.request), self._renderer(stub, root)) for stub in stubs]
+        prepared = [(stub, compile_pattern(stub.request), self._responder(stub, root)) for stub in stubs]
         self.index.add_compiled(prepared)
         if initial:
             self._initial.extend(prepared)
@@ -95,6 +105,8 @@ class Engine:
     def reset_stubs(self) -> None:
         """Back to the initial stubs (those loaded from files)."""
         self.index.clear()
+        for _, _, responder in self._initial:
+            responder.reset()
         self.index.add_compiled(self._initial)
 
     def reset(self) -> None:
@@ -108,17 +120,63 @@ class Engine:
             self.errors.clear()
             self.errors_dropped = 0
 
-    def _renderer(self, stub: Stub, files_root: Path | None) -> Renderer:
+    def _responder(self, stub: Stub, files_root: Path | None) -> Responder:
+        definitions = (stub.response, *stub.then)
+        renderers = []
+        for i, definition in enumerate(definitions):
+            where: tuple[str | int, ...] = ("responses", i) if stub.then else ("response",)
+            renderers.append(self._renderer(definition, files_root, where))
+        listeners: list[Any] = []
+        for i, listener in enumerate(stub.serve_event_listeners):
+            from ._webhooks import compile_webhook
+
+            try:
+                listeners.append(compile_webhook(listener.parameters))
+            except ValueError as exc:
+                raise MappingError(str(exc), field=("serveEventListeners", i, "parameters")) from None
+        return Responder(renderers, cycle=stub.cycle, listeners=tuple(listeners))
+
+    def _renderer(
+        self, definition: ResponseDefinition, files_root: Path | None, where: tuple[str | int, ...]
+    ) -> Renderer:
+        proxy = self.proxy_client() if definition.proxy_base_url is not None else None
         try:
-            renderer = Renderer(stub.response, files_root)
+            renderer = Renderer(definition, files_root, proxy=proxy, templating=self.templating)
         except RenderError as exc:
-            raise MappingError(str(exc), field=("response", "bodyFileName")) from None
+            field = "bodyFileName" if definition.body_file_name is not None else "body"
+            raise MappingError(str(exc), field=(*where, field)) from None
         if renderer.body_file is not None and not renderer.body_file.is_file():
             raise MappingError(
-                f"{stub.response.body_file_name!r} does not exist under {files_root}; create it or fix the name",
-                field=("response", "bodyFileName"),
+                f"{definition.body_file_name!r} does not exist under {files_root}; create it or fix the name",
+                field=(*where, "bodyFileName"),
             )
         return renderer
+
+    def proxy_client(self) -> ProxyClient:
+        """The HTTP client that proxied stubs forward through (created on first need)."""
+        if self._proxy is None:
+            from ._proxy import ProxyClient
+
+            self._proxy = ProxyClient()
+        return self._proxy
+
+    def webhooks(self) -> Webhooks:
+        if self._webhooks is None:
+            from ._webhooks import Webhooks
+
+            self._webhooks = Webhooks(on_error=self._webhook_failed)
+        return self._webhooks
+
+    def _webhook_failed(self, message: str) -> None:
+        error = HandlerError(f"mockpit: webhook failed: {message}", None, "")
+        self._keep_error(error)
+
+    async def aclose(self) -> None:
+        """Finish what runs in the background (webhook calls) and close the HTTP clients."""
+        if self._webhooks is not None:
+            await self._webhooks.aclose()
+        if self._proxy is not None:
+            await self._proxy.aclose()
 
     # --- requests ----------------------------------------------------------------------------------
 
@@ -129,19 +187,24 @@ class Engine:
         entry, result = found
         if result.captures:
             request.path_params = result.captures
-        renderer = entry.payload
-        response = renderer.static
+        responder = entry.payload
+        response = responder.static
         if response is None:
             try:
-                response = await renderer.render(request)
+                response = await responder.render(request)
             except Exception as exc:
                 response = self._failed(request, entry, exc)
-        if renderer.delay:
-            await asyncio.sleep(renderer.delay)
+        delay = responder.delay if responder.sample_delay is None else responder.sample_delay()
+        if delay:
+            await asyncio.sleep(delay)
         event = ServeEvent(request, entry.stub, response)
         self.journal.record(event)
         if self.listeners:
             self._notify(event, self.listeners)
+        if responder.listeners:
+            webhooks = self.webhooks()
+            for webhook in responder.listeners:
+                webhooks.fire(webhook, request, response)
         return response
 
     def _unmatched(self, request: Request) -> Response:
@@ -155,7 +218,7 @@ class Engine:
         self._notify(event, [*self.listeners, *self.miss_listeners])
         return response
 
-    def _failed(self, request: Request, entry: IndexedStub[Renderer], exc: Exception) -> Response:
+    def _failed(self, request: Request, entry: IndexedStub[Responder], exc: Exception) -> Response:
         stub = entry.stub
         if isinstance(exc, RenderError):
             message = f"mockpit: stub {stub.describe()} could not answer: {exc}"
@@ -173,6 +236,10 @@ class Engine:
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         error = HandlerError(f"{message}\nwhile answering {request.method} {request.url}", request, text)
         error.__cause__ = exc
+        self._keep_error(error)
+        return error
+
+    def _keep_error(self, error: HandlerError) -> None:
         with self._errors_lock:
             if len(self.errors) < MAX_ERRORS:  # the first errors are the causes; keep those
                 self.errors.append(error)
@@ -180,7 +247,6 @@ class Engine:
                 self.errors_dropped += 1
         for listener in self.error_listeners:
             listener(error)
-        return error
 
     def _notify(self, event: ServeEvent, listeners: list[Callable[[ServeEvent], None]]) -> None:
         for listener in listeners:

@@ -77,7 +77,7 @@ class HandlerError(MockpitError):
     ``traceback_text`` the traceback as formatted in the server thread.
     """
 
-    def __init__(self, message: str, request: Request, traceback_text: str = "") -> None:
+    def __init__(self, message: str, request: Request | None, traceback_text: str = "") -> None:
         self.request = request
         self.traceback_text = traceback_text
         super().__init__(message)

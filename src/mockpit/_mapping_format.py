@@ -13,7 +13,8 @@ import json
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -30,8 +31,11 @@ from ._model import (
     ANY_URL,
     STRING_OPERATORS,
     BodyPattern,
+    DelayDistribution,
+    Fault,
     RequestPattern,
     ResponseDefinition,
+    ServeEventListener,
     Stub,
     UrlMatch,
     ValuePattern,
@@ -43,17 +47,6 @@ _NOT_YET = {
     "scenarioName": "stateful scenarios",
     "requiredScenarioState": "stateful scenarios",
     "newScenarioState": "stateful scenarios",
-    "postServeActions": "webhooks",
-    "serveEventListeners": "webhooks",
-    "transformers": "response templating",
-    "transformerParameters": "response templating",
-    "fault": "fault injection",
-    "delayDistribution": "random delays",
-    "chunkedDribbleDelay": "dribbled responses",
-    "proxyBaseUrl": "proxying",
-    "additionalProxyRequestHeaders": "proxying",
-    "removeProxyRequestHeaders": "proxying",
-    "proxyUrlPrefixToRemove": "proxying",
     "equalToXml": "XML body matching",
     "matchesXPath": "XPath body matching",
     "matchesJsonSchema": "JSON schema matching",
@@ -295,6 +288,42 @@ class _RequestModel(_Strict):
 
 
 _BODY_FIELDS = ("body", "jsonBody", "base64Body", "bodyFileName")
+#: ``transformers`` names: WireMock's Handlebars transformer, and Jinja2 for mappings written Python-style
+TRANSFORMERS = ("response-template", "jinja")
+
+
+class _DelayDistributionModel(_Strict):
+    type: Literal["uniform", "lognormal"]
+    lower: int | None = Field(None, ge=0)
+    upper: int | None = Field(None, ge=0)
+    median: float | None = Field(None, ge=0)
+    sigma: float | None = Field(None, ge=0)
+    maxValue: float | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _fields(self) -> _DelayDistributionModel:
+        given = {name for name in ("lower", "upper", "median", "sigma", "maxValue") if getattr(self, name) is not None}
+        wanted = {"lower", "upper"} if self.type == "uniform" else {"median", "sigma"}
+        allowed = wanted | ({"maxValue"} if self.type == "lognormal" else set())
+        if not wanted <= given:
+            raise ValueError(f"a {self.type} delay needs {' and '.join(sorted(wanted))}")
+        if given - allowed:
+            raise ValueError(f"{', '.join(sorted(given - allowed))} does not go with a {self.type} delay")
+        if self.type == "uniform" and (self.lower or 0) > (self.upper or 0):
+            raise ValueError(f"lower ({self.lower}) is greater than upper ({self.upper})")
+        return self
+
+    def to_model(self) -> DelayDistribution:
+        if self.type == "uniform":
+            return DelayDistribution("uniform", lower=self.lower or 0, upper=self.upper or 0)
+        return DelayDistribution(
+            "lognormal", median=self.median or 0.0, sigma=self.sigma or 0.0, max_value=self.maxValue
+        )
+
+
+class _DribbleModel(_Strict):
+    numberOfChunks: int = Field(ge=1)
+    totalDuration: int = Field(ge=0)
 
 
 class _ResponseModel(_Strict):
@@ -306,6 +335,43 @@ class _ResponseModel(_Strict):
     base64Body: str | None = None
     bodyFileName: str | None = None
     fixedDelayMilliseconds: int | None = Field(None, ge=0)
+    delayDistribution: _DelayDistributionModel | None = None
+    chunkedDribbleDelay: _DribbleModel | None = None
+    fault: Fault | None = None
+    transformers: list[str] | None = None
+    transformerParameters: dict[str, Any] | None = None
+    proxyBaseUrl: str | None = None
+    additionalProxyRequestHeaders: dict[str, str] | None = None
+    removeProxyRequestHeaders: list[str] | None = None
+    proxyUrlPrefixToRemove: str | None = None
+
+    @field_validator("transformers")
+    @classmethod
+    def _transformers(cls, value: list[str] | None) -> list[str] | None:
+        for name in value or ():
+            if name not in TRANSFORMERS:
+                raise ValueError(f"unknown transformer {name!r}; mockpit has {', '.join(TRANSFORMERS)}")
+        if value and len(set(value)) > 1:
+            raise ValueError("give one transformer: a response is rendered either by Handlebars or by Jinja2")
+        return value
+
+    @field_validator("proxyBaseUrl")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in {"http", "https"} or not parts.netloc:
+                raise ValueError(f"{value!r} is not an http(s) URL such as http://localhost:8000")
+            if parts.query or parts.fragment:
+                raise ValueError(f"{value!r} must not have a query or fragment: the request's own are sent")
+        return value
+
+    @field_validator("proxyUrlPrefixToRemove")
+    @classmethod
+    def _prefix(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("/"):
+            raise ValueError(f"must start with '/', got {value!r}")
+        return value
 
     @field_validator("base64Body")
     @classmethod
@@ -336,6 +402,18 @@ class _ResponseModel(_Strict):
         given = [name for name in _BODY_FIELDS if getattr(self, name) is not None]
         if len(given) > 1:
             raise ValueError(f"give at most one of {', '.join(_BODY_FIELDS)} (got {', '.join(given)})")
+        if self.proxyBaseUrl is None:
+            proxy_only = [
+                name
+                for name in ("additionalProxyRequestHeaders", "removeProxyRequestHeaders", "proxyUrlPrefixToRemove")
+                if getattr(self, name) is not None
+            ]
+            if proxy_only:
+                raise ValueError(f"{', '.join(proxy_only)} only goes with proxyBaseUrl")
+        elif given:
+            raise ValueError(f"a proxied response takes its body from the upstream; remove {given[0]}")
+        if self.fixedDelayMilliseconds is not None and self.delayDistribution is not None:
+            raise ValueError("give either fixedDelayMilliseconds or delayDistribution, not both")
         return self
 
     def to_model(self) -> ResponseDefinition:
@@ -351,7 +429,37 @@ class _ResponseModel(_Strict):
             base64_body=self.base64Body,
             body_file_name=self.bodyFileName,
             fixed_delay_ms=self.fixedDelayMilliseconds,
+            delay_distribution=self.delayDistribution.to_model() if self.delayDistribution else None,
+            chunked_dribble_delay=(
+                (self.chunkedDribbleDelay.numberOfChunks, self.chunkedDribbleDelay.totalDuration)
+                if self.chunkedDribbleDelay
+                else None
+            ),
+            fault=self.fault,
+            transformers=tuple(self.transformers or ()),
+            transformer_parameters=self.transformerParameters,
+            proxy_base_url=self.proxyBaseUrl,
+            additional_proxy_request_headers=tuple((self.additionalProxyRequestHeaders or {}).items()),
+            remove_proxy_request_headers=tuple(self.removeProxyRequestHeaders or ()),
+            proxy_url_prefix_to_remove=self.proxyUrlPrefixToRemove,
         )
+
+
+#: what mockpit can do after serving a request (WireMock's ``serveEventListeners``)
+SERVE_EVENT_LISTENERS = ("webhook",)
+
+
+class _ListenerModel(_Strict):
+    name: str
+    parameters: dict[str, Any] | None = None
+    requestPhases: list[str] | None = None  # WireMock's; mockpit's webhooks always run after the response
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if value not in SERVE_EVENT_LISTENERS:
+            raise ValueError(f"unknown serve event listener {value!r}; mockpit has {', '.join(SERVE_EVENT_LISTENERS)}")
+        return value
 
 
 class _StubModel(_Strict):
@@ -363,13 +471,31 @@ class _StubModel(_Strict):
     persistent: bool | None = None
     insertionIndex: int | None = None  # written by WireMock; order is mockpit's own
     request: _RequestModel = Field(default_factory=_RequestModel)
-    response: _ResponseModel = Field(default_factory=_ResponseModel)
+    response: _ResponseModel | None = None
+    #: mockpit's sequence: these responses in turn (WireMock needs a scenario per step for that)
+    responses: list[_ResponseModel] | None = Field(None, min_length=1)
+    responseSequence: Literal["stopOnLast", "cycle"] | None = None
+    serveEventListeners: list[_ListenerModel] | None = None
+    postServeActions: list[_ListenerModel] | None = None
 
     @model_validator(mode="after")
     def _ids(self) -> _StubModel:
         if self.id and self.uuid and self.id != self.uuid:
             raise ValueError(f"id {self.id!r} and uuid {self.uuid!r} differ; give one of them")
+        if self.response is not None and self.responses is not None:
+            raise ValueError("give either response or responses (a sequence), not both")
+        if self.responseSequence is not None and self.responses is None:
+            raise ValueError("responseSequence goes with responses, a list of responses given in turn")
         return self
+
+    def definitions(self) -> list[ResponseDefinition]:
+        if self.responses is not None:
+            return [response.to_model() for response in self.responses]
+        return [(self.response or _ResponseModel()).to_model()]
+
+    def listeners(self) -> tuple[ServeEventListener, ...]:
+        found = [*(self.serveEventListeners or ()), *(self.postServeActions or ())]
+        return tuple(ServeEventListener(item.name, item.parameters or {}) for item in found)
 
 
 def stub_from_mapping(data: Any, *, source: str = "mapping", stub_id: str | None = None) -> Stub:
@@ -387,13 +513,17 @@ def stub_from_mapping(data: Any, *, source: str = "mapping", stub_id: str | None
     chosen = stub_id or model.id or model.uuid
     if chosen:
         kwargs["id"] = chosen
+    first, *then = model.definitions()
     return Stub(
         request=model.request.to_model(),
-        response=model.response.to_model(),
+        response=first,
         name=model.name,
         priority=model.priority,
         metadata=model.metadata,
         persistent=model.persistent,
+        then=tuple(then),
+        cycle=model.responseSequence == "cycle",
+        serve_event_listeners=model.listeners(),
         **kwargs,
     )
 
@@ -473,7 +603,15 @@ def stub_to_mapping(stub: Stub) -> dict[str, Any]:
     if stub.name is not None:
         out["name"] = stub.name
     out["request"] = pattern_to_mapping(stub.request)
-    out["response"] = _response_to_mapping(stub.response)
+    if stub.then:
+        out["responses"] = [_response_to_mapping(r) for r in (stub.response, *stub.then)]
+        out["responseSequence"] = "cycle" if stub.cycle else "stopOnLast"
+    else:
+        out["response"] = _response_to_mapping(stub.response)
+    if stub.serve_event_listeners:
+        out["serveEventListeners"] = [
+            {"name": listener.name, "parameters": dict(listener.parameters)} for listener in stub.serve_event_listeners
+        ]
     if stub.priority is not None:
         out["priority"] = stub.priority
     metadata = dict(stub.metadata or {})
@@ -549,10 +687,28 @@ def _response_to_mapping(definition: ResponseDefinition) -> dict[str, Any]:
         ("base64Body", definition.base64_body),
         ("bodyFileName", definition.body_file_name),
         ("fixedDelayMilliseconds", definition.fixed_delay_ms),
+        ("fault", definition.fault),
+        ("transformers", list(definition.transformers) or None),
+        ("transformerParameters", definition.transformer_parameters),
+        ("proxyBaseUrl", definition.proxy_base_url),
+        ("additionalProxyRequestHeaders", dict(definition.additional_proxy_request_headers) or None),
+        ("removeProxyRequestHeaders", list(definition.remove_proxy_request_headers) or None),
+        ("proxyUrlPrefixToRemove", definition.proxy_url_prefix_to_remove),
     )
     for key, value in fields:
         if value is not None:
             out[key] = value
+    delay = definition.delay_distribution
+    if delay is not None:
+        out["delayDistribution"] = (
+            {"type": "uniform", "lower": delay.lower, "upper": delay.upper}
+            if delay.type == "uniform"
+            else {"type": "lognormal", "median": delay.median, "sigma": delay.sigma}
+            | ({} if delay.max_value is None else {"maxValue": delay.max_value})
+        )
+    if definition.chunked_dribble_delay is not None:
+        chunks, total = definition.chunked_dribble_delay
+        out["chunkedDribbleDelay"] = {"numberOfChunks": chunks, "totalDuration": total}
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json as _json
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qs
@@ -212,7 +212,7 @@ class Response:
         Response(201, json={"id": 7}, headers={"Location": "/items/7"})
     """
 
-    __slots__ = ("_raw_headers", "body", "headers", "reason", "status")
+    __slots__ = ("_raw_headers", "body", "dribble", "fault", "headers", "reason", "status", "stream")
 
     def __init__(
         self,
@@ -222,11 +222,20 @@ class Response:
         json: JSON = _UNSET,
         headers: HeadersInput | None = None,
         reason: str | None = None,
+        fault: Fault | None = None,
+        dribble: tuple[int, float] | None = None,
+        stream: AsyncIterator[bytes] | None = None,
     ) -> None:
         if not isinstance(status, int) or not 100 <= status <= 599:
             raise ValueError(f"status must be an integer from 100 to 599, got {status!r}")
         self.status = status
         self.reason = reason
+        #: instead of answering, the transport does this to the connection (WireMock's ``fault``)
+        self.fault = fault
+        #: send the body in this many chunks spread over this many seconds (``chunkedDribbleDelay``)
+        self.dribble = dribble
+        #: a body sent as it arrives (proxying); ``body`` then holds what the journal may keep of it
+        self.stream = stream
         self.headers: list[tuple[str, str]] = normalise_headers(headers)
         if json is not _UNSET:
             if body is not None:
@@ -283,6 +292,13 @@ StringOperator = Literal["equalTo", "contains", "doesNotContain", "matches", "do
 BodyOperator = Literal[
     "equalTo", "contains", "doesNotContain", "matches", "doesNotMatch", "equalToJson", "matchesJsonPath"
 ]
+Fault = Literal["CONNECTION_RESET_BY_PEER", "EMPTY_RESPONSE", "MALFORMED_RESPONSE_CHUNK", "RANDOM_DATA_THEN_CLOSE"]
+FAULTS: tuple[Fault, ...] = (
+    "CONNECTION_RESET_BY_PEER",
+    "EMPTY_RESPONSE",
+    "MALFORMED_RESPONSE_CHUNK",
+    "RANDOM_DATA_THEN_CLOSE",
+)
 UrlKind = Literal["url", "urlPath", "urlPattern", "urlPathPattern", "urlPathTemplate", "anyUrl"]
 
 STRING_OPERATORS: tuple[StringOperator, ...] = (
@@ -339,6 +355,19 @@ class RequestPattern:
 
 
 @dataclass(frozen=True, slots=True)
+class DelayDistribution:
+    """A random delay: ``uniform`` between ``lower`` and ``upper`` ms, or ``lognormal`` around ``median`` ms."""
+
+    type: Literal["uniform", "lognormal"]
+    lower: int = 0
+    upper: int = 0
+    median: float = 0.0
+    sigma: float = 0.0
+    #: lognormal only: WireMock's ``maxValue``, a cap on the long tail
+    max_value: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ResponseDefinition:
     status: int = 200
     status_message: str | None = None
@@ -348,8 +377,27 @@ class ResponseDefinition:
     base64_body: str | None = None
     body_file_name: str | None = None
     fixed_delay_ms: int | None = None
+    delay_distribution: DelayDistribution | None = None
+    #: (number of chunks, total milliseconds)
+    chunked_dribble_delay: tuple[int, int] | None = None
+    fault: Fault | None = None
+    #: ``("response-template",)`` renders with Handlebars, ``("jinja",)`` with Jinja2
+    transformers: tuple[str, ...] = ()
+    transformer_parameters: Mapping[str, Any] | None = None
+    proxy_base_url: str | None = None
+    additional_proxy_request_headers: tuple[tuple[str, str], ...] = ()
+    remove_proxy_request_headers: tuple[str, ...] = ()
+    proxy_url_prefix_to_remove: str | None = None
     #: a Python callable answering instead of the fields above (not expressible in mapping files)
     handler: Handler | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServeEventListener:
+    """Something done after a request is served: WireMock's ``serveEventListeners`` (e.g. a ``webhook``)."""
+
+    name: str
+    parameters: Mapping[str, Any] = field(default_factory=dict)
 
 
 #: WireMock gives stubs without a priority this one; lower numbers win.
@@ -367,6 +415,11 @@ class Stub:
     priority: int | None = None
     metadata: Mapping[str, Any] | None = None
     persistent: bool | None = None
+    #: responses after the first, in turn: a retry test's 503, 503, 200
+    then: tuple[ResponseDefinition, ...] = ()
+    #: after the last of ``then``, start again from ``response`` (else the last one repeats)
+    cycle: bool = False
+    serve_event_listeners: tuple[ServeEventListener, ...] = ()
 
     @property
     def effective_priority(self) -> int:

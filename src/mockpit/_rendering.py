@@ -12,12 +12,29 @@ import asyncio
 import base64
 import functools
 import inspect
+import math
 import mimetypes
+import random
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from ._model import Request, Response, ResponseDefinition, dump_json
+from ._model import DelayDistribution, Request, Response, ResponseDefinition, dump_json
 from ._types import Handler, HandlerResult
+
+if TYPE_CHECKING:  # imported when a templated stub is loaded: Jinja2 and friends cost start-up time
+    from ._templating import Template
+
+Syntax = Literal["handlebars", "jinja"]
+
+
+class ProxyLike(Protocol):
+    """What the renderer needs of ``_proxy.ProxyClient`` (imported only by servers that proxy)."""
+
+    async def forward(self, request: Request, definition: ResponseDefinition) -> Response: ...
+
 
 #: threads for sync handlers. Blocking is what they are for in a mock (``time.sleep``, waiting on an
 #: event), and asyncio's default pool has only CPUs + 4 threads: on a 2-CPU runner the 7th blocked
@@ -30,55 +47,256 @@ class RenderError(Exception):
 
 
 class Renderer:
-    """A compiled :class:`ResponseDefinition`."""
+    """A compiled :class:`ResponseDefinition`.
 
-    __slots__ = ("_content_type", "_files_root", "body_file", "definition", "delay", "handler", "static")
+    ``static`` is the finished response when nothing in it depends on the request (most stubs); else
+    ``render()`` builds one per request: from a template, a file, a Python handler or an upstream.
+    """
 
-    def __init__(self, definition: ResponseDefinition, files_root: Path | None = None) -> None:
+    __slots__ = (
+        "_content_type",
+        "_file_name_template",
+        "_file_templates",
+        "_files_root",
+        "_header_templates",
+        "_syntax",
+        "_template",
+        "body_file",
+        "definition",
+        "delay",
+        "handler",
+        "proxy",
+        "sample_delay",
+        "static",
+    )
+
+    def __init__(
+        self,
+        definition: ResponseDefinition,
+        files_root: Path | None = None,
+        *,
+        proxy: ProxyLike | None = None,
+        templating: Syntax | None = None,
+    ) -> None:
+        """``templating`` renders every response with that syntax (WireMock's global templating)."""
         self.definition = definition
         self.handler: Handler | None = definition.handler
         self.delay = (definition.fixed_delay_ms or 0) / 1000
+        #: a random delay in seconds, drawn per request (``delayDistribution``)
+        self.sample_delay: Callable[[], float] | None = _delay_sampler(definition.delay_distribution)
         self.static: Response | None = None
+        self.proxy: ProxyLike | None = None
         self._files_root = files_root
         self.body_file: Path | None = None
         self._content_type: str | None = None
+        self._syntax = _syntax(definition, templating)
+        self._template: Template | None = None
+        self._header_templates: list[tuple[str, Template | str]] = []
+        self._file_name_template: Template | None = None
+        self._file_templates: dict[tuple[Path, int, int], Template] = {}
         if self.handler is not None:
             return
+        if definition.proxy_base_url is not None:
+            if proxy is None:
+                raise RenderError("proxyBaseUrl needs a proxy client; this server has none")
+            self.proxy = proxy
+            return
+        if self._syntax is not None:
+            self._compile_templates()
         if definition.body_file_name is not None:
-            self.body_file = resolve_body_file(files_root, definition.body_file_name)
+            if self._file_name_template is None:
+                self.body_file = resolve_body_file(files_root, definition.body_file_name)
             has_type = any(name.lower() == "content-type" for name, _ in definition.headers)
             if not has_type:
                 self._content_type = mimetypes.guess_type(definition.body_file_name)[0]
             return
-        self.static = Response(
-            definition.status,
-            _static_body(definition),
-            headers=_headers_with_type(definition),
-            reason=definition.status_message,
-        )
+        if self._template is None and not self._header_templates:
+            self.static = self._finish(_static_body(definition), _headers_with_type(definition))
+
+    def _compile_templates(self) -> None:
+        from ._templating import compile_template, is_template
+
+        assert self._syntax is not None
+        definition = self.definition
+        syntax = self._syntax
+
+        def compiled(source: str, where: str) -> Template | None:
+            if not is_template(source):
+                return None
+            try:
+                return compile_template(source, syntax)
+            except ValueError as exc:
+                raise RenderError(f"{where}: {exc}") from None
+
+        if definition.body is not None:
+            self._template = compiled(definition.body, "body")
+        elif definition.json_body is not None:
+            # WireMock renders jsonBody as its JSON text, so a template may sit in any string of it
+            self._template = compiled(dump_json(definition.json_body).decode("utf-8"), "jsonBody")
+        if definition.body_file_name is not None:
+            self._file_name_template = compiled(definition.body_file_name, "bodyFileName")
+        headers: list[tuple[str, Template | str]] = []
+        for name, value in _headers_with_type(definition):
+            headers.append((name, compiled(value, f"headers.{name}") or value))
+        if any(not isinstance(value, str) for _, value in headers):
+            self._header_templates = headers
 
     async def render(self, request: Request) -> Response:
         if self.static is not None:
             return self.static
         if self.handler is not None:
             return await call_handler(self.handler, request)
-        return self._file_response()
+        if self.proxy is not None:
+            return await self.proxy.forward(request, self.definition)
+        if self._syntax is None:
+            return self._file_response()
+        return self._templated_response(request)
+
+    def _templated_response(self, request: Request) -> Response:
+        from ._templating import template_context
+
+        definition = self.definition
+        context = template_context(request, parameters=definition.transformer_parameters)
+        try:
+            headers: list[tuple[str, str]] = (
+                [(name, v if isinstance(v, str) else v.render(context)) for name, v in self._header_templates]
+                if self._header_templates
+                else _headers_with_type(definition)
+            )
+            if definition.body_file_name is not None:
+                name = definition.body_file_name
+                if self._file_name_template is not None:
+                    name = self._file_name_template.render(context)
+                path = self._readable_file(name)
+                body = self._file_template(path).render(context).encode("utf-8")
+                if self._content_type:
+                    headers.append(("Content-Type", self._content_type))
+            elif self._template is not None:
+                body = self._template.render(context).encode("utf-8")
+            else:
+                body = _static_body(definition)
+        except ValueError as exc:  # TemplateError
+            raise RenderError(f"the response template could not be rendered: {exc}") from None
+        return self._finish(body, headers)
+
+    def _file_template(self, path: Path) -> Template:
+        from ._templating import compile_template
+
+        assert self._syntax is not None
+        stat = path.stat()
+        key = (path, stat.st_mtime_ns, stat.st_size)
+        template = self._file_templates.get(key)
+        if template is None:
+            try:
+                template = compile_template(path.read_text("utf-8", errors="replace"), self._syntax)
+            except ValueError as exc:
+                raise RenderError(f"the body file {path.name} is not a valid template: {exc}") from None
+            if len(self._file_templates) > 16:  # a templated file name can reach many files; keep a few
+                self._file_templates.clear()
+            self._file_templates[key] = template
+        return template
+
+    def _finish(self, body: bytes, headers: list[tuple[str, str]]) -> Response:
+        definition = self.definition
+        dribble = definition.chunked_dribble_delay
+        return Response(
+            definition.status,
+            body,
+            headers=headers,
+            reason=definition.status_message,
+            fault=definition.fault,
+            dribble=(dribble[0], dribble[1] / 1000) if dribble else None,
+        )
+
+    def _readable_file(self, name: str) -> Path:
+        # resolved again: a link put in the file's place since loading must not lead out of the root
+        path = resolve_body_file(self._files_root, name)
+        if not path.is_file():
+            raise RenderError(f"bodyFileName {name!r} does not exist; put the file under {self._files_root}")
+        return path
 
     def _file_response(self) -> Response:
-        assert self.body_file is not None
         definition = self.definition
+        name = definition.body_file_name or ""
         try:
-            # resolved again: a link put in the file's place since loading must not lead out of the root
-            body = resolve_body_file(self._files_root, definition.body_file_name or "").read_bytes()
+            body = resolve_body_file(self._files_root, name).read_bytes()
         except OSError as exc:
             raise RenderError(
-                f"bodyFileName {definition.body_file_name!r} could not be read ({exc.strerror}); "
-                f"put the file under {self._files_root}"
+                f"bodyFileName {name!r} could not be read ({exc.strerror}); put the file under {self._files_root}"
             ) from None
         headers = list(definition.headers)
         if self._content_type:
             headers.append(("Content-Type", self._content_type))
-        return Response(definition.status, body, headers=headers, reason=definition.status_message)
+        return self._finish(body, headers)
+
+
+class Responder:
+    """What a stub answers with: one renderer, or several in turn (a sequence), plus its listeners.
+
+    The engine's hot path reads ``static`` and ``delay``: for a one-response stub they are its renderer's.
+    """
+
+    __slots__ = ("_lock", "_next", "cycle", "delay", "listeners", "renderers", "sample_delay", "static")
+
+    def __init__(self, renderers: list[Renderer], *, cycle: bool = False, listeners: tuple[Any, ...] = ()) -> None:
+        self.renderers = renderers
+        self.cycle = cycle
+        #: compiled serve event listeners (webhooks), fired by the engine after the response
+        self.listeners = listeners
+        self._next = 0
+        self._lock = threading.Lock()
+        first = renderers[0]
+        single = len(renderers) == 1
+        self.static = first.static if single else None
+        self.delay = first.delay if single else 0.0
+        self.sample_delay = first.sample_delay if single else None
+
+    async def render(self, request: Request) -> Response:
+        renderer = self.renderers[0] if len(self.renderers) == 1 else self._take()
+        response = await renderer.render(request)
+        if len(self.renderers) > 1:  # a sequence's delays are its steps' own
+            delay = renderer.sample_delay() if renderer.sample_delay is not None else renderer.delay
+            if delay:
+                await asyncio.sleep(delay)
+        return response
+
+    def _take(self) -> Renderer:
+        # The step is taken when the request arrives, so concurrent retries each get their own step.
+        with self._lock:
+            index = self._next
+            last = len(self.renderers) - 1
+            if index < last:
+                self._next = index + 1
+            elif self.cycle:
+                self._next = 0
+        return self.renderers[index]
+
+    def reset(self) -> None:
+        """Back to the first response of the sequence."""
+        with self._lock:
+            self._next = 0
+
+
+def _syntax(definition: ResponseDefinition, templating: Syntax | None) -> Syntax | None:
+    if "jinja" in definition.transformers:
+        return "jinja"
+    if "response-template" in definition.transformers:
+        return "handlebars"
+    return templating
+
+
+def _delay_sampler(distribution: DelayDistribution | None) -> Callable[[], float] | None:
+    if distribution is None:
+        return None
+    rng = random.Random()
+    if distribution.type == "uniform":
+        lower, upper = distribution.lower, distribution.upper
+        return lambda: rng.uniform(lower, upper) / 1000
+    median, sigma, cap = distribution.median, distribution.sigma, distribution.max_value
+    # WireMock: median * e^(sigma * N(0, 1)), so half the delays are under the median
+    if cap is None:
+        return lambda: median * math.exp(sigma * rng.gauss(0.0, 1.0)) / 1000
+    return lambda: min(cap, median * math.exp(sigma * rng.gauss(0.0, 1.0))) / 1000
 
 
 def resolve_body_file(files_root: Path | None, name: str) -> Path:

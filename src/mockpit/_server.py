@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 from ._admin import AdminApi
 from ._asgi import DEFAULT_MAX_BODY_SIZE, MockpitApp
@@ -73,11 +73,14 @@ class MockServer:
         journal_size: int = Journal.DEFAULT_CAPACITY,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         admin: bool = True,
+        templating: bool | Literal["handlebars", "jinja"] = False,
     ) -> None:
         self.host = host
         self.port = parse_port(port)
         self.engine = Engine(
-            files_root=Path(files_root) if files_root is not None else None, journal_capacity=journal_size
+            files_root=Path(files_root) if files_root is not None else None,
+            journal_capacity=journal_size,
+            templating="jinja" if templating == "jinja" else "handlebars" if templating else None,
         )
         #: the folders and files the stubs were loaded from, with their stubs
         self.sources: list[LoadedSource] = []
@@ -145,26 +148,34 @@ class MockServer:
         return self
 
     def _run(self, sock: Any, ready: threading.Event, failure: list[BaseException]) -> None:
-        from ._uvicorn import new_event_loop, serve
+        from ._uvicorn import new_event_loop
 
         loop = new_event_loop()
         asyncio.set_event_loop(loop)
         self._loop = loop
         self._stop_event = asyncio.Event()
         try:
-            loop.run_until_complete(serve(self.app, sock, self._stop_event, on_ready=ready.set))
+            loop.run_until_complete(self._serve(sock, self._stop_event, ready.set))
         except BaseException as exc:
             failure.append(exc)
             ready.set()
         finally:
             loop.close()
 
+    async def _serve(self, sock: Any, stop: asyncio.Event, on_ready: Callable[[], None] | None) -> None:
+        from ._uvicorn import serve
+
+        try:
+            await serve(self.app, sock, stop, on_ready=on_ready)
+        finally:
+            await self.engine.aclose()  # webhook calls in flight, the proxy's connections
+
     def serve_forever(self, *, on_ready: Callable[[], None] | None = None) -> None:
         """Serve in the calling thread until SIGINT or SIGTERM (what ``mockpit serve`` does).
 
         ``on_ready`` is called once the port accepts requests; ``url`` then has the bound port.
         """
-        from ._uvicorn import new_event_loop, serve
+        from ._uvicorn import new_event_loop
 
         with self._lock:
             if self._thread is not None:
@@ -176,7 +187,7 @@ class MockServer:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            loop.run_until_complete(serve(self.app, sock, stop, on_ready=on_ready))
+            loop.run_until_complete(self._serve(sock, stop, on_ready))
         finally:
             sock.close()
             loop.close()

@@ -30,7 +30,29 @@ def main() -> None:
 @click.option(
     "--max-body-size", default=10 * 1024 * 1024, show_default=True, type=click.IntRange(1), help="Bytes; 413 past it."
 )
-def serve(paths: tuple[Path, ...], host: str, port: int, verbose: bool, journal_size: int, max_body_size: int) -> None:
+@click.option(
+    "--global-response-templating",
+    "templating",
+    is_flag=True,
+    help="Render every response as a template, not only those with transformers (as WireMock's flag).",
+)
+@click.option(
+    "--template-syntax",
+    type=click.Choice(["handlebars", "jinja"]),
+    default="handlebars",
+    show_default=True,
+    help="The syntax --global-response-templating uses.",
+)
+def serve(
+    paths: tuple[Path, ...],
+    host: str,
+    port: int,
+    verbose: bool,
+    journal_size: int,
+    max_body_size: int,
+    templating: bool,
+    template_syntax: str,
+) -> None:
     """Serve WireMock-format mappings.
 
     Each PATH is a root folder holding mappings/ and __files/, a folder of mapping files (JSON or
@@ -49,7 +71,14 @@ def serve(paths: tuple[Path, ...], host: str, port: int, verbose: bool, journal_
     if not paths and Path("mappings").is_dir():
         paths = (Path("."),)
     try:
-        server = MockServer(host, port, list(paths) or None, journal_size=journal_size, max_body_size=max_body_size)
+        server = MockServer(
+            host,
+            port,
+            list(paths) or None,
+            journal_size=journal_size,
+            max_body_size=max_body_size,
+            templating=("jinja" if template_syntax == "jinja" else "handlebars") if templating else False,
+        )
     except MappingError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(2)
