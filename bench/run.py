@@ -11,6 +11,8 @@ Scenarios (run strictly one after the other, never concurrently):
 
     bare         raw ASGI app under uvicorn (httptools + uvloop): the ceiling
     mockpit-1    `mockpit serve` on a root with one static JSON stub (GET /hello)
+    mockpit-template  `mockpit serve` on one Handlebars-templated stub (GET /hello/{name}): path
+                 variable, query parameter and method into the body and a header
     mockpit-10k  `mockpit serve` on a root with 10,000 exact-path stubs,
                  load on /items/9876 (near the end, so a linear scan shows)
     cold-start   spawn -> first HTTP 200 on /hello, median of 5 (mockpit and bare)
@@ -47,8 +49,8 @@ REPO_DIR = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 HOST = "127.0.0.1"
 
-SCENARIOS = ("bare", "mockpit-1", "mockpit-10k", "cold-start", "inprocess")
-LOAD_SCENARIOS = ("bare", "mockpit-1", "mockpit-10k")
+SCENARIOS = ("bare", "mockpit-1", "mockpit-10k", "mockpit-template", "cold-start", "inprocess")
+LOAD_SCENARIOS = ("bare", "mockpit-1", "mockpit-10k", "mockpit-template")
 
 HELLO_STUB = {
     "request": {"method": "GET", "urlPath": "/hello"},
@@ -58,6 +60,17 @@ HELLO_STUB = {
         "jsonBody": {"message": "hello"},
     },
 }
+# a typical templated answer: request data into a JSON body and a header (WireMock's Handlebars)
+TEMPLATE_STUB = {
+    "request": {"method": "GET", "urlPathTemplate": "/hello/{name}"},
+    "response": {
+        "status": 200,
+        "headers": {"Content-Type": "application/json", "X-Method": "{{request.method}}"},
+        "body": '{"message":"hello {{request.path.name}}","page":"{{request.query.page}}"}',
+        "transformers": ["response-template"],
+    },
+}
+TEMPLATE_PATH = "/hello/ada?page=2"
 N_ITEMS = 10_000
 N_ITEM_FILES = 10
 ITEM_TARGET = 9876
@@ -69,6 +82,7 @@ T_10K_MAX_LOSS_PCT = 10.0
 T_COLD_START_MS = 300.0
 T_INPROCESS_MS = 50.0
 T_RSS_MB = 60.0
+T_TEMPLATE_MAX_SLOWDOWN = 2.0
 
 READY_TIMEOUT_S = 30.0
 STOP_GRACE_S = 5.0
@@ -283,6 +297,12 @@ def write_root_1(root: Path) -> None:
     (root / "mappings" / "hello.json").write_text(json.dumps(HELLO_STUB, indent=2))
 
 
+def write_root_template(root: Path) -> None:
+    (root / "mappings").mkdir(parents=True)
+    (root / "__files").mkdir()
+    (root / "mappings" / "hello.json").write_text(json.dumps(TEMPLATE_STUB, indent=2))
+
+
 def write_root_10k(root: Path) -> None:
     (root / "mappings").mkdir(parents=True)
     (root / "__files").mkdir()
@@ -443,7 +463,7 @@ def start_server(name: str, argv: list[str], port: int, path: str, env=None) -> 
 
 def with_temp_root(kind: str):
     d = Path(tempfile.mkdtemp(prefix=f"mockpit-bench-{kind}-"))
-    (write_root_1 if kind == "1" else write_root_10k)(d / "root")
+    {"1": write_root_1, "template": write_root_template}.get(kind, write_root_10k)(d / "root")
     return d
 
 
@@ -458,6 +478,9 @@ def start_scenario(name: str, args, ctx: dict) -> dict:
         elif name == "mockpit-1":
             state["tmp"] = with_temp_root("1")
             argv, env, path = mockpit_argv(args, state["tmp"] / "root", port), None, "/hello"
+        elif name == "mockpit-template":
+            state["tmp"] = with_temp_root("template")
+            argv, env, path = mockpit_argv(args, state["tmp"] / "root", port), None, TEMPLATE_PATH
         else:
             t = time.perf_counter()
             state["tmp"] = with_temp_root("10k")
@@ -548,6 +571,12 @@ def load_interleaved(names: list[str], args, ctx: dict) -> dict:
                     100 * a["rps"] / b["rps"] for a, b in zip(rounds[name], rounds[base], strict=True)
                 ]
                 results[name]["pct_of_bare"] = median(results[name]["pct_of_bare_rounds"])
+        if "mockpit-1" in rounds and "mockpit-template" in rounds:
+            slowdowns = [
+                b["rps"] / a["rps"] for a, b in zip(rounds["mockpit-template"], rounds["mockpit-1"], strict=True)
+            ]
+            results["mockpit-template"]["slowdown_vs_1_rounds"] = slowdowns
+            results["mockpit-template"]["slowdown_vs_1"] = median(slowdowns)
         if "mockpit-1" in rounds and "mockpit-10k" in rounds:
             losses = [
                 100 * (1 - a["rps"] / b["rps"]) for a, b in zip(rounds["mockpit-10k"], rounds["mockpit-1"], strict=True)
@@ -751,6 +780,17 @@ def build_report(results: dict) -> tuple[str, list[dict]]:
             "value": v,
             "unit": "% loss",
             "ok": None if v is None else v < T_10K_MAX_LOSS_PCT,
+        }
+    )
+    # 2b. a templated stub costs under 2x a static one (req/s of mockpit-1 over mockpit-template)
+    mt = ok_load("mockpit-template")
+    v = mt.get("slowdown_vs_1") if (m1 and mt) else None
+    targets.append(
+        {
+            "target": f"templated stub < {T_TEMPLATE_MAX_SLOWDOWN:g}x the cost of a static one",
+            "value": v,
+            "unit": "x",
+            "ok": None if v is None else v < T_TEMPLATE_MAX_SLOWDOWN,
         }
     )
     # 3. cold start
