@@ -168,7 +168,7 @@ class Engine:
         return self._webhooks
 
     def _webhook_failed(self, message: str) -> None:
-        error = HandlerError(f"mockpit: webhook failed: {message}", None, "")
+        error = HandlerError(f"mockpit: {message}", None, "")
         self._keep_error(error)
 
     async def aclose(self) -> None:
