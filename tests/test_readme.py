@@ -9,6 +9,13 @@ import pytest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
+#: the guides in docs/ whose examples are whole programs (templating.md's table is tested in test_templating)
+GUIDES = [README.parent / "docs" / "responses.md"]
+GUIDE_BLOCKS = [
+    pytest.param(code, id=f"{guide.stem}-{i}")
+    for guide in GUIDES
+    for i, code in enumerate(re.findall(r"```python\n(.*?)```", guide.read_text(encoding="utf-8"), flags=re.DOTALL))
+]
 
 
 def test_the_readme_has_python_examples() -> None:
@@ -27,3 +34,13 @@ def test_readme_pytest_snippet_passes(pytester: pytest.Pytester) -> None:
     (snippet,) = [b for b in BLOCKS if "def test_" in b]
     pytester.makepyfile(test_snippet=snippet)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_the_guides_have_python_examples() -> None:
+    assert len(GUIDE_BLOCKS) >= 5
+
+
+@pytest.mark.parametrize("code", GUIDE_BLOCKS)
+def test_guide_snippet_runs(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(README.parent)
+    exec(compile(code, "docs", "exec"), {"__name__": "guide"})

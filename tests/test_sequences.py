@@ -116,7 +116,7 @@ def test_respond_in_turn_sends_binary_bodies_unchanged(server: MockServer, clien
 
 
 def test_respond_in_turn_refuses_what_is_not_a_response(server: MockServer) -> None:
-    with pytest.raises(TypeError, match="mockpit.Response"):
+    with pytest.raises(TypeError, match=r"mockpit\.Response"):
         server.when(get("/x")).respond_in_turn({"status": 200})  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="at least one"):
         server.when(get("/x")).respond_in_turn()

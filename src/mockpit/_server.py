@@ -8,11 +8,12 @@ import json
 import os
 import signal
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 from ._admin import AdminApi
 from ._asgi import DEFAULT_MAX_BODY_SIZE, MockpitApp
@@ -25,6 +26,9 @@ from ._matching import compile_pattern
 from ._model import RequestPattern, Stub
 from ._near_miss import NearMiss
 from ._sources import LoadedSource, load_sources
+
+if TYPE_CHECKING:
+    from ._tls import TlsFiles
 
 #: what ``verify``/``count``/``requests`` take: a builder (``post("/x")``), a model, or WireMock JSON
 PatternLike = Union[RequestPatternBuilder, RequestPattern, Mapping[str, Any]]
@@ -61,6 +65,16 @@ class MockServer:
     ``mappings`` takes WireMock-format sources: a root folder (with ``mappings/`` and ``__files/``),
     a folder of mapping files, one file, stub dicts, or a list of these. They are loaded (and
     validated) at once and come back on :meth:`reset`.
+
+    ``https=True`` serves HTTPS with a certificate made for 127.0.0.1 and localhost, signed by a CA
+    made for this process; clients trust it with :attr:`ca_bundle` or :meth:`client_ssl_context`::
+
+        with MockServer(https=True) as server:
+            requests.get(server.url_for("/x"), verify=server.ca_bundle)
+            httpx.get(server.url_for("/x"), verify=server.client_ssl_context())
+
+    With ``certfile=`` (PEM chain) and ``keyfile=`` (unless the key is in ``certfile``) it serves
+    that certificate instead.
     """
 
     def __init__(
@@ -74,9 +88,13 @@ class MockServer:
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         admin: bool = True,
         templating: bool | Literal["handlebars", "jinja"] = False,
+        https: bool = False,
+        certfile: str | os.PathLike[str] | None = None,
+        keyfile: str | os.PathLike[str] | None = None,
     ) -> None:
         self.host = host
         self.port = parse_port(port)
+        self._tls = _tls_files(host, https, certfile, keyfile)
         self.engine = Engine(
             files_root=Path(files_root) if files_root is not None else None,
             journal_capacity=journal_size,
@@ -166,7 +184,8 @@ class MockServer:
         from ._uvicorn import serve
 
         try:
-            await serve(self.app, sock, stop, on_ready=on_ready)
+            certfile, keyfile = (None, None) if self._tls is None else (self._tls.certfile, self._tls.keyfile)
+            await serve(self.app, sock, stop, on_ready=on_ready, certfile=certfile, keyfile=keyfile)
         finally:
             await self.engine.aclose()  # webhook calls in flight, the proxy's connections
 
@@ -213,10 +232,33 @@ class MockServer:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:PORT`` (the bound port once started)."""
+        """``http://127.0.0.1:PORT`` (the bound port once started); ``https://`` with ``https=True``."""
         port = self.port if self._bound_port is None else self._bound_port
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{port}"
+        return f"{'http' if self._tls is None else 'https'}://{host}:{port}"
+
+    @property
+    def ca_bundle(self) -> str | None:
+        """With ``https=True``: the PEM file of the CA that signed the server's certificate.
+
+        Clients pass it to trust the server: ``requests.get(url, verify=server.ca_bundle)``,
+        ``curl --cacert``, ``SSL_CERT_FILE``; httpx takes :meth:`client_ssl_context`. None for plain
+        HTTP and for a ``certfile=`` of your own (your CA is yours to give).
+        """
+        return None if self._tls is None else self._tls.ca_bundle
+
+    def client_ssl_context(self) -> ssl.SSLContext:
+        """An SSLContext for clients that trusts this server's generated certificate (and nothing else).
+
+        For clients that take a context rather than a path, such as httpx 0.28 and later:
+        ``httpx.Client(verify=server.client_ssl_context())``.
+        """
+        if self.ca_bundle is None:
+            raise ServerError(
+                "client_ssl_context() is for a server with https=True and a generated certificate; "
+                + ("this one serves plain HTTP" if self._tls is None else "trust the CA of your own certfile instead")
+            )
+        return ssl.create_default_context(cafile=self.ca_bundle)
 
     def url_for(self, path: str) -> str:
         """The absolute URL of ``path`` on this server: ``url_for("/users")``."""
@@ -391,6 +433,25 @@ class MockServer:
                 reports = "\n".join(e.near_miss_report or "" for e in unmatched[:3])
                 more = f"\n... and {len(unmatched) - 3} more unmatched request(s)" if len(unmatched) > 3 else ""
                 raise MockpitError(f"{len(unmatched)} request(s) matched no stub:\n\n{reports}{more}")
+
+
+def _tls_files(
+    host: str,
+    https: bool,
+    certfile: str | os.PathLike[str] | None,
+    keyfile: str | os.PathLike[str] | None,
+) -> TlsFiles | None:
+    if not https:
+        if certfile is not None or keyfile is not None:
+            raise ValueError("certfile= and keyfile= are for HTTPS: pass https=True as well")
+        return None
+    from ._tls import generated_files, given_files
+
+    if certfile is None:
+        if keyfile is not None:
+            raise ValueError("keyfile= needs its certificate: pass certfile= as well")
+        return generated_files(host)
+    return given_files(certfile, keyfile)
 
 
 def _pattern(pattern: PatternLike) -> RequestPattern:

@@ -43,6 +43,15 @@ def main() -> None:
     show_default=True,
     help="The syntax --global-response-templating uses.",
 )
+@click.option("--https", is_flag=True, help="Serve HTTPS with a certificate made at start; prints its CA bundle path.")
+@click.option(
+    "--cert",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Serve HTTPS with this PEM certificate (chain) instead (implies --https).",
+)
+@click.option(
+    "--key", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The PEM private key of --cert."
+)
 def serve(
     paths: tuple[Path, ...],
     host: str,
@@ -52,6 +61,9 @@ def serve(
     max_body_size: int,
     templating: bool,
     template_syntax: str,
+    https: bool,
+    cert: Path | None,
+    key: Path | None,
 ) -> None:
     """Serve WireMock-format mappings.
 
@@ -70,6 +82,8 @@ def serve(
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     if not paths and Path("mappings").is_dir():
         paths = (Path("."),)
+    if key is not None and cert is None:
+        raise click.UsageError("--key needs the certificate it belongs to: add --cert FILE")
     try:
         server = MockServer(
             host,
@@ -78,8 +92,11 @@ def serve(
             journal_size=journal_size,
             max_body_size=max_body_size,
             templating=("jinja" if template_syntax == "jinja" else "handlebars") if templating else False,
+            https=https or cert is not None,
+            certfile=cert,
+            keyfile=key,
         )
-    except MappingError as exc:
+    except (MappingError, ServerError) as exc:  # a ServerError here: --cert/--key cannot be loaded
         err.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(2)
     for source in server.sources:
@@ -88,6 +105,11 @@ def serve(
         )
     if not server.sources:
         out.print("No mappings given: serving no stubs (add some with POST /__admin/mappings).")
+    if server.ca_bundle is not None:
+        out.print(
+            f"HTTPS certificate signed by a CA made for this run; clients trust it with the CA bundle "
+            f"{escape(server.ca_bundle)} (curl --cacert FILE, requests verify=FILE)"
+        )
 
     def log_miss(event: ServeEvent) -> None:
         request = event.request
