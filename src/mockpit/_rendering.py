@@ -32,11 +32,13 @@ class RenderError(Exception):
 class Renderer:
     """A compiled :class:`ResponseDefinition`."""
 
-    __slots__ = ("_content_type", "_files_root", "body_file", "definition", "delay", "handler", "static")
+    __slots__ = ("_async", "_content_type", "_files_root", "body_file", "definition", "delay", "handler", "static")
 
     def __init__(self, definition: ResponseDefinition, files_root: Path | None = None) -> None:
         self.definition = definition
         self.handler: Handler | None = definition.handler
+        # decided once: inspect's checks cost more than a small async handler (OpenAPI stubs) itself
+        self._async = self.handler is not None and is_async_handler(self.handler)
         self.delay = (definition.fixed_delay_ms or 0) / 1000
         self.static: Response | None = None
         self._files_root = files_root
@@ -61,6 +63,8 @@ class Renderer:
         if self.static is not None:
             return self.static
         if self.handler is not None:
+            if self._async:
+                return to_response(await self.handler(request))  # type: ignore[misc]
             return await call_handler(self.handler, request)
         return self._file_response()
 
@@ -112,15 +116,20 @@ def _headers_with_type(definition: ResponseDefinition) -> list[tuple[str, str]]:
 
 async def call_handler(handler: Handler, request: Request) -> Response:
     """Call a user handler, sync on a worker thread or async on the loop, and make a Response of it."""
-    if inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
-        getattr(handler, "__call__", None)  # noqa: B004 - an object whose __call__ is async
-    ):
+    if is_async_handler(handler):
         result = await handler(request)  # type: ignore[misc]
     else:
         result = await asyncio.get_running_loop().run_in_executor(_handler_pool(), handler, request)
         if inspect.isawaitable(result):
             result = await result
     return to_response(result)
+
+
+def is_async_handler(handler: Handler) -> bool:
+    """An ``async def`` function, or an object whose ``__call__`` is one."""
+    return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
+        getattr(handler, "__call__", None)  # noqa: B004 - an object whose __call__ is async
+    )
 
 
 def to_response(result: HandlerResult | None) -> Response:

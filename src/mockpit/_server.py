@@ -24,13 +24,15 @@ from ._mapping_format import pattern_from_mapping, pattern_to_mapping, stub_from
 from ._matching import compile_pattern
 from ._model import RequestPattern, Stub
 from ._near_miss import NearMiss
-from ._sources import LoadedSource, load_sources
+from ._sources import LoadedSource, load_openapi_source, load_sources
 
 #: what ``verify``/``count``/``requests`` take: a builder (``post("/x")``), a model, or WireMock JSON
 PatternLike = Union[RequestPatternBuilder, RequestPattern, Mapping[str, Any]]
 #: mapping sources: folders and files, or stub mappings as dicts
 _Source = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 MappingsLike = Union[_Source, Sequence[_Source]]
+#: OpenAPI documents: file paths, or documents as dicts
+OpenApiLike = Union[_Source, Sequence[_Source]]
 
 _START_TIMEOUT = 10.0
 
@@ -61,6 +63,11 @@ class MockServer:
     ``mappings`` takes WireMock-format sources: a root folder (with ``mappings/`` and ``__files/``),
     a folder of mapping files, one file, stub dicts, or a list of these. They are loaded (and
     validated) at once and come back on :meth:`reset`.
+
+    ``openapi`` takes OpenAPI 3.0/3.1 or Swagger 2.0 documents (paths, or dicts): each operation
+    answers with the document's example or data generated from its schema (the same for the same
+    ``seed``), and requests are checked against the document unless ``validate=False``. Stubs added by
+    hand override what they match.
     """
 
     def __init__(
@@ -73,6 +80,9 @@ class MockServer:
         journal_size: int = Journal.DEFAULT_CAPACITY,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         admin: bool = True,
+        openapi: OpenApiLike | None = None,
+        seed: int = 0,
+        validate: bool = True,
     ) -> None:
         self.host = host
         self.port = parse_port(port)
@@ -82,7 +92,8 @@ class MockServer:
         #: the folders and files the stubs were loaded from, with their stubs
         self.sources: list[LoadedSource] = []
         self._bound_port: int | None = None
-        self._load(mappings)
+        self._load(mappings, seed=seed, validate=validate)
+        self._load_openapi(openapi, seed=seed, validate=validate)
         self.app = MockpitApp(
             self.engine, admin=AdminApi(self.engine).handle if admin else None, max_body_size=max_body_size
         )
@@ -91,12 +102,12 @@ class MockServer:
         self._stop_event: asyncio.Event | None = None
         self._lock = threading.Lock()
 
-    def _load(self, mappings: MappingsLike | None) -> None:
+    def _load(self, mappings: MappingsLike | None, *, seed: int, validate: bool) -> None:
         if mappings is None:
             return
         items: Sequence[Any] = [mappings] if isinstance(mappings, (str, os.PathLike, Mapping)) else list(mappings)
         paths = [item for item in items if not isinstance(item, Mapping)]
-        self.sources = load_sources(paths)
+        self.sources = load_sources(paths, seed=seed, validate=validate)
         for source in self.sources:
             self.engine.add_stubs(source.stubs, initial=True, files_root=source.files_root)
         for i, item in enumerate(items):
@@ -107,6 +118,20 @@ class MockServer:
                     self.engine.add_stubs([stub], initial=True)
                 except MappingError as exc:
                     raise exc.with_source(where) from None
+
+    def _load_openapi(self, openapi: OpenApiLike | None, *, seed: int, validate: bool) -> None:
+        if openapi is None:
+            return
+        from ._openapi import openapi_stubs
+
+        items: Sequence[Any] = [openapi] if isinstance(openapi, (str, os.PathLike, Mapping)) else list(openapi)
+        for item in items:
+            if isinstance(item, Mapping):
+                self.engine.add_stubs(openapi_stubs(item, seed=seed, validate=validate), initial=True)
+            else:
+                source = load_openapi_source(Path(item), seed=seed, validate=validate)
+                self.sources.append(source)
+                self.engine.add_stubs(source.stubs, initial=True)
 
     # --- life cycle --------------------------------------------------------------------------------
 

@@ -1,4 +1,8 @@
-"""Finding and reading mapping files: WireMock's root layout, a folder of mappings, or one file."""
+"""Finding and reading mapping files: WireMock's root layout, a folder of mappings, or one file.
+
+A file whose top level has an ``openapi`` or ``swagger`` key is an OpenAPI document: it is served as
+one stub per operation (see ``_openapi.py``), with ``seed`` and ``validate`` passed on.
+"""
 
 from __future__ import annotations
 
@@ -29,9 +33,14 @@ class LoadedSource:
     origins: list[Path] = field(default_factory=list)
 
 
-def load_sources(paths: Iterable[str | os.PathLike[str]]) -> list[LoadedSource]:
-    """Read every mapping under ``paths``. Raises :class:`MappingError` naming the file and field."""
-    sources = [load_source(Path(p)) for p in paths]
+def load_sources(
+    paths: Iterable[str | os.PathLike[str]], *, seed: int = 0, validate: bool = True
+) -> list[LoadedSource]:
+    """Read every mapping under ``paths``. Raises :class:`MappingError` naming the file and field.
+
+    ``seed`` and ``validate`` are for the OpenAPI documents among them.
+    """
+    sources = [load_source(Path(p), seed=seed, validate=validate) for p in paths]
     seen: dict[str, Path] = {}
     for source in sources:
         for stub, file in _stub_files(source):
@@ -49,7 +58,7 @@ def _stub_files(source: LoadedSource) -> Iterable[tuple[Stub, Path]]:
     return zip(source.stubs, source.origins, strict=True)
 
 
-def load_source(path: Path) -> LoadedSource:
+def load_source(path: Path, *, seed: int = 0, validate: bool = True) -> LoadedSource:
     """One PATH: a root holding ``mappings/`` (and ``__files/``), a folder of mapping files, or a file."""
     if not path.exists():
         raise MappingError(f"{path} does not exist; give a folder holding mappings/ or a mapping file")
@@ -72,6 +81,13 @@ def load_source(path: Path) -> LoadedSource:
     source = LoadedSource(path=path, files_root=files_root, files=files)
     for file in files:
         document = read_document(file)
+        if _is_openapi(document):
+            from ._openapi import openapi_stubs  # only then: its modules cost start-up time
+
+            openapi = openapi_stubs(file, contents=document, seed=seed, validate=validate)
+            source.stubs.extend(openapi)
+            source.origins.extend([file] * len(openapi))
+            continue
         stubs = stubs_from_document(document, source=str(file))
         listed = isinstance(document, Mapping) and "mappings" in document
         for i, stub in enumerate(stubs):
@@ -79,6 +95,26 @@ def load_source(path: Path) -> LoadedSource:
         source.stubs.extend(stubs)
         source.origins.extend([file] * len(stubs))
     return source
+
+
+def load_openapi_source(path: Path, *, seed: int = 0, validate: bool = True) -> LoadedSource:
+    """An OpenAPI document's stubs as a source (``MockServer(openapi=...)``); any other file is an error."""
+    if not path.is_file():
+        raise MappingError(f"{path} is not a file; give the path of an OpenAPI document (JSON or YAML)")
+    document = read_document(path)
+    if not _is_openapi(document):
+        raise MappingError(
+            "this is not an OpenAPI document: it has no top-level 'openapi' or 'swagger' key", source=str(path)
+        )
+    from ._openapi import openapi_stubs
+
+    stubs = openapi_stubs(path, contents=document, seed=seed, validate=validate)
+    return LoadedSource(path, path.parent / "__files", stubs, [path], [path] * len(stubs))
+
+
+def _is_openapi(document: Any) -> bool:
+    """The same test as ``_openapi_document.is_openapi``, without importing that module for every file."""
+    return isinstance(document, Mapping) and ("openapi" in document or "swagger" in document)
 
 
 def _check_body_file(stub: Stub, files_root: Path, file: Path, prefix: tuple[str | int, ...]) -> None:

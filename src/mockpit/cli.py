@@ -30,11 +30,23 @@ def main() -> None:
 @click.option(
     "--max-body-size", default=10 * 1024 * 1024, show_default=True, type=click.IntRange(1), help="Bytes; 413 past it."
 )
-def serve(paths: tuple[Path, ...], host: str, port: int, verbose: bool, journal_size: int, max_body_size: int) -> None:
-    """Serve WireMock-format mappings.
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the data OpenAPI operations answer with.")
+@click.option("--no-validate", is_flag=True, help="Do not check requests against their OpenAPI document.")
+def serve(
+    paths: tuple[Path, ...],
+    host: str,
+    port: int,
+    verbose: bool,
+    journal_size: int,
+    max_body_size: int,
+    seed: int,
+    no_validate: bool,
+) -> None:
+    """Serve WireMock-format mappings and OpenAPI documents.
 
     Each PATH is a root folder holding mappings/ and __files/, a folder of mapping files (JSON or
-    YAML), or one mapping file. Without PATH, the current folder is served if it has mappings/.
+    YAML), one mapping file, or an OpenAPI 3.0/3.1 or Swagger 2.0 document (each operation answers
+    from its examples or its schema). Without PATH, the current folder is served if it has mappings/.
     """
     from rich.console import Console
     from rich.markup import escape
@@ -49,7 +61,15 @@ def serve(paths: tuple[Path, ...], host: str, port: int, verbose: bool, journal_
     if not paths and Path("mappings").is_dir():
         paths = (Path("."),)
     try:
-        server = MockServer(host, port, list(paths) or None, journal_size=journal_size, max_body_size=max_body_size)
+        server = MockServer(
+            host,
+            port,
+            list(paths) or None,
+            journal_size=journal_size,
+            max_body_size=max_body_size,
+            seed=seed,
+            validate=not no_validate,
+        )
     except MappingError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(2)
@@ -103,3 +123,56 @@ def serve(paths: tuple[Path, ...], host: str, port: int, verbose: bool, journal_
         err.print(f"[bold red]error:[/] cannot listen on {host}:{port}: {escape(reason)}; try another --port")
         sys.exit(1)
     out.print("mockpit stopped.")
+
+
+@main.command()
+@click.argument("document", type=click.Path(path_type=Path))
+@click.option("--output", "-o", required=True, type=click.Path(path_type=Path), help="Folder to write the files to.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generated data.")
+@click.option("--force", is_flag=True, help="Overwrite mapping files that are already there.")
+def generate(document: Path, output: Path, seed: int, force: bool) -> None:
+    """Write the stubs of an OpenAPI DOCUMENT as mapping files, one per operation, to edit and keep.
+
+    Each answers with the operation's example or generated data, as `mockpit serve DOCUMENT` does by
+    default (without request validation and Prefer headers, which mapping files cannot express).
+    Serve them with `mockpit serve OUTPUT`.
+    """
+    import json
+
+    from rich.console import Console
+    from rich.markup import escape
+
+    from ._errors import MappingError
+    from ._mapping_format import stub_to_mapping
+    from ._openapi import static_stubs
+    from ._openapi_document import load_openapi
+
+    out = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    # checked first, before the document is read: files there may be edits someone means to keep
+    taken = sorted(output.glob("*.json")) if output.is_dir() else []
+    if taken and not force:
+        err.print(
+            f"[bold red]error:[/] {escape(str(output))} already holds mapping files ({escape(taken[0].name)}, ...); "
+            "generate into an empty folder, or run again with --force to overwrite them"
+        )
+        sys.exit(1)
+    try:
+        stubs = static_stubs(load_openapi(document), seed=seed)
+    except MappingError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+        sys.exit(2)
+    # numbered in the order the stubs must load: among equal priorities the newest wins, and a concrete
+    # path (/pets/mine) must win over a template that also matches it (/pets/{id})
+    files = {output / f"{i:03d}-{_slug(stub.name or stub.id)}.json": stub for i, stub in enumerate(stubs, 1)}
+    output.mkdir(parents=True, exist_ok=True)
+    for path, stub in files.items():
+        path.write_text(json.dumps(stub_to_mapping(stub), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    where = escape(str(output))
+    out.print(f"Wrote {len(files)} mapping file(s) to {where}; serve them with: mockpit serve {where}")
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:60] or "stub"
