@@ -13,6 +13,8 @@ Scenarios (run strictly one after the other, never concurrently):
     mockpit-1    `mockpit serve` on a root with one static JSON stub (GET /hello)
     mockpit-10k  `mockpit serve` on a root with 10,000 exact-path stubs,
                  load on /items/9876 (near the end, so a linear scan shows)
+    mockpit-openapi  `mockpit serve tests/data/openapi/petstore.yaml` (request validation on),
+                 load on GET /pets?limit=10; compared with mockpit-1 (`--only` runs both)
     cold-start   spawn -> first HTTP 200 on /hello, median of 5 (mockpit and bare)
     inprocess    MockServer().start()/.stop() in a child process, median of 20
 
@@ -47,8 +49,10 @@ REPO_DIR = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 HOST = "127.0.0.1"
 
-SCENARIOS = ("bare", "mockpit-1", "mockpit-10k", "cold-start", "inprocess")
-LOAD_SCENARIOS = ("bare", "mockpit-1", "mockpit-10k")
+SCENARIOS = ("bare", "mockpit-1", "mockpit-10k", "mockpit-openapi", "cold-start", "inprocess")
+LOAD_SCENARIOS = ("bare", "mockpit-1", "mockpit-10k", "mockpit-openapi")
+PETSTORE = REPO_DIR / "tests" / "data" / "openapi" / "petstore.yaml"
+OPENAPI_PATH = "/pets?limit=10"
 
 HELLO_STUB = {
     "request": {"method": "GET", "urlPath": "/hello"},
@@ -69,6 +73,7 @@ T_10K_MAX_LOSS_PCT = 10.0
 T_COLD_START_MS = 300.0
 T_INPROCESS_MS = 50.0
 T_RSS_MB = 60.0
+T_OPENAPI_PCT_OF_STATIC = 50.0  # "within 2x of a static stub"
 
 READY_TIMEOUT_S = 30.0
 STOP_GRACE_S = 5.0
@@ -458,6 +463,8 @@ def start_scenario(name: str, args, ctx: dict) -> dict:
         elif name == "mockpit-1":
             state["tmp"] = with_temp_root("1")
             argv, env, path = mockpit_argv(args, state["tmp"] / "root", port), None, "/hello"
+        elif name == "mockpit-openapi":
+            argv, env, path = mockpit_argv(args, PETSTORE, port), None, OPENAPI_PATH
         else:
             t = time.perf_counter()
             state["tmp"] = with_temp_root("10k")
@@ -548,6 +555,12 @@ def load_interleaved(names: list[str], args, ctx: dict) -> dict:
                     100 * a["rps"] / b["rps"] for a, b in zip(rounds[name], rounds[base], strict=True)
                 ]
                 results[name]["pct_of_bare"] = median(results[name]["pct_of_bare_rounds"])
+        if "mockpit-1" in rounds and "mockpit-openapi" in rounds:
+            ratios = [
+                100 * a["rps"] / b["rps"] for a, b in zip(rounds["mockpit-openapi"], rounds["mockpit-1"], strict=True)
+            ]
+            results["mockpit-openapi"]["pct_of_static_rounds"] = ratios
+            results["mockpit-openapi"]["pct_of_static"] = median(ratios)
         if "mockpit-1" in rounds and "mockpit-10k" in rounds:
             losses = [
                 100 * (1 - a["rps"] / b["rps"]) for a, b in zip(rounds["mockpit-10k"], rounds["mockpit-1"], strict=True)
@@ -704,6 +717,14 @@ def build_report(results: dict) -> tuple[str, list[dict]]:
             f"| {name} | {fmt(r['rps'], 0)} | {fmt(pct, 1)}{'%' if pct is not None else ''} "
             f"| {fmt(r['p50_ms'], 2)} | {fmt(r['p99_ms'], 2)} | {fmt(r['peak_rss_mb'], 1)} |"
         )
+    openapi = loads.get("mockpit-openapi") or {}
+    if openapi.get("pct_of_static") is not None:
+        lines.append("")
+        lines.append(
+            f"mockpit-openapi (GET {OPENAPI_PATH} on the Petstore document, request validation on): "
+            f"{fmt(openapi['pct_of_static'], 1)}% of mockpit-1's req/s, i.e. "
+            f"{fmt(100 / openapi['pct_of_static'], 2)}x the static stub's cost (median of per-round ratios)"
+        )
     lines.append("")
     cs = results.get("cold_start")
     if cs and "error" not in cs:
@@ -773,7 +794,18 @@ def build_report(results: dict) -> tuple[str, list[dict]]:
             "ok": None if v is None else v < T_INPROCESS_MS,
         }
     )
-    # 5. RSS (each mockpit scenario that ran)
+    # 5. the OpenAPI mock within 2x of a static stub (median of the per-round ratios)
+    mo = ok_load("mockpit-openapi")
+    v = mo.get("pct_of_static") if (mo and m1) else None
+    targets.append(
+        {
+            "target": f"mockpit-openapi >= {T_OPENAPI_PCT_OF_STATIC:g}% of mockpit-1 req/s (within 2x)",
+            "value": v,
+            "unit": "%",
+            "ok": None if v is None else v >= T_OPENAPI_PCT_OF_STATIC,
+        }
+    )
+    # 6. RSS (each mockpit scenario that ran)
     rss = {n: r["peak_rss_mb"] for n, r in (("mockpit-1", m1), ("mockpit-10k", m10)) if r}
     v = max(rss.values()) if rss and None not in rss.values() else None
     targets.append({"target": f"peak RSS < {T_RSS_MB:g} MB ("
@@ -876,6 +908,8 @@ def main(argv=None) -> int:
             except Exception as e:
                 log(f"  ERROR: {e}")
                 results["cold_start"] = {"error": str(e)}
+        if "mockpit-openapi" in want and "mockpit-1" not in want:
+            want.append("mockpit-1")  # its figure is a ratio to the static stub's
         names = [name for name in LOAD_SCENARIOS if name in want]
         if names:
             results["load"] = load_interleaved(names, args, ctx)
