@@ -30,17 +30,33 @@ def main() -> None:
 @click.option(
     "--max-body-size", default=10 * 1024 * 1024, show_default=True, type=click.IntRange(1), help="Bytes; 413 past it."
 )
-def serve(paths: tuple[Path, ...], host: str, port: int, verbose: bool, journal_size: int, max_body_size: int) -> None:
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder whose mappings/ POST /__admin/mappings/save writes to (default: the first PATH folder).",
+)
+def serve(
+    paths: tuple[Path, ...],
+    host: str,
+    port: int,
+    verbose: bool,
+    journal_size: int,
+    max_body_size: int,
+    root: Path | None,
+) -> None:
     """Serve WireMock-format mappings.
 
     Each PATH is a root folder holding mappings/ and __files/, a folder of mapping files (JSON or
     YAML), or one mapping file. Without PATH, the current folder is served if it has mappings/.
+    POST /__admin/mappings/save writes the stubs back to the first folder (or to --root), and
+    POST /__admin/shutdown stops the server (exit code 0).
     """
     from rich.console import Console
     from rich.markup import escape
 
     from ._errors import HandlerError, MappingError, ServerError
     from ._journal import ServeEvent
+    from ._near_miss import report_markup
     from ._server import MockServer
 
     # soft_wrap: when piped (a log file, a CI step) rich would break lines at 80 columns, mid-path
@@ -49,7 +65,9 @@ def serve(paths: tuple[Path, ...], host: str, port: int, verbose: bool, journal_
     if not paths and Path("mappings").is_dir():
         paths = (Path("."),)
     try:
-        server = MockServer(host, port, list(paths) or None, journal_size=journal_size, max_body_size=max_body_size)
+        server = MockServer(
+            host, port, list(paths) or None, journal_size=journal_size, max_body_size=max_body_size, root=root
+        )
     except MappingError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(2)
@@ -59,11 +77,14 @@ def serve(paths: tuple[Path, ...], host: str, port: int, verbose: bool, journal_
         )
     if not server.sources:
         out.print("No mappings given: serving no stubs (add some with POST /__admin/mappings).")
+    folder = server.mapping_files.folder
+    if folder is not None:
+        out.print(f"POST /__admin/mappings/save and persistent stubs write to {escape(str(folder))}")
 
     def log_miss(event: ServeEvent) -> None:
         request = event.request
         out.print(f"[yellow]{escape(request.method)} {escape(request.url)} -> 404, no stub matched[/]")
-        out.print(escape(event.near_miss_report or ""), end="")
+        out.print(report_markup(event.near_miss_report or ""), end="")
 
     def log_match(event: ServeEvent) -> None:
         if event.stub is not None:
