@@ -32,6 +32,11 @@ def main() -> None:
 )
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the data OpenAPI operations answer with.")
 @click.option("--no-validate", is_flag=True, help="Do not check requests against their OpenAPI document.")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder whose mappings/ POST /__admin/mappings/save writes to (default: the first PATH folder).",
+)
 def serve(
     paths: tuple[Path, ...],
     host: str,
@@ -41,18 +46,22 @@ def serve(
     max_body_size: int,
     seed: int,
     no_validate: bool,
+    root: Path | None,
 ) -> None:
     """Serve WireMock-format mappings and OpenAPI documents.
 
     Each PATH is a root folder holding mappings/ and __files/, a folder of mapping files (JSON or
     YAML), one mapping file, or an OpenAPI 3.0/3.1 or Swagger 2.0 document (each operation answers
     from its examples or its schema). Without PATH, the current folder is served if it has mappings/.
+    POST /__admin/mappings/save writes the stubs back to the first folder (or to --root), and
+    POST /__admin/shutdown stops the server (exit code 0).
     """
     from rich.console import Console
     from rich.markup import escape
 
     from ._errors import HandlerError, MappingError, ServerError
     from ._journal import ServeEvent
+    from ._near_miss import report_markup
     from ._server import MockServer
 
     # soft_wrap: when piped (a log file, a CI step) rich would break lines at 80 columns, mid-path
@@ -69,6 +78,7 @@ def serve(
             max_body_size=max_body_size,
             seed=seed,
             validate=not no_validate,
+            root=root,
         )
     except MappingError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}")
@@ -79,11 +89,14 @@ def serve(
         )
     if not server.sources:
         out.print("No mappings given: serving no stubs (add some with POST /__admin/mappings).")
+    folder = server.mapping_files.folder
+    if folder is not None:
+        out.print(f"POST /__admin/mappings/save and persistent stubs write to {escape(str(folder))}")
 
     def log_miss(event: ServeEvent) -> None:
         request = event.request
         out.print(f"[yellow]{escape(request.method)} {escape(request.url)} -> 404, no stub matched[/]")
-        out.print(escape(event.near_miss_report or ""), end="")
+        out.print(report_markup(event.near_miss_report or ""), end="")
 
     def log_match(event: ServeEvent) -> None:
         if event.stub is not None:
