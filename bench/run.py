@@ -15,6 +15,8 @@ Scenarios (run strictly one after the other, never concurrently):
                  variable, query parameter and method into the body and a header
     mockpit-10k  `mockpit serve` on a root with 10,000 exact-path stubs,
                  load on /items/9876 (near the end, so a linear scan shows)
+    mockpit-openapi  `mockpit serve tests/data/openapi/petstore.yaml` (request validation on),
+                 load on GET /pets?limit=10; compared with mockpit-1 (`--only` runs both)
     cold-start   spawn -> first HTTP 200 on /hello, median of 5 (mockpit and bare)
     inprocess    MockServer().start()/.stop() in a child process, median of 20
 
@@ -49,8 +51,10 @@ REPO_DIR = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 HOST = "127.0.0.1"
 
-SCENARIOS = ("bare", "mockpit-1", "mockpit-10k", "mockpit-template", "cold-start", "inprocess")
-LOAD_SCENARIOS = ("bare", "mockpit-1", "mockpit-10k", "mockpit-template")
+SCENARIOS = ("bare", "mockpit-1", "mockpit-10k", "mockpit-template", "mockpit-openapi", "cold-start", "inprocess")
+LOAD_SCENARIOS = ("bare", "mockpit-1", "mockpit-10k", "mockpit-template", "mockpit-openapi")
+PETSTORE = REPO_DIR / "tests" / "data" / "openapi" / "petstore.yaml"
+OPENAPI_PATH = "/pets?limit=10"
 
 HELLO_STUB = {
     "request": {"method": "GET", "urlPath": "/hello"},
@@ -83,6 +87,7 @@ T_COLD_START_MS = 300.0
 T_INPROCESS_MS = 50.0
 T_RSS_MB = 60.0
 T_TEMPLATE_MAX_SLOWDOWN = 2.0
+T_OPENAPI_PCT_OF_STATIC = 50.0  # "within 2x of a static stub"
 
 READY_TIMEOUT_S = 30.0
 STOP_GRACE_S = 5.0
@@ -481,6 +486,8 @@ def start_scenario(name: str, args, ctx: dict) -> dict:
         elif name == "mockpit-template":
             state["tmp"] = with_temp_root("template")
             argv, env, path = mockpit_argv(args, state["tmp"] / "root", port), None, TEMPLATE_PATH
+        elif name == "mockpit-openapi":
+            argv, env, path = mockpit_argv(args, PETSTORE, port), None, OPENAPI_PATH
         else:
             t = time.perf_counter()
             state["tmp"] = with_temp_root("10k")
@@ -577,6 +584,12 @@ def load_interleaved(names: list[str], args, ctx: dict) -> dict:
             ]
             results["mockpit-template"]["slowdown_vs_1_rounds"] = slowdowns
             results["mockpit-template"]["slowdown_vs_1"] = median(slowdowns)
+        if "mockpit-1" in rounds and "mockpit-openapi" in rounds:
+            ratios = [
+                100 * a["rps"] / b["rps"] for a, b in zip(rounds["mockpit-openapi"], rounds["mockpit-1"], strict=True)
+            ]
+            results["mockpit-openapi"]["pct_of_static_rounds"] = ratios
+            results["mockpit-openapi"]["pct_of_static"] = median(ratios)
         if "mockpit-1" in rounds and "mockpit-10k" in rounds:
             losses = [
                 100 * (1 - a["rps"] / b["rps"]) for a, b in zip(rounds["mockpit-10k"], rounds["mockpit-1"], strict=True)
@@ -733,6 +746,14 @@ def build_report(results: dict) -> tuple[str, list[dict]]:
             f"| {name} | {fmt(r['rps'], 0)} | {fmt(pct, 1)}{'%' if pct is not None else ''} "
             f"| {fmt(r['p50_ms'], 2)} | {fmt(r['p99_ms'], 2)} | {fmt(r['peak_rss_mb'], 1)} |"
         )
+    openapi = loads.get("mockpit-openapi") or {}
+    if openapi.get("pct_of_static") is not None:
+        lines.append("")
+        lines.append(
+            f"mockpit-openapi (GET {OPENAPI_PATH} on the Petstore document, request validation on): "
+            f"{fmt(openapi['pct_of_static'], 1)}% of mockpit-1's req/s, i.e. "
+            f"{fmt(100 / openapi['pct_of_static'], 2)}x the static stub's cost (median of per-round ratios)"
+        )
     lines.append("")
     cs = results.get("cold_start")
     if cs and "error" not in cs:
@@ -813,7 +834,18 @@ def build_report(results: dict) -> tuple[str, list[dict]]:
             "ok": None if v is None else v < T_INPROCESS_MS,
         }
     )
-    # 5. RSS (each mockpit scenario that ran)
+    # 5. the OpenAPI mock within 2x of a static stub (median of the per-round ratios)
+    mo = ok_load("mockpit-openapi")
+    v = mo.get("pct_of_static") if (mo and m1) else None
+    targets.append(
+        {
+            "target": f"mockpit-openapi >= {T_OPENAPI_PCT_OF_STATIC:g}% of mockpit-1 req/s (within 2x)",
+            "value": v,
+            "unit": "%",
+            "ok": None if v is None else v >= T_OPENAPI_PCT_OF_STATIC,
+        }
+    )
+    # 6. RSS (each mockpit scenario that ran)
     rss = {n: r["peak_rss_mb"] for n, r in (("mockpit-1", m1), ("mockpit-10k", m10)) if r}
     v = max(rss.values()) if rss and None not in rss.values() else None
     targets.append({"target": f"peak RSS < {T_RSS_MB:g} MB ("
@@ -916,6 +948,8 @@ def main(argv=None) -> int:
             except Exception as e:
                 log(f"  ERROR: {e}")
                 results["cold_start"] = {"error": str(e)}
+        if "mockpit-openapi" in want and "mockpit-1" not in want:
+            want.append("mockpit-1")  # its figure is a ratio to the static stub's
         names = [name for name in LOAD_SCENARIOS if name in want]
         if names:
             results["load"] = load_interleaved(names, args, ctx)

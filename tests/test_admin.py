@@ -13,6 +13,7 @@ import pytest
 
 from mockpit import MockServer, get
 
+SHARED_SERVER = True
 ADMIN = "/__admin"
 
 
@@ -223,13 +224,11 @@ def test_an_invalid_stub_is_a_400_naming_the_field_and_changes_nothing(
 
 
 NOT_SUPPORTED = [
-    pytest.param({"scenarioName": "checkout"}, "/scenarioName", "scenarioName", id="scenarioName"),
-    pytest.param({"requiredScenarioState": "Started"}, "/requiredScenarioState", "requiredScenarioState", id="state"),
     pytest.param(
-        {"request": {"bodyPatterns": [{"equalToXml": "<a/>"}]}},
-        "/request/bodyPatterns/0/equalToXml",
-        "equalToXml",
-        id="equalToXml",
+        {"request": {"headers": {"X-Date": {"after": "2021-05-01T00:00:00Z"}}}},
+        "/request/headers/X-Date/after",
+        "after",
+        id="date-matcher",
     ),
 ]
 
@@ -315,7 +314,7 @@ def test_the_journal_lists_requests_newest_first_in_wiremocks_shape(client: http
 
     assert hit["request"]["url"] == "/orders?source=web"
     assert hit["request"]["method"] == "POST"
-    assert hit["request"]["headers"]["x-trace"] == "t-1"
+    assert hit["request"]["headers"]["X-Trace"] == "t-1"
     assert hit["request"]["body"] == '{"sku": "A-1"}'
     assert base64.b64decode(hit["request"]["bodyAsBase64"]) == b'{"sku": "A-1"}'
     assert hit["request"]["queryParams"] == {"source": {"key": "source", "values": ["web"]}}
@@ -327,7 +326,7 @@ def test_the_journal_lists_requests_newest_first_in_wiremocks_shape(client: http
 
     assert missed["request"]["url"] == "/missing"
     assert missed["request"]["method"] == "GET"
-    assert missed["request"]["headers"]["x-trace"] == "t-2"
+    assert missed["request"]["headers"]["X-Trace"] == "t-2"
     assert hit["request"]["loggedDate"] <= missed["request"]["loggedDate"] <= after_ms
     assert missed["wasMatched"] is False
     assert "stubMapping" not in missed
@@ -443,11 +442,13 @@ def test_health(client: httpx.Client) -> None:
     "path",
     [
         f"{ADMIN}/nope",
-        ADMIN,
-        f"{ADMIN}/",
         f"{ADMIN}/mappings/some-id/extra",
         f"{ADMIN}/health/deep",
         f"{ADMIN}/reset/now",
+        f"{ADMIN}/requests/unmatched/near-misses/deeper",
+        f"{ADMIN}/scenarios/checkout/status",
+        f"{ADMIN}/scenarios/checkout",
+        f"{ADMIN}/mappings//state",
     ],
 )
 def test_an_unknown_admin_path_is_a_404_in_json(client: httpx.Client, path: str) -> None:
@@ -467,6 +468,13 @@ def test_an_unknown_admin_path_is_a_404_in_json(client: httpx.Client, path: str)
         ("POST", f"{ADMIN}/requests", {"GET", "DELETE"}),
         ("GET", f"{ADMIN}/reset", {"POST"}),
         ("DELETE", f"{ADMIN}/health", {"GET"}),
+        ("GET", f"{ADMIN}/scenarios/reset", {"POST"}),
+        ("POST", f"{ADMIN}/scenarios/checkout/state", {"PUT"}),
+        ("PUT", f"{ADMIN}/requests/unmatched/near-misses", {"GET"}),
+        ("DELETE", f"{ADMIN}/settings", {"GET", "POST", "PUT"}),
+        ("GET", f"{ADMIN}/shutdown", {"POST"}),
+        # /mappings/unmatched has GET and DELETE, /mappings/{id} GET, PUT and DELETE: either would do
+        ("POST", f"{ADMIN}/mappings/unmatched", {"GET", "PUT", "DELETE"}),
     ],
 )
 def test_a_wrong_method_is_a_405_with_allow(client: httpx.Client, method: str, path: str, allowed: set[str]) -> None:
@@ -475,6 +483,18 @@ def test_a_wrong_method_is_a_405_with_allow(client: httpx.Client, method: str, p
     assert {m.strip() for m in response.headers["allow"].split(",")} == allowed
     error = _only_error(response)
     assert method in error["detail"]
+
+
+def test_the_admin_root_lists_the_stubs_and_the_bare_prefix_redirects_to_it(client: httpx.Client) -> None:
+    # as WireMock: the wiremock package's WireMockServer (and many health checks) probe GET /__admin
+    created = _create(client, _stub("root", "/root", "r"))
+    redirect = client.get(ADMIN)
+    assert redirect.status_code == 302
+    assert redirect.headers["location"] == f"{ADMIN}/"
+    root = client.get(ADMIN, follow_redirects=True)
+    assert root.status_code == 200
+    assert root.json() == {"mappings": [created], "meta": {"total": 1}}
+    assert client.post(ADMIN).status_code == 405
 
 
 @pytest.mark.parametrize("path", ["/__administrator", "/__admin-ui", "/__adminx/mappings"])

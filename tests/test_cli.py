@@ -160,7 +160,8 @@ def test_an_unmatched_request_prints_the_near_miss_to_stdout() -> None:
         printed = "".join(run.lines_until("$.name"))
         assert "POST /users -> 404, no stub matched" in printed
         assert '"create a user"' in printed
-        assert "expected: matchesJsonPath '$.name'" in printed
+        assert "! body" in printed  # the differing row is marked
+        assert "| matchesJsonPath '$.name'" in printed
         assert printed.count("\n") >= 4  # the report, not one line about it
         assert run.stop()[0] == 0
 

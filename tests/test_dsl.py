@@ -141,7 +141,8 @@ MATCHERS = [
     pytest.param(absent(), None, True, id="absent"),
     pytest.param(absent(), "red", False, id="absent-miss"),
     pytest.param("red", None, False, id="missing-does-not-match"),
-    pytest.param(does_not_contain("x"), None, False, id="missing-does-not-match-negative"),
+    # as in WireMock: a missing value contains nothing
+    pytest.param(does_not_contain("x"), None, True, id="missing-does-not-contain"),
 ]
 
 
@@ -169,7 +170,11 @@ def test_cookie(
 ) -> None:
     server.when(get("/c").cookie("color", matcher)).respond(body="ok")
     headers = {"Cookie": f"a=b; color={value}"} if value is not None else {"Cookie": "a=b"}
-    assert answered(client.get("/c", headers=headers)) is should_match
+    # WireMock: a missing cookie matches absent() only
+    expected = (
+        False if value is None and isinstance(matcher, Matcher) and "doesNotContain" in matcher.spec else should_match
+    )
+    assert answered(client.get("/c", headers=headers)) is expected
 
 
 @pytest.mark.parametrize(
@@ -569,3 +574,177 @@ def test_a_handler_that_raises_gives_500_and_is_recorded(
     server.when(get("/fine")).respond(body="fine")
     assert client.get("/fine").text == "fine"
     server.engine.clear_errors()
+
+
+# --- the richer matchers --------------------------------------------------------------------------
+
+from mockpit import (  # noqa: E402  (grouped with the tests that use them)
+    and_,
+    anything,
+    binary_equal_to,
+    equal_to_xml,
+    has_exactly,
+    includes,
+    matches_json_schema,
+    matches_xpath,
+    multipart,
+    not_,
+    or_,
+    register_matcher,
+    unregister_matcher,
+)
+
+RICH_BODIES = [
+    pytest.param(lambda p: p.body(equal_to_xml("<a><b>1</b></a>")), b"<a>\n <b>1</b>\n</a>", True, id="xml"),
+    pytest.param(lambda p: p.body(equal_to_xml("<a><b>1</b></a>")), b"<a><b>2</b></a>", False, id="xml-miss"),
+    pytest.param(
+        lambda p: p.body(equal_to_xml("<a>${xmlunit.ignore}</a>", enable_placeholders=True)),
+        b"<a>7</a>",
+        True,
+        id="xml-placeholder",
+    ),
+    pytest.param(
+        lambda p: p.body(
+            equal_to_xml(
+                "<a>[[xmlunit.isNumber]]</a>",
+                enable_placeholders=True,
+                placeholder_opening=r"\[\[",
+                placeholder_closing="]]",
+            )
+        ),
+        b"<a>7</a>",
+        True,
+        id="xml-delimiters",
+    ),
+    pytest.param(
+        lambda p: p.body(equal_to_xml("<a>x</a>", exempted_comparisons=["TEXT_VALUE"])), b"<a>y</a>", True, id="exempt"
+    ),
+    pytest.param(
+        lambda p: p.body(equal_to_xml("<a><e>1</e><e>2</e></a>", ignore_order_of_same_node=True)),
+        b"<a><e>2</e><e>1</e></a>",
+        True,
+        id="xml-any-order",
+    ),
+    pytest.param(lambda p: p.body(matches_xpath("//b")), b"<a><b/></a>", True, id="xpath"),
+    pytest.param(lambda p: p.body(matches_xpath("//b/text()", "1")), b"<a><b>1</b></a>", True, id="xpath-str"),
+    pytest.param(
+        lambda p: p.body(matches_xpath("//b/text()", contains("x"))), b"<a><b>1</b></a>", False, id="xpath-matcher"
+    ),
+    pytest.param(
+        lambda p: p.body(matches_xpath("/n:a", namespaces={"n": "urn:n"})), b'<a xmlns="urn:n"/>', True, id="xpath-ns"
+    ),
+    pytest.param(
+        lambda p: p.body(matches_json_schema({"type": "object", "required": ["id"]})), b'{"id": 1}', True, id="schema"
+    ),
+    pytest.param(
+        lambda p: p.body(matches_json_schema({"required": ["id"]}, version="V4")), b"{}", False, id="schema-miss"
+    ),
+    pytest.param(lambda p: p.body(binary_equal_to(b"\x00\xff")), b"\x00\xff", True, id="binary"),
+    pytest.param(lambda p: p.body(binary_equal_to(b"\x00\xff")), b"\x00", False, id="binary-miss"),
+    pytest.param(lambda p: p.body(and_(contains("a"), not_(contains("b")))), b"ac", True, id="and-not"),
+    pytest.param(lambda p: p.body(and_(contains("a"), not_(contains("b")))), b"ab", False, id="and-not-miss"),
+    pytest.param(lambda p: p.body(or_("x", "y")), b"y", True, id="or-strings"),
+    pytest.param(lambda p: p.body(or_("x", "y")), b"z", False, id="or-miss"),
+]
+
+
+@pytest.mark.parametrize(("build", "body", "should_match"), RICH_BODIES)
+def test_rich_body_matchers(
+    server: MockServer,
+    client: httpx.Client,
+    build: Callable[[RequestPatternBuilder], RequestPatternBuilder],
+    body: bytes,
+    should_match: bool,
+) -> None:
+    server.when(build(post("/b"))).respond(body="ok")
+    assert answered(client.post("/b", content=body)) is should_match
+
+
+@pytest.mark.parametrize(
+    ("matcher", "values", "should_match"),
+    [
+        pytest.param(has_exactly("1", "2"), ["2", "1"], True, id="has_exactly"),
+        pytest.param(has_exactly("1", "2"), ["1", "2", "3"], False, id="has_exactly-extra"),
+        pytest.param(includes("1", matches("[0-9]{2}")), ["1", "22", "x"], True, id="includes"),
+        pytest.param(includes("1", matches("[0-9]{2}")), ["1", "x"], False, id="includes-miss"),
+        pytest.param(or_(absent(), "x"), [], True, id="or-absent"),
+        pytest.param(anything(), [], True, id="anything"),
+    ],
+)
+def test_multi_valued_query_and_header(
+    server: MockServer, client: httpx.Client, matcher: Matcher, values: list[str], should_match: bool
+) -> None:
+    server.when(get("/m").query("id", matcher).header("X-Id", matcher)).respond(body="ok")
+    response = client.get("/m", params=[("id", v) for v in values], headers=[("X-Id", v) for v in values])
+    assert answered(response) is should_match
+
+
+def test_form_host_port_scheme_client_ip(server: MockServer, client: httpx.Client) -> None:
+    port = httpx.URL(server.url).port
+    assert port is not None
+    pattern = (
+        post("/f").form("tool", "WireMock").host("127.0.0.1").port(port).scheme("http").client_ip(matches("127\\..*"))
+    )
+    server.when(pattern).respond(body="ok")
+    assert answered(client.post("/f", data={"tool": "WireMock"}))
+    assert not answered(client.post("/f", data={"tool": "other"}))
+    assert not answered(client.post("/f", data={"tool": "WireMock"}, headers={"Host": "localhost:1"}))
+
+
+def test_multipart(server: MockServer, client: httpx.Client) -> None:
+    part = multipart("file", body=contains("hello"), headers={"Content-Type": "text/plain"})
+    server.when(post("/u").multipart(part)).respond(body="ok")
+    assert answered(client.post("/u", files={"file": ("a.txt", b"hello there", "text/plain")}))
+    assert not answered(client.post("/u", files={"other": ("a.txt", b"hello there", "text/plain")}))
+    assert not answered(client.post("/u", files={"file": ("a.txt", b"bye", "text/plain")}))
+
+
+def test_multipart_all_parts(server: MockServer, client: httpx.Client) -> None:
+    server.when(
+        post("/u").multipart(multipart(body=[contains("a"), does_not_contain("z")], matching_type="ALL"))
+    ).respond(body="ok")
+    assert answered(client.post("/u", files={"x": (None, b"a1"), "y": (None, b"a2")}))
+    assert not answered(client.post("/u", files={"x": (None, b"a1"), "y": (None, b"b2")}))
+
+
+def test_custom(server: MockServer, client: httpx.Client) -> None:
+    register_matcher("even-length", lambda request, parameters: len(request.body) % parameters["n"] == 0)
+    try:
+        server.when(post("/c").custom("even-length", {"n": 2})).respond(body="ok")
+    finally:
+        unregister_matcher("even-length")
+    assert answered(client.post("/c", content=b"ab"))
+    assert not answered(client.post("/c", content=b"abc"))
+
+
+def test_rich_matchers_write_wiremock_json() -> None:
+    pattern = (
+        post("/x")
+        .header("X", and_(matches("[a-z]+"), not_("b")))
+        .query("id", has_exactly("1", contains("2")))
+        .body(matches_xpath("//a", equal_to_xml("<a/>"), namespaces={"p": "urn:p"}))
+        .body(matches_json_schema('{"type": "object"}', version="V7"))
+        .multipart(multipart("info", matching_type="ALL"))
+    )
+    assert pattern.to_mapping() == {
+        "method": "POST",
+        "urlPath": "/x",
+        "headers": {"X": {"and": [{"matches": "[a-z]+"}, {"not": {"equalTo": "b"}}]}},
+        "queryParameters": {"id": {"hasExactly": [{"equalTo": "1"}, {"contains": "2"}]}},
+        "bodyPatterns": [
+            {"matchesXPath": {"expression": "//a", "equalToXml": "<a/>"}, "xPathNamespaces": {"p": "urn:p"}},
+            {"matchesJsonSchema": '{"type": "object"}', "schemaVersion": "V7"},
+        ],
+        "multipartPatterns": [{"matchingType": "ALL", "headers": {"Content-Disposition": {"contains": 'name="info"'}}}],
+    }
+
+
+def test_rich_matcher_mistakes_are_clear(server: MockServer) -> None:
+    with pytest.raises(ValueError, match=r"and_\(\) needs at least one matcher"):
+        and_()
+    with pytest.raises(ValueError, match="not both"):
+        multipart("file", headers={"content-disposition": contains("x")})
+    with pytest.raises(MappingError, match="invalid XPath"):
+        server.when(post("/x").body(matches_xpath("//a["))).respond()
+    with pytest.raises(MappingError, match=r"customMatcher\.name: no custom matcher named 'nope'"):
+        server.when(post("/x").custom("nope")).respond()

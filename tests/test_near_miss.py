@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import itertools
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -10,9 +13,20 @@ from typing import Any
 import httpx
 import pytest
 
-from mockpit import HandlerError, MockpitError, MockServer, get, post
+from mockpit import HandlerError, MockpitError, MockServer, Request, RequestPattern, get, post, stub_to_mapping
+from mockpit._mapping_format import pattern_to_mapping
+from mockpit._model import UrlMatch, ValuePattern
+from mockpit._near_miss import near_miss_to_json, report_markup, request_to_json
 
 HEADER = "mockpit: no stub matched this request"
+
+
+@dataclass
+class Row:
+    field: str
+    expected: str
+    actual: str
+    differs: bool
 
 
 @dataclass
@@ -20,33 +34,50 @@ class Ranked:
     rank: int
     label: str
     distance: float
-    #: (field, expected, actual), in the order printed
-    differences: list[tuple[str, str, str]]
+    #: every row of the stub's table, in the order printed
+    rows: list[Row]
+
+    @property
+    def differences(self) -> list[tuple[str, str, str]]:
+        """(field, expected, actual) of the rows marked as differing."""
+        return [(r.field, r.expected, r.actual) for r in self.rows if r.differs]
+
+
+TABLE_HEAD = re.compile(r" {5}field +\| expected \(stub\) +\| actual \(request\)")
+TABLE_RULE = re.compile(r" {5}-+-\+-+-\+-+")
+TABLE_ROW = re.compile(r"(   ! | {5})(.*?) \| (.*?) \|(?: (.*))?")
 
 
 def parse_report(report: str) -> list[Ranked]:
-    """The "Closest stubs" part of a near-miss report, parsed back into its parts."""
+    """The "Closest stubs" part of a near-miss report, parsed back into its tables."""
     lines = report.splitlines()
     assert lines[0] == HEADER
     start = lines.index("Closest stubs:")
     ranked: list[Ranked] = []
-    pending: tuple[str, str] | None = None
+    head = 0  # table head lines still expected
     for line in lines[start + 1 :]:
-        head = re.fullmatch(r"(\d+)\. (.+)  distance (\d+\.\d\d)", line)
+        if not line:
+            assert not head, f"a table without its head in\n{report}"
+            continue
+        heading = re.fullmatch(r"(\d+)\. (.+)  distance (\d+\.\d\d)", line)
+        if heading:
+            ranked.append(Ranked(int(heading[1]), heading[2], float(heading[3]), []))
+            head = 2
+            continue
         if head:
-            assert pending is None, f"an expected line without its actual line before {line!r}"
-            ranked.append(Ranked(int(head[1]), head[2], float(head[3]), []))
+            assert (TABLE_HEAD if head == 2 else TABLE_RULE).fullmatch(line), f"bad table head {line!r}"
+            head -= 1
             continue
-        expected = re.fullmatch(r" {5}(\S.*?) +expected: (.*)", line)
-        if expected:
-            pending = (expected[1], expected[2])
+        row = TABLE_ROW.fullmatch(line)
+        assert row, f"unexpected line {line!r} in\n{report}"
+        differs, field, expected, actual = row[1] == "   ! ", row[2].strip(), row[3].strip(), (row[4] or "")
+        if not field:  # a wrapped cell goes on on the next line, with the same mark
+            previous = ranked[-1].rows[-1]
+            assert previous.differs == differs, f"a continuation line marked otherwise: {line!r}"
+            previous.expected += expected
+            previous.actual += actual
             continue
-        actual = re.fullmatch(r" {5} +actual: {3}(.*)", line)
-        assert actual, f"unexpected line {line!r} in\n{report}"
-        assert pending, f"an actual line without its expected line: {line!r}"
-        ranked[-1].differences.append((*pending, actual[1]))
-        pending = None
-    assert pending is None
+        ranked[-1].rows.append(Row(field, expected, actual, differs))
     assert [r.rank for r in ranked] == list(range(1, len(ranked) + 1))
     return ranked
 
@@ -365,3 +396,225 @@ def test_near_misses_from_python(server: MockServer, client: httpx.Client) -> No
     assert miss.stub.id == stub.id
     assert [(d.field, d.expected, d.actual) for d in miss.differences] == [("urlPath", "/users", "/usres")]
     assert 0 < miss.distance < 1
+
+
+# --- WireMock's JSON shape -----------------------------------------------------------------------
+
+
+def test_near_miss_to_json_has_wiremocks_shape(server: MockServer, client: httpx.Client) -> None:
+    stub = server.add_mapping(
+        {"name": "list users", "request": {"method": "GET", "urlPath": "/users"}, "response": {"status": 200}}
+    )
+    server.add_mapping({"request": {"method": "DELETE", "urlPath": "/far/away"}})
+    _miss(client, "GET", "/usres?page=2", headers={"X-Trace": "t1"})
+    (event,) = server.unmatched
+
+    misses = server.engine.near_misses(event.request)
+    near = [near_miss_to_json(miss) for miss in misses]
+
+    assert json.loads(json.dumps(near)) == near  # plain JSON values only
+    closest = near[0]
+    assert set(closest) == {"request", "stubMapping", "matchResult"}
+    assert closest["stubMapping"] == stub_to_mapping(stub)
+    assert set(closest["matchResult"]) == {"distance"}
+    assert 0 < closest["matchResult"]["distance"] < near[1]["matchResult"]["distance"] <= 1
+    logged = closest["request"]
+    assert (logged["method"], logged["url"]) == ("GET", "/usres?page=2")
+    assert logged["absoluteUrl"] == f"{server.url}/usres?page=2"
+    assert logged["headers"]["X-Trace"] == "t1"  # lower-cased by uvicorn, logged in the usual spelling
+    assert logged["queryParams"] == {"page": {"key": "page", "values": ["2"]}}
+    assert (logged["body"], logged["bodyAsBase64"]) == ("", "")
+    assert logged["loggedDate"] == int(event.request.timestamp * 1000)
+    # the same logged request the admin API lists
+    (listed,) = client.get("/__admin/requests").json()["requests"]
+    assert logged == listed["request"]
+
+
+def test_request_to_json_keeps_the_body_and_repeated_headers() -> None:
+    request = Request(
+        "POST", "/up", "a=1&a=2", [("Host", "h:1"), ("X-V", "1"), ("X-V", "2")], b"\xff\x00data", client=("10.0.0.9", 5)
+    )
+    logged = request_to_json(request)
+    assert logged["headers"] == {"Host": "h:1", "X-V": ["1", "2"]}
+    assert logged["queryParams"] == {"a": {"key": "a", "values": ["1", "2"]}}
+    assert base64.b64decode(logged["bodyAsBase64"]) == b"\xff\x00data"
+    assert logged["clientIp"] == "10.0.0.9"
+    assert logged["absoluteUrl"] == "http://h:1/up?a=1&a=2"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", logged["loggedDateString"])
+
+
+def test_near_misses_for_a_pattern_are_the_closest_journaled_requests(server: MockServer, client: httpx.Client) -> None:
+    server.when(get("/orders/{id}")).respond(200)
+    client.get("/orders/1")
+    client.post("/orders", json={"sku": "A"})
+    client.post("/orders", json={"sku": "B"})
+    client.get("/zzzzzz/qqqqqq")
+    pattern = RequestPattern(
+        "POST", UrlMatch("urlPath", "/orders"), body_patterns=(ValuePattern("equalToJson", {"sku": "B"}),)
+    )
+
+    misses = server.engine.near_misses_for_pattern(pattern, limit=3)
+
+    assert [(m.request.method, m.request.url, m.request.text) for m in misses] == [
+        ("POST", "/orders", '{"sku":"B"}'),
+        ("POST", "/orders", '{"sku":"A"}'),
+        ("GET", "/orders/1", ""),
+    ]
+    exact, body_differs, farther = misses
+    assert (exact.distance, exact.differences) == (0.0, ())
+    assert 0 < body_differs.distance < farther.distance
+    assert [d.field for d in body_differs.differences] == ["body"]
+    assert all(m.stub is None and m.pattern == pattern for m in misses)
+    as_json = near_miss_to_json(body_differs)
+    assert set(as_json) == {"request", "requestPattern", "matchResult"}
+    assert as_json["requestPattern"] == pattern_to_mapping(pattern)
+    assert as_json["request"]["body"] == '{"sku":"A"}'
+    assert server.engine.near_misses_for_pattern(pattern, limit=1) == [exact]
+
+
+def test_near_misses_for_a_pattern_with_an_empty_journal() -> None:
+    assert MockServer().engine.near_misses_for_pattern(RequestPattern("GET")) == []
+
+
+# --- the side-by-side diff -----------------------------------------------------------------------
+
+
+def test_every_field_of_the_stub_gets_a_row_and_only_the_differing_ones_are_marked(
+    server: MockServer, client: httpx.Client
+) -> None:
+    server.add_mapping(
+        {
+            "name": "update order",
+            "request": {
+                "method": "PUT",
+                "urlPathTemplate": "/shops/{shop}/orders/{id}",
+                "pathParameters": {"shop": {"equalTo": "s1"}, "id": {"matches": "[0-9]+"}},
+                "queryParameters": {"dry": {"equalTo": "true"}},
+                "headers": {"X-Tenant": {"equalTo": "acme"}, "Accept": {"contains": "json"}},
+                "cookies": {"session": {"matches": ".+"}},
+                "basicAuthCredentials": {"username": "ada", "password": "pw"},
+                "bodyPatterns": [{"matchesJsonPath": "$.items"}, {"contains": "express"}],
+            },
+        }
+    )
+    report = _miss(
+        client,
+        "PUT",
+        "/shops/s1/orders/x7?dry=true",
+        headers={"X-Tenant": "globex", "Accept": "application/json", "Cookie": "session=abc"},
+        auth=("ada", "pw"),
+        json={"items": [1]},
+    )
+
+    (closest,) = parse_report(report)
+    assert [(r.field, r.expected, r.actual, r.differs) for r in closest.rows] == [
+        ("method", "PUT", "PUT", False),
+        ("urlPathTemplate", "/shops/{shop}/orders/{id}", "/shops/s1/orders/x7", False),
+        ("path parameter shop", "equalTo 's1'", "s1", False),
+        ("path parameter id", "matches '[0-9]+'", "x7", True),
+        ("query parameter dry", "equalTo 'true'", "true", False),
+        ("header X-Tenant", "equalTo 'acme'", "globex", True),
+        ("header Accept", "contains 'json'", "application/json", False),
+        ("cookie session", "matches '.+'", "abc", False),
+        ("body", "matchesJsonPath '$.items'", '{"items":[1]}', False),
+        ("body", "contains 'express'", '{"items":[1]}', True),
+        ("basic auth", "user 'ada' with the stub's password", "user 'ada' (password not shown)", False),
+    ]
+
+
+def test_the_table_has_a_head_and_columns_fitted_to_the_content(server: MockServer, client: httpx.Client) -> None:
+    server.add_mapping({"request": {"method": "POST", "urlPath": "/users", "headers": {"X-Key": {"equalTo": "k"}}}})
+    report = _miss(client, "POST", "/users")
+    lines = report.splitlines()
+    table = lines[lines.index("Closest stubs:") + 3 :]
+    # field: 12 wide ("header X-Key"); expected: 15 ("expected (stub)"); actual: 16 ("actual (request)")
+    assert table == [
+        "     field        | expected (stub) | actual (request)",
+        "     -------------+-----------------+-----------------",
+        "     method       | POST            | POST",
+        "     urlPath      | /users          | /users",
+        "   ! header X-Key | equalTo 'k'     | (absent)",
+    ]
+
+
+def test_long_values_are_wrapped_within_their_column_and_cut(server: MockServer, client: httpx.Client) -> None:
+    wanted = {"items": [{"sku": f"SKU-{i:03}", "qty": i} for i in range(40)]}
+    server.add_mapping(
+        {
+            "request": {
+                "method": "POST",
+                "urlPath": "/orders",
+                "headers": {"X-A-Rather-Long-Header-Name-Indeed": {"equalTo": "v"}},
+                "bodyPatterns": [{"equalToJson": wanted}],
+            }
+        }
+    )
+    sent = json.dumps({"items": [{"sku": f"SKU-{i:03}", "qty": i + 1} for i in range(40)]})
+    report = _miss(client, "POST", "/orders", content=sent, headers={"X-A-Rather-Long-Header-Name-Indeed": "w" * 50})
+
+    lines = report.splitlines()
+    table = lines[lines.index("Closest stubs:") + 3 :]
+    widths = {len(line) for line in table}
+    assert max(widths) <= 5 + 22 + 3 + 36 + 3 + 36
+    bars = {(line.index(" | "), line.index(" | ", line.index(" | ") + 1)) for line in table[:1] + table[2:]}
+    assert len(bars) == 1, "the column separators are not aligned"
+    start = next(i for i, line in enumerate(table) if line.startswith("   ! body "))
+    body_lines = [table[start]]
+    body_lines += itertools.takewhile(lambda line: not line[5:].split(" | ")[0].strip(), table[start + 1 :])
+    assert len(body_lines) == 6  # cut at six lines ...
+    assert body_lines[-1].split(" | ")[1].rstrip().endswith("...")
+    assert all(line.startswith("   ! ") for line in body_lines)  # ... every one of them marked
+    header_rows = [line for line in table if "header" in line]
+    assert header_rows[0].startswith("   ! header X-A-Rather-")  # a long field wraps in its column too
+    assert "w" * 36 in report
+    assert "w" * 37 not in report  # the 50 w's are wrapped at the column's width
+
+
+def test_the_plain_report_has_no_colour_codes_and_the_markup_colours_the_differing_rows(
+    server: MockServer, client: httpx.Client
+) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    server.add_mapping({"request": {"method": "GET", "urlPath": "/users/[1]", "headers": {"X-K": {"equalTo": "[k]"}}}})
+    report = _miss(client, "GET", "/users/[1]")
+    assert "\x1b" not in report
+
+    markup = report_markup(report)
+
+    text = Text.from_markup(markup)
+    assert text.plain == report  # brackets in values are escaped, nothing lost
+    red = {text.plain[span.start : span.end] for span in text.spans if "red" in str(span.style)}
+    assert red == {"   ! header X-K | equalTo '[k]'   | (absent)"}
+    console = Console(record=True, force_terminal=True, color_system="standard", width=200, highlight=False)
+    console.print(markup, end="")
+    assert "\x1b[" in console.export_text(styles=True, clear=False)
+    assert console.export_text() == report
+
+
+def test_a_stub_in_another_scenario_state_says_so(server: MockServer, client: httpx.Client) -> None:
+    server.add_mapping(
+        {
+            "name": "second step",
+            "scenarioName": "checkout",
+            "requiredScenarioState": "Paid",
+            "request": {"method": "GET", "urlPath": "/receipt"},
+        }
+    )
+    server.add_mapping(
+        {"scenarioName": "checkout", "newScenarioState": "Paid", "request": {"method": "POST", "urlPath": "/pay"}}
+    )
+
+    (closest, _) = parse_report(_miss(client, "GET", "/receipt"))
+
+    assert closest.label.startswith('"second step"')
+    assert [(r.field, r.expected, r.actual, r.differs) for r in closest.rows] == [
+        ("method", "GET", "GET", False),
+        ("urlPath", "/receipt", "/receipt", False),
+        ("scenario state", "Paid (scenario 'checkout')", "Started", True),
+    ]
+    assert 0 < closest.distance < 0.5
+    (event,) = server.unmatched
+    miss = server.near_misses(event)[0]
+    assert [(d.field, d.actual) for d in miss.differences] == [("scenario state", "Started")]
+    assert near_miss_to_json(miss)["stubMapping"]["requiredScenarioState"] == "Paid"

@@ -75,8 +75,7 @@ def test_an_unmatched_request_fails_the_test_with_the_near_miss_report(pytester:
             "*1 request(s) matched no stub*",
             "*POST /orders*",
             "*Closest stubs:*",
-            '*{"item":"book"}*',
-            '*{"item":"boot"}*',
+            '*! body*| equalToJson {"item":"book"} | {"item":"boot"}',
         ]
     )
     result.stdout.no_fnmatch_line("*During handling of the above exception*")
@@ -237,3 +236,74 @@ def test_the_plugin_leaves_tests_without_mockpit_alone(pytester: pytest.Pytester
     )
     result = pytester.runpytest()
     result.assert_outcomes(passed=1)
+
+
+def test_the_failure_report_shows_each_near_miss_as_a_side_by_side_diff(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+        from mockpit import post
+
+        def test_sends_the_wrong_tenant(mockpit):
+            orders = post("/orders").header("X-Tenant", "acme").json({"sku": "A-1"})
+            mockpit.when(orders, name="create order").respond(201)
+            httpx.post(mockpit.url_for("/orders"), json={"sku": "A-1"}, headers={"X-Tenant": "globex"})
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*1 request(s) matched no stub*",
+            "Closest stubs:",
+            '1. "create order" (*)  distance 0.*',
+            "     field *| expected (stub) *| actual (request)",
+            "     ---*-+-*-+-*",
+            "     method *| POST *| POST",
+            "     urlPath *| /orders *| /orders",
+            "   ! header X-Tenant | equalTo 'acme' *| globex",
+            '     body *| equalToJson {"sku":"A-1"} | {"sku":"A-1"}',
+        ]
+    )
+    assert "\x1b" not in result.stdout.str()
+
+
+def test_the_failure_report_says_when_a_scenario_was_in_another_state(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+        from mockpit import get, post
+
+        def test_skips_paying(mockpit):
+            mockpit.when(post("/pay")).in_scenario("checkout", new_state="Paid").respond(200)
+            mockpit.when(get("/receipt"), name="receipt").in_scenario("checkout", "Paid").respond(json={})
+            assert httpx.get(mockpit.url_for("/receipt")).status_code == 404
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            '1. "receipt" (*)  distance 0.*',
+            "     method *| GET *| GET",
+            "     urlPath *| /receipt *| /receipt",
+            "   ! scenario state | Paid (scenario 'checkout') | Started",
+        ]
+    )
+
+
+def test_scenarios_start_afresh_in_each_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+        import pytest
+        from mockpit import get
+
+        @pytest.mark.parametrize("run", [1, 2])
+        def test_a_scenario_per_test(mockpit, run):
+            mockpit.when(get("/once")).in_scenario("once", new_state="used").respond(body="first")
+            mockpit.when(get("/once")).in_scenario("once", "used").respond(body="again")
+            assert [httpx.get(mockpit.url_for("/once")).text for _ in range(2)] == ["first", "again"]
+        """
+    )
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)

@@ -7,12 +7,13 @@ deserialiser, so a stub built here is the same object a mapping file or the admi
 
 from __future__ import annotations
 
+import base64
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from ._mapping_format import stub_from_mapping
-from ._model import Fault, Response, Stub
+from ._model import STARTED, Fault, Response, Stub
 from ._types import JSON, Handler, HeadersInput
 
 
@@ -69,6 +70,147 @@ def matches_json_path(expression: str, value: Matcher | str | None = None) -> Ma
         return Matcher({"matchesJsonPath": expression})
     sub = _as_matcher(value).spec
     return Matcher({"matchesJsonPath": {"expression": expression, **sub}})
+
+
+def matches_json_schema(schema: JSON, *, version: str | None = None) -> Matcher:
+    """The value (the body, a header ...) conforms to JSON Schema ``schema`` (a dict, or JSON text).
+
+    ``version`` is the draft: ``"V4"``, ``"V6"``, ``"V7"``, ``"V201909"`` or ``"V202012"`` (the default)::
+
+        post("/users").body(matches_json_schema({"type": "object", "required": ["name"]}))
+    """
+    spec: dict[str, Any] = {"matchesJsonSchema": schema}
+    if version is not None:
+        spec["schemaVersion"] = version
+    return Matcher(spec)
+
+
+def equal_to_xml(
+    xml: str,
+    *,
+    enable_placeholders: bool = False,
+    placeholder_opening: str | None = None,
+    placeholder_closing: str | None = None,
+    exempted_comparisons: Iterable[str] = (),
+    ignore_order_of_same_node: bool = False,
+) -> Matcher:
+    """The value is XML equal to ``xml``, as WireMock (XMLUnit) compares: whitespace between elements,
+    attribute order, comments and namespace prefixes do not matter.
+
+    ``enable_placeholders`` makes ``${xmlunit.ignore}`` (and ``isNumber``, ``matchesRegex(...)``,
+    ``isDateTime``) wildcards, between the given delimiter regexes; ``exempted_comparisons`` names XMLUnit
+    comparison types not to count (``"NAMESPACE_URI"``, ``"TEXT_VALUE"`` ...).
+    """
+    spec: dict[str, Any] = {"equalToXml": xml}
+    if enable_placeholders:
+        spec["enablePlaceholders"] = True
+    if placeholder_opening is not None:
+        spec["placeholderOpeningDelimiterRegex"] = placeholder_opening
+    if placeholder_closing is not None:
+        spec["placeholderClosingDelimiterRegex"] = placeholder_closing
+    if exempted_comparisons:
+        spec["exemptedComparisons"] = list(exempted_comparisons)
+    if ignore_order_of_same_node:
+        spec["ignoreOrderOfSameNode"] = True
+    return Matcher(spec)
+
+
+def matches_xpath(
+    expression: str, value: Matcher | str | None = None, *, namespaces: Mapping[str, str] | None = None
+) -> Matcher:
+    """The value is XML in which XPath 1.0 ``expression`` selects something (that also matches ``value``).
+
+    Without ``namespaces`` (prefix -> URI) elements are selected by local name, as in WireMock::
+
+        post("/orders").body(matches_xpath("//item/@sku", "A-1"))
+    """
+    spec: dict[str, Any] = {
+        "matchesXPath": expression if value is None else {"expression": expression, **_as_matcher(value).spec}
+    }
+    if namespaces:
+        spec["xPathNamespaces"] = dict(namespaces)
+    return Matcher(spec)
+
+
+def binary_equal_to(data: bytes) -> Matcher:
+    """Body matcher: the body is exactly these bytes."""
+    return Matcher({"binaryEqualTo": base64.b64encode(data).decode("ascii")})
+
+
+def anything() -> Matcher:
+    """Any value, and no value at all."""
+    return Matcher({"anything": "anything"})
+
+
+def and_(*matchers: Matcher | str) -> Matcher:
+    """Every matcher must match: ``and_(matches("[a-z]+"), contains("magic"))`` (a string means equal_to)."""
+    return Matcher({"and": [_as_matcher(m).spec for m in _at_least_one("and_", matchers)]})
+
+
+def or_(*matchers: Matcher | str) -> Matcher:
+    """Any of the matchers must match: ``or_(matches("[a-z]+"), absent())``."""
+    return Matcher({"or": [_as_matcher(m).spec for m in _at_least_one("or_", matchers)]})
+
+
+def not_(matcher: Matcher | str) -> Matcher:
+    """The matcher must not match: ``not_(contains("test"))``."""
+    return Matcher({"not": _as_matcher(matcher).spec})
+
+
+def has_exactly(*values: Matcher | str) -> Matcher:
+    """For a header or parameter sent several times: there are exactly as many values as matchers, and
+    each matcher matches one of them (``has_exactly("1", "2", "3")`` for ``?id=1&id=2&id=3``)."""
+    return Matcher({"hasExactly": [_as_matcher(v).spec for v in _at_least_one("has_exactly", values)]})
+
+
+def includes(*values: Matcher | str) -> Matcher:
+    """For a header or parameter sent several times: each matcher matches one of its values (there may be more)."""
+    return Matcher({"includes": [_as_matcher(v).spec for v in _at_least_one("includes", values)]})
+
+
+def _at_least_one(name: str, items: tuple[Matcher | str, ...]) -> tuple[Matcher | str, ...]:
+    if not items:
+        raise ValueError(f"{name}() needs at least one matcher")
+    return items
+
+
+class MultipartMatcher:
+    """A test on the parts of a multipart body; build one with :func:`multipart`."""
+
+    __slots__ = ("spec",)
+
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        self.spec = dict(spec)
+
+    def __repr__(self) -> str:
+        return f"MultipartMatcher({self.spec!r})"
+
+
+def multipart(
+    name: str | None = None,
+    *,
+    headers: Mapping[str, Matcher | str] | None = None,
+    body: Matcher | str | Sequence[Matcher | str] | None = None,
+    matching_type: Literal["ANY", "ALL"] = "ANY",
+) -> MultipartMatcher:
+    """Any part (``matching_type="ALL"``: every part) of a multipart body has these headers and body.
+
+    ``name`` is the form field's name (its Content-Disposition header contains ``name="..."``)::
+
+        post("/upload").multipart(multipart("file", body=contains("hello"), headers={"Content-Type": "text/plain"}))
+    """
+    spec: dict[str, Any] = {"matchingType": matching_type}
+    part_headers = {key: _as_matcher(value).spec for key, value in (headers or {}).items()}
+    if name is not None:
+        if any(key.lower() == "content-disposition" for key in part_headers):
+            raise ValueError("give the part's name or a Content-Disposition header, not both")
+        part_headers["Content-Disposition"] = {"contains": f'name="{name}"'}
+    if part_headers:
+        spec["headers"] = part_headers
+    if body is not None:
+        bodies = [body] if isinstance(body, (Matcher, str)) else list(body)
+        spec["bodyPatterns"] = [_as_matcher(b).spec for b in bodies]
+    return MultipartMatcher(spec)
 
 
 def _as_matcher(value: Matcher | str) -> Matcher:
@@ -137,6 +279,39 @@ class RequestPatternBuilder:
 
     def basic_auth(self, username: str, password: str) -> RequestPatternBuilder:
         self._spec["basicAuthCredentials"] = {"username": username, "password": password}
+        return self
+
+    def form(self, name: str, value: Matcher | str) -> RequestPatternBuilder:
+        """A field of an ``application/x-www-form-urlencoded`` body."""
+        return self._put("formParameters", name, value)
+
+    def multipart(self, part: MultipartMatcher) -> RequestPatternBuilder:
+        """A test on the parts of a multipart body (see :func:`multipart`). Several calls must all match."""
+        self._spec.setdefault("multipartPatterns", []).append(_deep_copy(part.spec))
+        return self
+
+    def custom(self, name: str, parameters: Mapping[str, Any] | None = None) -> RequestPatternBuilder:
+        """Ask the matcher registered as ``name`` (:func:`mockpit.register_matcher`), with ``parameters``."""
+        self._spec["customMatcher"] = {"name": name, **({"parameters": dict(parameters)} if parameters else {})}
+        return self
+
+    def host(self, value: Matcher | str) -> RequestPatternBuilder:
+        """The Host header's host part (without the port)."""
+        self._spec["host"] = _as_matcher(value).spec
+        return self
+
+    def port(self, port: int) -> RequestPatternBuilder:
+        """The port in the Host header (the scheme's default when it names none)."""
+        self._spec["port"] = port
+        return self
+
+    def scheme(self, scheme: Literal["http", "https"]) -> RequestPatternBuilder:
+        self._spec["scheme"] = scheme
+        return self
+
+    def client_ip(self, value: Matcher | str) -> RequestPatternBuilder:
+        """The client's address (the X-Forwarded-For header when there is one, as in WireMock)."""
+        self._spec["clientIp"] = _as_matcher(value).spec
         return self
 
     def to_mapping(self) -> dict[str, Any]:
@@ -213,6 +388,21 @@ class StubBuilder:
         self._mapping.setdefault("serveEventListeners", []).append({"name": "webhook", "parameters": parameters})
         return self
 
+    def in_scenario(self, name: str, state: str | None = STARTED, new_state: str | None = None) -> StubBuilder:
+        """Put the stub in scenario ``name``: it matches only while the scenario is in ``state``
+        (``None``: in any state) and, when it answers, moves the scenario to ``new_state``::
+
+            server.when(get("/todo")).in_scenario("todo", new_state="added").respond(json=[])
+            server.when(get("/todo")).in_scenario("todo", "added").respond(json=["milk"])
+        """
+        self._mapping["scenarioName"] = name
+        for key, value in (("requiredScenarioState", state), ("newScenarioState", new_state)):
+            if value is None:
+                self._mapping.pop(key, None)
+            else:
+                self._mapping[key] = value
+        return self
+
     def respond(
         self,
         status: int = 200,
@@ -237,8 +427,6 @@ class StubBuilder:
         """
         response: dict[str, Any] = {"status": status}
         if isinstance(body, bytes):
-            import base64
-
             response["base64Body"] = base64.b64encode(body).decode("ascii")
         elif body is not None:
             response["body"] = body

@@ -11,6 +11,7 @@ import threading
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +20,9 @@ from ._index import IndexedStub, StubIndex
 from ._journal import Journal, ServeEvent
 from ._matching import CompiledPattern, compile_pattern
 from ._model import Request, RequestPattern, Response, ResponseDefinition, Stub
-from ._near_miss import NearMiss, format_report, near_misses
+from ._near_miss import NearMiss, format_report, near_misses, near_misses_for_pattern
 from ._rendering import Renderer, RenderError, Responder, Syntax
+from ._scenarios import Scenarios
 
 if TYPE_CHECKING:  # httpx is imported only by servers that proxy or call webhooks
     from ._proxy import ProxyClient
@@ -29,6 +31,19 @@ if TYPE_CHECKING:  # httpx is imported only by servers that proxy or call webhoo
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 #: errors kept for the test thread; later ones are only counted
 MAX_ERRORS = 100
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Server-wide settings (WireMock's global settings, ``/__admin/settings``).
+
+    ``fixed_delay_ms`` delays every stub response that has no ``fixedDelayMilliseconds`` of its own,
+    as WireMock's ``fixedDelay`` does; ``extended`` is kept for clients that store values there.
+    """
+
+    fixed_delay_ms: int | None = None
+    extended: dict[str, Any] = field(default_factory=dict)
+    proxy_pass_through: bool = True
 
 
 class Engine:
@@ -48,7 +63,9 @@ class Engine:
         """``templating`` renders every response as a template of that syntax (not only the marked ones)."""
         self.files_root = files_root
         self.templating: Syntax | None = templating
-        self.index: StubIndex[Responder] = StubIndex()
+        #: the stateful scenarios of the stubs (the index keeps them in step with the stubs)
+        self.scenarios = Scenarios()
+        self.index: StubIndex[Responder] = StubIndex(self.scenarios)
         self.journal = Journal(journal_capacity)
         self.near_miss_limit = near_miss_limit
         #: exceptions raised while answering (handlers, unreadable files), oldest first
@@ -70,6 +87,9 @@ class Engine:
         # when the journal is small (or off) and has already dropped them.
         self._misses: deque[ServeEvent] = deque(maxlen=1000)
         self._errors_lock = threading.Lock()
+        self.settings = Settings()
+        # seconds, read on the hot path: one attribute instead of the settings object
+        self._global_delay = 0.0
 
     # --- stubs -------------------------------------------------------------------------------------
 
@@ -103,17 +123,34 @@ class Engine:
         return [entry.stub for entry in self.index.entries()]
 
     def reset_stubs(self) -> None:
-        """Back to the initial stubs (those loaded from files)."""
-        self.index.clear()
+        """Back to the initial stubs (those loaded from files), their scenarios in ``Started``."""
+        self.index.clear()  # forgets the scenarios; adding the stubs back starts theirs afresh
         for _, _, responder in self._initial:
             responder.reset()
         self.index.add_compiled(self._initial)
 
     def reset(self) -> None:
-        """Initial stubs, empty journal, no recorded errors."""
+        """Initial stubs, every scenario in ``Started``, empty journal, no recorded errors."""
         self.reset_stubs()
         self.clear_requests()
         self.clear_errors()
+
+    def keep_on_reset(self, stub_ids: Iterable[str]) -> None:
+        """Make these stubs, as they are now, part of what :meth:`reset` restores (they were saved to files)."""
+        entries = [entry for entry in map(self.index.get, stub_ids) if entry is not None]
+        ids = {entry.stub.id for entry in entries}
+        kept = [item for item in self._initial if item[0].id not in ids]
+        # a new list, not an in-place change: a reset on another thread reads the old one whole
+        self._initial = kept + [(entry.stub, entry.pattern, entry.payload) for entry in entries]
+
+    def drop_on_reset(self, stub_ids: Iterable[str]) -> None:
+        """Stop :meth:`reset` restoring these stubs (their files were deleted)."""
+        ids = set(stub_ids)
+        self._initial = [item for item in self._initial if item[0].id not in ids]
+
+    def update_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self._global_delay = (settings.fixed_delay_ms or 0) / 1000
 
     def clear_errors(self) -> None:
         with self._errors_lock:
@@ -195,6 +232,9 @@ class Engine:
             except Exception as exc:
                 response = self._failed(request, entry, exc)
         delay = responder.delay if responder.sample_delay is None else responder.sample_delay()
+        # the global delay is WireMock's default: a stub's own delay (even 0) wins
+        if not delay and self._global_delay and not responder.own_delay:
+            delay = self._global_delay
         if delay:
             await asyncio.sleep(delay)
         event = ServeEvent(request, entry.stub, response)
@@ -256,10 +296,19 @@ class Engine:
                 print(f"mockpit: a journal listener raised {exc!r}")
 
     def near_misses(self, request: Request, limit: int | None = None) -> list[NearMiss]:
+        """The stubs closest to ``request``, closest first (a scenario in another state counts as a difference)."""
         entries = self.index.entries()
         return near_misses(
-            request, ((e.stub, e.pattern) for e in entries), self.near_miss_limit if limit is None else limit
+            request,
+            ((e.stub, e.pattern) for e in entries),
+            self.near_miss_limit if limit is None else limit,
+            self.scenarios,
         )
+
+    def near_misses_for_pattern(self, pattern: RequestPattern, limit: int | None = None) -> list[NearMiss]:
+        """The journaled requests closest to ``pattern``, closest first (WireMock's near misses for a pattern)."""
+        requests = (event.request for event in self.journal.events())
+        return near_misses_for_pattern(pattern, requests, self.near_miss_limit if limit is None else limit)
 
     def find_requests(self, pattern: RequestPattern | None = None) -> list[ServeEvent]:
         """Journaled serve events whose request matches ``pattern`` (all of them if ``None``)."""
@@ -271,6 +320,13 @@ class Engine:
     def unmatched(self) -> list[ServeEvent]:
         """Requests that matched no stub since the last reset (the last 1,000, journal or not)."""
         return list(self._misses)
+
+    def remove_requests(self, predicate: Callable[[ServeEvent], bool]) -> list[ServeEvent]:
+        """Remove the serve events ``predicate`` accepts from the journal (and the unmatched); returns them."""
+        removed = self.journal.remove(predicate)
+        for event in [e for e in self._misses if predicate(e)]:
+            self._misses.remove(event)
+        return removed
 
     def clear_requests(self) -> None:
         self.journal.clear()

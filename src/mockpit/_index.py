@@ -6,6 +6,10 @@ WireMock: the lowest priority number first, then the most recently added.
 
 The server thread reads while a test thread may add or remove stubs: writers take a lock and swap in
 new lists (copy on write), so readers never take a lock and never see a list change under them.
+
+A stub in a scenario matches only in its scenario's required state and moves it when it answers. That
+check is folded into the entry's ``match`` when the stub is added, so :meth:`StubIndex.find` treats all
+stubs alike and stubs outside scenarios pay nothing for the feature.
 """
 
 from __future__ import annotations
@@ -13,12 +17,13 @@ from __future__ import annotations
 import bisect
 import itertools
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from ._matching import CompiledPattern, MatchResult, compile_pattern
 from ._model import Request, Stub
+from ._scenarios import Machine, Scenarios
 
 T = TypeVar("T")
 
@@ -32,9 +37,29 @@ class IndexedStub(Generic[T]):
     payload: T
     sequence: int
     order: tuple[int, int] = field(init=False)
+    #: what find() calls: the pattern's match, wrapped in the scenario check for stubs in a scenario
+    match: Callable[[Request], MatchResult] = field(init=False)
+    #: the scenario the stub is in, if any
+    scenario: Machine | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.order = (self.stub.effective_priority, -self.sequence)
+        self.match = self.pattern.match
+
+    def join(self, scenario: Machine) -> None:
+        """Match only in the stub's required state, moving the scenario on (one locked step) when it does."""
+        self.scenario = scenario
+        match, pattern = self.pattern.match, self.pattern
+        required, new = self.stub.required_scenario_state, self.stub.new_scenario_state
+
+        def match_in_state(request: Request) -> MatchResult:
+            result = match(request)
+            # the pattern first: only a request that would be answered may take the transition
+            if result.matched and not scenario.serve(required, new):
+                return MatchResult(False, pattern, request)
+            return result
+
+        self.match = match_in_state
 
 
 def _order(entry: IndexedStub[T]) -> tuple[int, int]:
@@ -62,7 +87,9 @@ class _TrieNode(Generic[T]):
 
 
 class StubIndex(Generic[T]):
-    def __init__(self) -> None:
+    def __init__(self, scenarios: Scenarios | None = None) -> None:
+        #: the scenarios of the stubs indexed, kept in step as stubs come and go
+        self.scenarios = Scenarios() if scenarios is None else scenarios
         self._lock = threading.Lock()
         self._sequence = itertools.count()
         self._by_id: dict[str, IndexedStub[T]] = {}
@@ -86,9 +113,14 @@ class StubIndex(Generic[T]):
         with self._lock:
             added = []
             for stub, pattern, payload in compiled:
-                if stub.id in self._by_id:
-                    self._remove_locked(stub.id)
                 entry = IndexedStub(stub, pattern, payload, next(self._sequence))
+                old = self._by_id.get(stub.id)
+                if stub.scenario_name is not None:
+                    # attached before the old stub leaves: a stub replaced within its scenario keeps the
+                    # scenario (and its state) alive even if it is the scenario's only stub
+                    entry.join(self.scenarios.attach(stub))
+                if old is not None:
+                    self._remove_locked(stub.id, detach=old.stub.scenario_name != stub.scenario_name)
                 self._by_id[stub.id] = entry
                 self._bucket_insert(entry)
                 added.append(entry)
@@ -99,7 +131,9 @@ class StubIndex(Generic[T]):
             return self._remove_locked(stub_id)
 
     def clear(self) -> None:
+        """Remove every stub; their scenarios go too (stubs added again start them in ``Started``)."""
         with self._lock:
+            self.scenarios.clear()
             self._by_id = {}
             self._exact = {}
             self._templates = _TrieNode()
@@ -116,7 +150,7 @@ class StubIndex(Generic[T]):
     def find(self, request: Request) -> tuple[IndexedStub[T], MatchResult] | None:
         """The stub that answers ``request``: the first match among the candidates, in WireMock order."""
         for entry in self.candidates(request):
-            result = entry.pattern.match(request)
+            result = entry.match(request)
             if result.matched:
                 return entry, result
         return None
@@ -146,10 +180,12 @@ class StubIndex(Generic[T]):
         bisect.insort(bucket, entry, key=_order)
         self._store(owner, key, bucket)
 
-    def _remove_locked(self, stub_id: str) -> IndexedStub[T] | None:
+    def _remove_locked(self, stub_id: str, *, detach: bool = True) -> IndexedStub[T] | None:
         entry = self._by_id.pop(stub_id, None)
         if entry is None:
             return None
+        if detach and entry.scenario is not None:
+            self.scenarios.detach(entry.stub)
         owner, key = self._bucket_of(entry, create=False)
         if owner is not None:
             current = owner.get(key, []) if isinstance(owner, dict) else getattr(owner, key)

@@ -96,6 +96,18 @@ class Journal:
     def get(self, event_id: str) -> ServeEvent | None:
         return next((e for e in self.events() if e.id == event_id), None)
 
+    def remove(self, predicate: Callable[[ServeEvent], bool]) -> list[ServeEvent]:
+        """Remove the events ``predicate`` accepts (the admin API's ``requests/remove``); returns them."""
+        with self._lock:
+            kept: deque[ServeEvent] = deque()
+            removed: list[ServeEvent] = []
+            for event in self._events:
+                (removed if predicate(event) else kept).append(event)
+            if removed:
+                self._events = kept
+                self._body_bytes -= sum(len(event.request.body) for event in removed)
+            return removed
+
     def clear(self) -> None:
         with self._lock:
             self._events.clear()

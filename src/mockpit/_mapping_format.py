@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -26,45 +26,42 @@ from pydantic import (
     model_validator,
 )
 
+from ._custom_matchers import get_matcher, unknown_matcher_message
 from ._errors import MappingError
+from ._json_unit import has_placeholders
 from ._model import (
     ANY_URL,
-    STRING_OPERATORS,
-    BodyPattern,
+    VALUE_OPERATORS,
+    CustomMatcherCall,
     DelayDistribution,
     Fault,
+    FieldPattern,
+    JsonSchemaVersion,
+    MultipartMatchingType,
+    MultipartPattern,
+    MultiValuePattern,
     RequestPattern,
     ResponseDefinition,
     ServeEventListener,
     Stub,
     UrlMatch,
     ValuePattern,
+    XmlOptions,
 )
 
 # WireMock features that a mapping may use and mockpit does not do yet. A mapping that uses one is
 # refused with this message: silently ignoring it would make the stub answer differently than in WireMock.
 _NOT_YET = {
-    "scenarioName": "stateful scenarios",
-    "requiredScenarioState": "stateful scenarios",
-    "newScenarioState": "stateful scenarios",
-    "equalToXml": "XML body matching",
-    "matchesXPath": "XPath body matching",
-    "matchesJsonSchema": "JSON schema matching",
-    "binaryEqualTo": "binary body matching",
-    "multipartPatterns": "multipart matching",
-    "customMatcher": "custom matchers",
-    "and": "and/or matchers",
-    "or": "and/or matchers",
-    "hasExactly": "multi-value matchers",
-    "includes": "multi-value matchers",
     "equalToDateTime": "date matchers",
     "before": "date matchers",
     "after": "date matchers",
-    "formParameters": "form parameter matching",
-    "clientIp": "client IP matching",
-    "host": "host matching",
-    "port": "port matching",
-    "scheme": "scheme matching",
+    "actualFormat": "date matchers",
+    "truncateExpected": "date matchers",
+    "truncateActual": "date matchers",
+    "expectedOffset": "date matchers",
+    "expectedOffsetUnit": "date matchers",
+    "applyTruncationLast": "date matchers",
+    "matchesPathTemplate": "path template value matchers",
 }
 
 
@@ -81,111 +78,270 @@ def _check_regex(value: str | None) -> str | None:
     return value
 
 
+# --- value patterns: one model for WireMock's "string value patterns", wherever they appear -------------
+
+#: operators whose JSON value is the Python attribute of another name (keywords)
+_ATTRIBUTE = {"and": "and_", "or": "or_", "not": "not_"}
+#: options that mean something with one operator only: given with another, they would be silently ignored
+_OPTION_OWNERS = {
+    "ignoreArrayOrder": "equalToJson",
+    "ignoreExtraElements": "equalToJson",
+    "schemaVersion": "matchesJsonSchema",
+    "enablePlaceholders": "equalToXml",
+    "placeholderOpeningDelimiterRegex": "equalToXml",
+    "placeholderClosingDelimiterRegex": "equalToXml",
+    "exemptedComparisons": "equalToXml",
+    "ignoreOrderOfSameNode": "equalToXml",
+    "xPathNamespaces": "matchesXPath",
+}
+_TEXT_OPERATORS = ("equalTo", "contains", "doesNotContain", "matches", "doesNotMatch", "anything", "equalToXml")
+
+
 class _ValuePatternModel(_Strict):
+    """``{"equalTo": "x"}``, ``{"matchesXPath": ..., "xPathNamespaces": ...}``, ``{"and": [...]}`` ..."""
+
+    #: the operators this kind of pattern takes (bodies add binaryEqualTo, headers hasExactly/includes)
+    _OPERATORS: ClassVar[tuple[str, ...]] = tuple(op for op in VALUE_OPERATORS if op != "binaryEqualTo")
+
+    # options first: the operators' validators below find them in info.data
+    caseInsensitive: bool | None = None
+    ignoreArrayOrder: bool | None = None
+    ignoreExtraElements: bool | None = None
+    schemaVersion: JsonSchemaVersion | None = None
+    enablePlaceholders: bool | None = None
+    placeholderOpeningDelimiterRegex: str | None = None
+    placeholderClosingDelimiterRegex: str | None = None
+    exemptedComparisons: list[str] | None = None
+    ignoreOrderOfSameNode: bool | None = None
+    xPathNamespaces: dict[str, str] | None = None
+
     equalTo: str | None = None
     contains: str | None = None
     doesNotContain: str | None = None
     matches: str | None = None
     doesNotMatch: str | None = None
     absent: bool | None = None
-    caseInsensitive: bool | None = None
-
-    _check = field_validator("matches", "doesNotMatch")(_check_regex)
-
-    @model_validator(mode="after")
-    def _one_operator(self) -> _ValuePatternModel:
-        given = [op for op in STRING_OPERATORS if getattr(self, op) is not None]
-        if len(given) != 1:
-            raise ValueError(f"give exactly one of {', '.join(STRING_OPERATORS)} (got {', '.join(given) or 'none'})")
-        if self.absent is False:
-            raise ValueError('"absent" can only be true; to require presence use {"matches": ".*"}')
-        return self
-
-    def to_model(self) -> ValuePattern:
-        for op in STRING_OPERATORS:
-            value = getattr(self, op)
-            if value is not None:
-                return ValuePattern(op, None if op == "absent" else value, case_insensitive=bool(self.caseInsensitive))
-        raise AssertionError("unreachable: validated above")
-
-
-class _JsonPathModel(_ValuePatternModel):
-    expression: str
-
-    @model_validator(mode="after")
-    def _one_operator(self) -> _JsonPathModel:
-        given = [op for op in STRING_OPERATORS if getattr(self, op) is not None]
-        if len(given) > 1:
-            raise ValueError(f"give at most one of {', '.join(STRING_OPERATORS)} (got {', '.join(given)})")
-        return self
-
-
-_BODY_OPERATORS = ("equalTo", "contains", "doesNotContain", "matches", "doesNotMatch", "equalToJson", "matchesJsonPath")
-
-
-class _BodyPatternModel(_Strict):
-    equalTo: str | None = None
-    contains: str | None = None
-    doesNotContain: str | None = None
-    matches: str | None = None
-    doesNotMatch: str | None = None
+    anything: str | None = None
     equalToJson: Any = None
-    matchesJsonPath: str | _JsonPathModel | None = None
-    caseInsensitive: bool | None = None
-    ignoreArrayOrder: bool | None = None
-    ignoreExtraElements: bool | None = None
+    matchesJsonPath: str | _PathModel | None = None
+    matchesJsonSchema: Any = None
+    equalToXml: str | None = None
+    matchesXPath: str | _PathModel | None = None
+    and_: list[_ValuePatternModel] | None = Field(None, alias="and", min_length=1)
+    or_: list[_ValuePatternModel] | None = Field(None, alias="or", min_length=1)
+    not_: _ValuePatternModel | None = Field(None, alias="not")
 
-    _check = field_validator("matches", "doesNotMatch")(_check_regex)
+    _check = field_validator(
+        "matches", "doesNotMatch", "placeholderOpeningDelimiterRegex", "placeholderClosingDelimiterRegex"
+    )(_check_regex)
+
+    @field_validator("exemptedComparisons")
+    @classmethod
+    def _comparison_types(cls, value: list[str] | None) -> list[str] | None:
+        from ._xml import COMPARISON_TYPES
+
+        unknown = [name for name in value or () if name not in COMPARISON_TYPES]
+        if unknown:
+            raise ValueError(
+                f"unknown comparison type {', '.join(unknown)}; XMLUnit's are {', '.join(COMPARISON_TYPES)}"
+            )
+        return value
 
     @field_validator("equalToJson")
     @classmethod
     def _json_text(cls, value: Any) -> Any:
-        # WireMock takes the expected JSON either inline or as a string holding JSON.
+        # WireMock takes the expected JSON either inline or as a string holding JSON; kept as given
+        parsed = value
         if isinstance(value, str):
             try:
-                return json.loads(value)
+                parsed = json.loads(value)
             except ValueError as exc:
                 raise ValueError(f"equalToJson holds a string that is not valid JSON: {exc}") from None
+        has_placeholders(parsed)  # an unknown ${json-unit...} placeholder fails here, naming itself
         return value
 
+    @field_validator("matchesJsonPath")
+    @classmethod
+    def _json_path(cls, value: str | _PathModel | None) -> str | _PathModel | None:
+        from ._jsonpath import compile_json_path
+
+        if value is not None:
+            compile_json_path(value if isinstance(value, str) else value.expression)
+        return value
+
+    @field_validator("matchesJsonSchema")
+    @classmethod
+    def _json_schema(cls, value: Any, info: ValidationInfo) -> Any:
+        from ._json_schema import compile_schema
+
+        compile_schema(value, info.data.get("schemaVersion"))
+        return value
+
+    @field_validator("equalToXml")
+    @classmethod
+    def _xml(cls, value: str | None, info: ValidationInfo) -> str | None:
+        from ._xml import compile_xml_comparison
+
+        if value is not None:
+            compile_xml_comparison(value, _xml_options(info.data))
+        return value
+
+    @field_validator("matchesXPath")
+    @classmethod
+    def _xpath(cls, value: str | _PathModel | None, info: ValidationInfo) -> str | _PathModel | None:
+        from ._xml import compile_xpath
+
+        if value is not None:
+            compile_xpath(value if isinstance(value, str) else value.expression, info.data.get("xPathNamespaces"))
+        return value
+
+    def _given(self) -> list[str]:
+        return [op for op in type(self)._OPERATORS if _ATTRIBUTE.get(op, op) in self.model_fields_set]
+
     @model_validator(mode="after")
-    def _one_operator(self) -> _BodyPatternModel:
-        given = [op for op in _BODY_OPERATORS if op in self.model_fields_set]
-        if len(given) != 1:
-            raise ValueError(f"give exactly one of {', '.join(_BODY_OPERATORS)} (got {', '.join(given) or 'none'})")
-        op = given[0]
-        if (self.ignoreArrayOrder or self.ignoreExtraElements) and op != "equalToJson":
-            raise ValueError("ignoreArrayOrder and ignoreExtraElements only go with equalToJson")
-        path = self.matchesJsonPath
-        expression = path if isinstance(path, str) else path.expression if path else None
-        if expression is not None:
-            _check_json_path(expression)
+    def _one_operator(self) -> _ValuePatternModel:
+        given = self._given()
+        if len(given) != 1 and not (isinstance(self, _PathModel) and not given):
+            ops = type(self)._OPERATORS
+            raise ValueError(
+                f"give {'at most' if isinstance(self, _PathModel) else 'exactly'} one of "
+                f"{', '.join(ops)} (got {', '.join(given) or 'none'})"
+            )
+        op = given[0] if given else None
+        if self.absent is False:
+            raise ValueError('"absent" can only be true; to require presence use {"matches": ".*"}')
+        if op in _TEXT_OPERATORS and getattr(self, op) is None:
+            raise ValueError(f"{op} must be a string, not null")
+        for option, owner in _OPTION_OWNERS.items():
+            if option in self.model_fields_set and getattr(self, option) is not None and op != owner:
+                raise ValueError(f"{option} only goes with {owner}")
+        if (
+            self.placeholderOpeningDelimiterRegex is not None or self.placeholderClosingDelimiterRegex is not None
+        ) and not self.enablePlaceholders:
+            raise ValueError('placeholder delimiters need "enablePlaceholders": true')
         return self
 
-    def to_model(self) -> BodyPattern:
-        op = next(op for op in _BODY_OPERATORS if op in self.model_fields_set)
-        if op == "matchesJsonPath":
-            path = self.matchesJsonPath
-            if isinstance(path, _JsonPathModel):
-                has_sub = any(getattr(path, op) is not None for op in STRING_OPERATORS)
-                return BodyPattern("matchesJsonPath", path.expression, sub_pattern=path.to_model() if has_sub else None)
-            return BodyPattern("matchesJsonPath", path)
-        return BodyPattern(
+    def to_model(self) -> ValuePattern:
+        given = self._given()
+        assert given, "validated above"
+        return self._pattern(given[0])
+
+    def _pattern(self, op: str) -> ValuePattern:
+        value = getattr(self, _ATTRIBUTE.get(op, op))
+        operands: tuple[ValuePattern, ...] = ()
+        sub_pattern = None
+        if op in {"and", "or"}:
+            operands = tuple(model.to_model() for model in value)
+            value = None
+        elif op == "not":
+            operands = (value.to_model(),)
+            value = None
+        elif op == "absent":
+            value = None
+        elif isinstance(value, _PathModel):
+            sub_pattern = value.to_model() if value._given() else None
+            value = value.expression
+        return ValuePattern(
             op,  # type: ignore[arg-type]
-            getattr(self, op),
+            value,
             case_insensitive=bool(self.caseInsensitive),
             ignore_array_order=bool(self.ignoreArrayOrder),
             ignore_extra_elements=bool(self.ignoreExtraElements),
+            sub_pattern=sub_pattern,
+            operands=operands,
+            schema_version=self.schemaVersion,
+            xml=_xml_options(self.__dict__) if op == "equalToXml" else None,
+            namespaces=self.xPathNamespaces if op == "matchesXPath" else None,
         )
 
 
-def _check_json_path(expression: str) -> None:
-    from ._jsonpath import compile_json_path
+class _PathModel(_ValuePatternModel):
+    """The object form of matchesJsonPath / matchesXPath: an expression and what it must select."""
 
-    try:
-        compile_json_path(expression)
-    except ValueError as exc:
-        raise ValueError(str(exc)) from None
+    expression: str
+
+
+_ValuePatternModel.model_rebuild()
+_PathModel.model_rebuild()
+
+
+def _xml_options(data: Mapping[str, Any]) -> XmlOptions:
+    return XmlOptions(
+        enable_placeholders=bool(data.get("enablePlaceholders")),
+        placeholder_opening=data.get("placeholderOpeningDelimiterRegex"),
+        placeholder_closing=data.get("placeholderClosingDelimiterRegex"),
+        exempted_comparisons=tuple(data.get("exemptedComparisons") or ()),
+        ignore_order_of_same_node=bool(data.get("ignoreOrderOfSameNode")),
+    )
+
+
+class _FieldPatternModel(_ValuePatternModel):
+    """A header, query or form parameter: a value pattern, or hasExactly / includes over all its values."""
+
+    _OPERATORS: ClassVar[tuple[str, ...]] = (*_ValuePatternModel._OPERATORS, "hasExactly", "includes")
+
+    hasExactly: list[_ValuePatternModel] | None = Field(None, min_length=1)
+    includes: list[_ValuePatternModel] | None = Field(None, min_length=1)
+
+    def to_model(self) -> FieldPattern:  # type: ignore[override]
+        (op,) = self._given()
+        if op in {"hasExactly", "includes"}:
+            return MultiValuePattern(op, tuple(model.to_model() for model in getattr(self, op)))  # type: ignore[arg-type]
+        return self._pattern(op)
+
+
+class _BodyPatternModel(_ValuePatternModel):
+    """One of ``bodyPatterns``: a value pattern on the body text, or binaryEqualTo on its bytes."""
+
+    _OPERATORS: ClassVar[tuple[str, ...]] = tuple(op for op in VALUE_OPERATORS if op != "absent")
+
+    binaryEqualTo: str | None = None
+
+    @field_validator("binaryEqualTo")
+    @classmethod
+    def _base64(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise ValueError(f"not valid base64: {exc}") from None
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_absent(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "absent" in data:
+            raise ValueError('absent does not apply to a body; to require an empty body use {"equalTo": ""}')
+        return data
+
+
+class _MultipartModel(_Strict):
+    """One of ``multipartPatterns``."""
+
+    name: str | None = None
+    matchingType: MultipartMatchingType | None = None
+    headers: dict[str, _FieldPatternModel] | None = None
+    bodyPatterns: list[_BodyPatternModel] | None = None
+
+    def to_model(self) -> MultipartPattern:
+        return MultipartPattern(
+            matching_type=self.matchingType,
+            headers=_patterns(self.headers),
+            body_patterns=tuple(p.to_model() for p in self.bodyPatterns or ()),
+            name=self.name,
+        )
+
+
+class _CustomMatcherModel(_Strict):
+    name: str
+    parameters: dict[str, Any] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        if get_matcher(value) is None:
+            raise ValueError(unknown_matcher_message(value))
+        return value
 
 
 class _BasicAuthModel(_Strict):
@@ -193,9 +349,15 @@ class _BasicAuthModel(_Strict):
     password: str
 
 
-_NO_PATTERNS: Mapping[str, ValuePattern] = MappingProxyType({})
+_NO_PATTERNS: Mapping[str, Any] = MappingProxyType({})
 _URL_FIELDS = ("url", "urlPath", "urlPattern", "urlPathPattern", "urlPathTemplate")
 _TEMPLATE_VARIABLE = re.compile(r"\{([^{}/]+)\}")
+
+
+def _patterns(models: Mapping[str, _ValuePatternModel] | None) -> Mapping[str, Any]:
+    if not models:
+        return _NO_PATTERNS  # most stubs have none of a kind; 10,000 stubs, 40,000 empty dicts
+    return {key: model.to_model() for key, model in models.items()}
 
 
 class _RequestModel(_Strict):
@@ -206,11 +368,20 @@ class _RequestModel(_Strict):
     urlPathPattern: str | None = None
     urlPathTemplate: str | None = None
     pathParameters: dict[str, _ValuePatternModel] | None = None
-    queryParameters: dict[str, _ValuePatternModel] | None = None
-    headers: dict[str, _ValuePatternModel] | None = None
+    queryParameters: dict[str, _FieldPatternModel] | None = None
+    headers: dict[str, _FieldPatternModel] | None = None
     cookies: dict[str, _ValuePatternModel] | None = None
+    formParameters: dict[str, _FieldPatternModel] | None = None
     bodyPatterns: list[_BodyPatternModel] | None = None
+    multipartPatterns: list[_MultipartModel] | None = None
     basicAuthCredentials: _BasicAuthModel | None = None
+    #: WireMock 3's documented name for basicAuthCredentials (which it still writes)
+    basicAuth: _BasicAuthModel | None = None
+    customMatcher: _CustomMatcherModel | None = None
+    scheme: Literal["http", "https"] | None = None
+    host: _ValuePatternModel | None = None
+    port: int | None = Field(None, ge=1, le=65535)
+    clientIp: _ValuePatternModel | None = None
 
     _check = field_validator("urlPattern", "urlPathPattern")(_check_regex)
 
@@ -256,6 +427,8 @@ class _RequestModel(_Strict):
         given = [name for name in _URL_FIELDS if getattr(self, name) is not None]
         if len(given) > 1:
             raise ValueError(f"give at most one of {', '.join(_URL_FIELDS)} (got {', '.join(given)})")
+        if self.basicAuth is not None and self.basicAuthCredentials is not None:
+            raise ValueError("give one of basicAuth and basicAuthCredentials (they are the same field)")
         for name in ("url", "urlPath", "urlPathTemplate"):
             value = getattr(self, name)
             if value is not None and not value.startswith("/"):
@@ -269,21 +442,26 @@ class _RequestModel(_Strict):
             if value is not None:
                 url = UrlMatch(name, value)  # type: ignore[arg-type]
 
-        def patterns(models: dict[str, _ValuePatternModel] | None) -> Mapping[str, ValuePattern]:
-            if not models:
-                return _NO_PATTERNS  # most stubs have none of a kind; 10,000 stubs, 40,000 empty dicts
-            return {key: model.to_model() for key, model in models.items()}
-
-        auth = self.basicAuthCredentials
+        auth = self.basicAuthCredentials or self.basicAuth
+        custom = self.customMatcher
         return RequestPattern(
             method=self.method,
             url=url,
-            path_parameters=patterns(self.pathParameters),
-            query_parameters=patterns(self.queryParameters),
-            headers=patterns(self.headers),
-            cookies=patterns(self.cookies),
+            path_parameters=_patterns(self.pathParameters),
+            query_parameters=_patterns(self.queryParameters),
+            headers=_patterns(self.headers),
+            cookies=_patterns(self.cookies),
             body_patterns=tuple(p.to_model() for p in self.bodyPatterns or ()),
             basic_auth=(auth.username, auth.password) if auth else None,
+            form_parameters=_patterns(self.formParameters),
+            multipart_patterns=tuple(p.to_model() for p in self.multipartPatterns or ()),
+            custom_matcher=CustomMatcherCall(custom.name, custom.parameters or {}, get_matcher(custom.name))
+            if custom
+            else None,
+            scheme=self.scheme,
+            host=self.host.to_model() if self.host else None,
+            port=self.port,
+            client_ip=self.clientIp.to_model() if self.clientIp else None,
         )
 
 
@@ -470,6 +648,9 @@ class _StubModel(_Strict):
     metadata: dict[str, Any] | None = None
     persistent: bool | None = None
     insertionIndex: int | None = None  # written by WireMock; order is mockpit's own
+    scenarioName: str | None = Field(None, min_length=1)
+    requiredScenarioState: str | None = Field(None, min_length=1)
+    newScenarioState: str | None = Field(None, min_length=1)
     request: _RequestModel = Field(default_factory=_RequestModel)
     response: _ResponseModel | None = None
     #: mockpit's sequence: these responses in turn (WireMock needs a scenario per step for that)
@@ -487,6 +668,15 @@ class _StubModel(_Strict):
         if self.responseSequence is not None and self.responses is None:
             raise ValueError("responseSequence goes with responses, a list of responses given in turn")
         return self
+
+    # declared after scenarioName, so that one is in info.data (unless it failed on its own)
+    @field_validator("requiredScenarioState", "newScenarioState")
+    @classmethod
+    def _in_a_scenario(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # WireMock ignores a state without a scenarioName; a stub that silently never changes state is worse
+        if value is not None and "scenarioName" in info.data and info.data["scenarioName"] is None:
+            raise ValueError("a scenario state needs a scenarioName naming its scenario; add one or remove the state")
+        return value
 
     def definitions(self) -> list[ResponseDefinition]:
         if self.responses is not None:
@@ -524,6 +714,9 @@ def stub_from_mapping(data: Any, *, source: str = "mapping", stub_id: str | None
         then=tuple(then),
         cycle=model.responseSequence == "cycle",
         serve_event_listeners=model.listeners(),
+        scenario_name=model.scenarioName,
+        required_scenario_state=model.requiredScenarioState,
+        new_scenario_state=model.newScenarioState,
         **kwargs,
     )
 
@@ -569,7 +762,7 @@ def _mapping_error(exc: ValidationError, source: str) -> MappingError:
             message += f" (got {json.dumps(error['input'], default=str)[:80]})"
         found.append((field, message, error["type"].endswith("_type")))
     # A value that fits no branch of a union gets one error per branch. A branch that got past the type
-    # check (a dict for ``str | _JsonPathModel``) says what is really wrong: drop the others' "not a str".
+    # check (a dict for ``str | _PathModel``) says what is really wrong: drop the others' "not a str".
     specific = [f for f, _, mismatch in found if not mismatch]
     kept = [e for e in found if not (e[2] and any(_within(f, e[0]) for f in specific))] or found
     fields = {field for field, _, _ in kept}
@@ -583,7 +776,7 @@ def _mapping_error(exc: ValidationError, source: str) -> MappingError:
 
 
 def _is_union_branch(part: str | int) -> bool:
-    return isinstance(part, str) and (part in {"str", "list[str]", "_JsonPathModel"} or part.startswith("function-"))
+    return isinstance(part, str) and (part in {"str", "list[str]", "_PathModel"} or part.startswith("function-"))
 
 
 def _within(field: tuple[str | int, ...], parent: tuple[str | int, ...]) -> bool:
@@ -614,6 +807,13 @@ def stub_to_mapping(stub: Stub) -> dict[str, Any]:
         ]
     if stub.priority is not None:
         out["priority"] = stub.priority
+    for key, value in (
+        ("scenarioName", stub.scenario_name),
+        ("requiredScenarioState", stub.required_scenario_state),
+        ("newScenarioState", stub.new_scenario_state),
+    ):
+        if value is not None:
+            out[key] = value
     metadata = dict(stub.metadata or {})
     if stub.response.handler is not None:
         handler = stub.response.handler
@@ -625,46 +825,94 @@ def stub_to_mapping(stub: Stub) -> dict[str, Any]:
     return out
 
 
-def _value_pattern_to_mapping(pattern: ValuePattern) -> dict[str, Any]:
-    out: dict[str, Any] = {pattern.operator: True if pattern.operator == "absent" else pattern.value}
-    if pattern.case_insensitive:
-        out["caseInsensitive"] = True
+def _value_pattern_to_mapping(pattern: FieldPattern) -> dict[str, Any]:
+    """A value pattern (or hasExactly/includes) as WireMock's JSON: what the models above read."""
+    if isinstance(pattern, MultiValuePattern):
+        return {pattern.operator: [_value_pattern_to_mapping(p) for p in pattern.patterns]}
+    op = pattern.operator
+    out: dict[str, Any]
+    if op in {"and", "or"}:
+        out = {op: [_value_pattern_to_mapping(p) for p in pattern.operands]}
+    elif op == "not":
+        out = {op: _value_pattern_to_mapping(pattern.operands[0])}
+    elif op == "absent":
+        out = {op: True}
+    elif pattern.sub_pattern is not None:
+        out = {op: {"expression": pattern.value, **_value_pattern_to_mapping(pattern.sub_pattern)}}
+    else:
+        out = {op: pattern.value}
+    for key, on in (
+        ("caseInsensitive", pattern.case_insensitive),
+        ("ignoreArrayOrder", pattern.ignore_array_order),
+        ("ignoreExtraElements", pattern.ignore_extra_elements),
+    ):
+        if on:
+            out[key] = True
+    if pattern.schema_version is not None:
+        out["schemaVersion"] = pattern.schema_version
+    xml = pattern.xml
+    if xml is not None:
+        options: tuple[tuple[str, Any], ...] = (
+            ("enablePlaceholders", xml.enable_placeholders or None),
+            ("placeholderOpeningDelimiterRegex", xml.placeholder_opening),
+            ("placeholderClosingDelimiterRegex", xml.placeholder_closing),
+            ("exemptedComparisons", list(xml.exempted_comparisons) or None),
+            ("ignoreOrderOfSameNode", xml.ignore_order_of_same_node or None),
+        )
+        out.update((key, value) for key, value in options if value is not None)
+    if pattern.namespaces:
+        out["xPathNamespaces"] = dict(pattern.namespaces)
+    return out
+
+
+def _multipart_to_mapping(pattern: MultipartPattern) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if pattern.name is not None:
+        out["name"] = pattern.name
+    if pattern.matching_type is not None:
+        out["matchingType"] = pattern.matching_type
+    if pattern.headers:
+        out["headers"] = {name: _value_pattern_to_mapping(p) for name, p in pattern.headers.items()}
+    if pattern.body_patterns:
+        out["bodyPatterns"] = [_value_pattern_to_mapping(p) for p in pattern.body_patterns]
     return out
 
 
 def pattern_to_mapping(pattern: RequestPattern) -> dict[str, Any]:
     """A request pattern as WireMock's ``request`` JSON (what :func:`pattern_from_mapping` reads)."""
     out: dict[str, Any] = {}
+    if pattern.scheme is not None:
+        out["scheme"] = pattern.scheme
+    if pattern.host is not None:
+        out["host"] = _value_pattern_to_mapping(pattern.host)
+    if pattern.port is not None:
+        out["port"] = pattern.port
     if pattern.url.kind != "anyUrl":
         out[pattern.url.kind] = pattern.url.value
     out["method"] = pattern.method
-    for key, patterns in (
+    if pattern.client_ip is not None:
+        out["clientIp"] = _value_pattern_to_mapping(pattern.client_ip)
+    sections: tuple[tuple[str, Mapping[str, FieldPattern]], ...] = (
         ("pathParameters", pattern.path_parameters),
         ("queryParameters", pattern.query_parameters),
+        ("formParameters", pattern.form_parameters),
         ("headers", pattern.headers),
         ("cookies", pattern.cookies),
-    ):
+    )
+    for key, patterns in sections:
         if patterns:
             out[key] = {name: _value_pattern_to_mapping(p) for name, p in patterns.items()}
     if pattern.body_patterns:
-        bodies = []
-        for body in pattern.body_patterns:
-            if body.operator == "matchesJsonPath" and body.sub_pattern is not None:
-                item: dict[str, Any] = {
-                    "matchesJsonPath": {"expression": body.value, **_value_pattern_to_mapping(body.sub_pattern)}
-                }
-            else:
-                item = {body.operator: body.value}
-            if body.case_insensitive:
-                item["caseInsensitive"] = True
-            if body.ignore_array_order:
-                item["ignoreArrayOrder"] = True
-            if body.ignore_extra_elements:
-                item["ignoreExtraElements"] = True
-            bodies.append(item)
-        out["bodyPatterns"] = bodies
+        out["bodyPatterns"] = [_value_pattern_to_mapping(body) for body in pattern.body_patterns]
+    if pattern.multipart_patterns:
+        out["multipartPatterns"] = [_multipart_to_mapping(p) for p in pattern.multipart_patterns]
     if pattern.basic_auth:
         out["basicAuthCredentials"] = {"username": pattern.basic_auth[0], "password": pattern.basic_auth[1]}
+    if pattern.custom_matcher is not None:
+        custom: dict[str, Any] = {"name": pattern.custom_matcher.name}
+        if pattern.custom_matcher.parameters:
+            custom["parameters"] = dict(pattern.custom_matcher.parameters)
+        out["customMatcher"] = custom
     return out
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json as _json
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import parse_qs
 
 from ._types import JSON, Handler, HeadersInput
@@ -288,10 +288,27 @@ def dump_json(value: JSON) -> bytes:
 
 # --- definitions: what a stub says, as data (the mapping format maps 1:1 onto these) ---------------
 
-StringOperator = Literal["equalTo", "contains", "doesNotContain", "matches", "doesNotMatch", "absent"]
-BodyOperator = Literal[
-    "equalTo", "contains", "doesNotContain", "matches", "doesNotMatch", "equalToJson", "matchesJsonPath"
+#: WireMock's tests on one value (a header, a query parameter, a cookie, the body ...), named as in its JSON
+ValueOperator = Literal[
+    "equalTo",
+    "contains",
+    "doesNotContain",
+    "matches",
+    "doesNotMatch",
+    "absent",
+    "anything",
+    "equalToJson",
+    "matchesJsonPath",
+    "matchesJsonSchema",
+    "equalToXml",
+    "matchesXPath",
+    "and",
+    "or",
+    "not",
+    # bodies (and the bodies of multipart parts) only: it compares bytes
+    "binaryEqualTo",
 ]
+StringOperator = Literal["equalTo", "contains", "doesNotContain", "matches", "doesNotMatch", "absent"]
 Fault = Literal["CONNECTION_RESET_BY_PEER", "EMPTY_RESPONSE", "MALFORMED_RESPONSE_CHUNK", "RANDOM_DATA_THEN_CLOSE"]
 FAULTS: tuple[Fault, ...] = (
     "CONNECTION_RESET_BY_PEER",
@@ -300,6 +317,8 @@ FAULTS: tuple[Fault, ...] = (
     "RANDOM_DATA_THEN_CLOSE",
 )
 UrlKind = Literal["url", "urlPath", "urlPattern", "urlPathPattern", "urlPathTemplate", "anyUrl"]
+JsonSchemaVersion = Literal["V4", "V6", "V7", "V201909", "V202012"]
+MultipartMatchingType = Literal["ANY", "ALL"]
 
 STRING_OPERATORS: tuple[StringOperator, ...] = (
     "equalTo",
@@ -309,28 +328,88 @@ STRING_OPERATORS: tuple[StringOperator, ...] = (
     "doesNotMatch",
     "absent",
 )
+VALUE_OPERATORS: tuple[ValueOperator, ...] = get_args(ValueOperator)
+JSON_SCHEMA_VERSIONS: tuple[JsonSchemaVersion, ...] = get_args(JsonSchemaVersion)
+
+
+@dataclass(frozen=True, slots=True)
+class XmlOptions:
+    """How ``equalToXml`` compares, as WireMock's options (which are XMLUnit's) say."""
+
+    #: ``${xmlunit.ignore}``, ``${xmlunit.isNumber}`` ... in the expected document stand for any value
+    enable_placeholders: bool = False
+    #: regexes around a placeholder (WireMock's defaults, ``\$\{`` and ``\}``, when ``None``)
+    placeholder_opening: str | None = None
+    placeholder_closing: str | None = None
+    #: XMLUnit comparison types that do not count as differences (``NAMESPACE_URI``, ``TEXT_VALUE`` ...)
+    exempted_comparisons: tuple[str, ...] = ()
+    #: sibling elements of the same name may come in any order (by default their order counts)
+    ignore_order_of_same_node: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class ValuePattern:
-    """A test on one string value (a header, a query parameter, a cookie ...)."""
+    """A test on one value: a header, a query parameter, a cookie, the body, a part of a multipart body.
 
-    operator: StringOperator
-    value: str | None = None
+    ``value`` is what ``operator`` compares with: text for the string operators and ``equalToXml``, a JSON
+    value or JSON text for ``equalToJson`` and ``matchesJsonSchema``, an expression for ``matchesJsonPath``
+    and ``matchesXPath``, base64 for ``binaryEqualTo``. ``and``/``or`` hold their patterns in
+    ``operands``, ``not`` its one pattern.
+    """
+
+    operator: ValueOperator
+    value: Any = None
     case_insensitive: bool = False
+    #: equalToJson
+    ignore_array_order: bool = False
+    ignore_extra_elements: bool = False
+    #: matchesJsonPath / matchesXPath: what the selected values must match (``None``: that there are some)
+    sub_pattern: ValuePattern | None = None
+    #: and / or: all of them / any of them must match; not: its one pattern must not
+    operands: tuple[ValuePattern, ...] = ()
+    #: matchesJsonSchema: the JSON Schema draft (``None``: WireMock's default, V202012)
+    schema_version: JsonSchemaVersion | None = None
+    #: equalToXml
+    xml: XmlOptions | None = None
+    #: matchesXPath: prefix -> namespace URI; without them elements are selected by local name, as in WireMock
+    namespaces: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class BodyPattern:
-    """A test on the request body. ``value`` is text, a JSON value (``equalToJson``) or a JSONPath."""
+class MultiValuePattern:
+    """``includes``: each pattern matches one of the values of a header or parameter sent several times;
+    ``hasExactly``: that, and there are as many values as patterns."""
 
-    operator: BodyOperator
-    value: Any
-    case_insensitive: bool = False
-    ignore_array_order: bool = False
-    ignore_extra_elements: bool = False
-    #: for ``matchesJsonPath`` with a sub-pattern: what the selected values must match
-    sub_pattern: ValuePattern | None = None
+    operator: Literal["hasExactly", "includes"]
+    patterns: tuple[ValuePattern, ...]
+
+
+#: what a header, query parameter or form parameter must match: one pattern (any of its values may
+#: match it) or a test on all its values
+FieldPattern = ValuePattern | MultiValuePattern
+
+
+@dataclass(frozen=True, slots=True)
+class MultipartPattern:
+    """A test on the parts of a multipart body: ``ANY`` part (the default) or ``ALL`` parts must match
+    ``headers`` and ``body_patterns``."""
+
+    matching_type: MultipartMatchingType | None = None
+    headers: Mapping[str, FieldPattern] = field(default_factory=dict)
+    body_patterns: tuple[ValuePattern, ...] = ()
+    #: WireMock writes the part's name here; like WireMock, mockpit matches names through the
+    #: Content-Disposition header (``{"contains": "name=\"file\""}``) and keeps this one as written
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomMatcherCall:
+    """``customMatcher``: a Python matcher registered with :func:`mockpit.register_matcher` and its parameters."""
+
+    name: str
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    #: the function registered under ``name`` when the stub loaded (later re-registrations do not change it)
+    fn: Callable[[Request, Mapping[str, Any]], bool] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,11 +426,23 @@ class RequestPattern:
     method: str = "ANY"
     url: UrlMatch = ANY_URL
     path_parameters: Mapping[str, ValuePattern] = field(default_factory=dict)
-    query_parameters: Mapping[str, ValuePattern] = field(default_factory=dict)
-    headers: Mapping[str, ValuePattern] = field(default_factory=dict)
+    query_parameters: Mapping[str, FieldPattern] = field(default_factory=dict)
+    headers: Mapping[str, FieldPattern] = field(default_factory=dict)
     cookies: Mapping[str, ValuePattern] = field(default_factory=dict)
-    body_patterns: tuple[BodyPattern, ...] = ()
+    body_patterns: tuple[ValuePattern, ...] = ()
     basic_auth: tuple[str, str] | None = None
+    #: the fields of an ``application/x-www-form-urlencoded`` body
+    form_parameters: Mapping[str, FieldPattern] = field(default_factory=dict)
+    multipart_patterns: tuple[MultipartPattern, ...] = ()
+    #: asked last, once every other field matched (as WireMock does)
+    custom_matcher: CustomMatcherCall | None = None
+    #: ``http`` or ``https``
+    scheme: str | None = None
+    #: the Host header's host part
+    host: ValuePattern | None = None
+    #: the Host header's port (or the scheme's default port)
+    port: int | None = None
+    client_ip: ValuePattern | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,6 +493,8 @@ class ServeEventListener:
 
 #: WireMock gives stubs without a priority this one; lower numbers win.
 DEFAULT_PRIORITY = 5
+#: the state every scenario starts in (and returns to on reset), as WireMock names it
+STARTED = "Started"
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,6 +513,18 @@ class Stub:
     #: after the last of ``then``, start again from ``response`` (else the last one repeats)
     cycle: bool = False
     serve_event_listeners: tuple[ServeEventListener, ...] = ()
+    #: the scenario (a state machine shared by stubs) this stub belongs to
+    scenario_name: str | None = None
+    #: the stub matches only while its scenario is in this state (``None``: in any state)
+    required_scenario_state: str | None = None
+    #: answering moves the scenario to this state
+    new_scenario_state: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.scenario_name is None and (
+            self.required_scenario_state is not None or self.new_scenario_state is not None
+        ):
+            raise ValueError("a required or new scenario state needs a scenario_name")
 
     @property
     def effective_priority(self) -> int:

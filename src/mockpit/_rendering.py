@@ -54,6 +54,7 @@ class Renderer:
     """
 
     __slots__ = (
+        "_async",
         "_content_type",
         "_file_name_template",
         "_file_templates",
@@ -81,6 +82,8 @@ class Renderer:
         """``templating`` renders every response with that syntax (WireMock's global templating)."""
         self.definition = definition
         self.handler: Handler | None = definition.handler
+        # decided once: inspect's checks cost more than a small async handler (OpenAPI stubs) itself
+        self._async = self.handler is not None and is_async_handler(self.handler)
         self.delay = (definition.fixed_delay_ms or 0) / 1000
         #: a random delay in seconds, drawn per request (``delayDistribution``)
         self.sample_delay: Callable[[], float] | None = _delay_sampler(definition.delay_distribution)
@@ -145,6 +148,8 @@ class Renderer:
         if self.static is not None:
             return self.static
         if self.handler is not None:
+            if self._async:
+                return to_response(await self.handler(request))  # type: ignore[misc]
             return await call_handler(self.handler, request)
         if self.proxy is not None:
             return await self.proxy.forward(request, self.definition)
@@ -236,7 +241,7 @@ class Responder:
     The engine's hot path reads ``static`` and ``delay``: for a one-response stub they are its renderer's.
     """
 
-    __slots__ = ("_lock", "_next", "cycle", "delay", "listeners", "renderers", "sample_delay", "static")
+    __slots__ = ("_lock", "_next", "cycle", "delay", "listeners", "own_delay", "renderers", "sample_delay", "static")
 
     def __init__(self, renderers: list[Renderer], *, cycle: bool = False, listeners: tuple[Any, ...] = ()) -> None:
         self.renderers = renderers
@@ -250,6 +255,10 @@ class Responder:
         self.static = first.static if single else None
         self.delay = first.delay if single else 0.0
         self.sample_delay = first.sample_delay if single else None
+        #: a delay of its own (even 0) overrides the global one, as in WireMock
+        self.own_delay = any(
+            r.definition.fixed_delay_ms is not None or r.definition.delay_distribution is not None for r in renderers
+        )
 
     async def render(self, request: Request) -> Response:
         renderer = self.renderers[0] if len(self.renderers) == 1 else self._take()
@@ -330,15 +339,20 @@ def _headers_with_type(definition: ResponseDefinition) -> list[tuple[str, str]]:
 
 async def call_handler(handler: Handler, request: Request) -> Response:
     """Call a user handler, sync on a worker thread or async on the loop, and make a Response of it."""
-    if inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
-        getattr(handler, "__call__", None)  # noqa: B004 - an object whose __call__ is async
-    ):
+    if is_async_handler(handler):
         result = await handler(request)  # type: ignore[misc]
     else:
         result = await asyncio.get_running_loop().run_in_executor(_handler_pool(), handler, request)
         if inspect.isawaitable(result):
             result = await result
     return to_response(result)
+
+
+def is_async_handler(handler: Handler) -> bool:
+    """An ``async def`` function, or an object whose ``__call__`` is one."""
+    return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
+        getattr(handler, "__call__", None)  # noqa: B004 - an object whose __call__ is async
+    )
 
 
 def to_response(result: HandlerResult | None) -> Response:

@@ -25,7 +25,8 @@ from ._mapping_format import pattern_from_mapping, pattern_to_mapping, stub_from
 from ._matching import compile_pattern
 from ._model import RequestPattern, Stub
 from ._near_miss import NearMiss
-from ._sources import LoadedSource, load_sources
+from ._scenarios import Scenario
+from ._sources import LoadedSource, MappingFiles, load_openapi_source, load_sources
 
 if TYPE_CHECKING:
     from ._tls import TlsFiles
@@ -35,6 +36,8 @@ PatternLike = Union[RequestPatternBuilder, RequestPattern, Mapping[str, Any]]
 #: mapping sources: folders and files, or stub mappings as dicts
 _Source = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 MappingsLike = Union[_Source, Sequence[_Source]]
+#: OpenAPI documents: file paths, or documents as dicts
+OpenApiLike = Union[_Source, Sequence[_Source]]
 
 _START_TIMEOUT = 10.0
 
@@ -66,6 +69,16 @@ class MockServer:
     a folder of mapping files, one file, stub dicts, or a list of these. They are loaded (and
     validated) at once and come back on :meth:`reset`.
 
+    ``openapi`` takes OpenAPI 3.0/3.1 or Swagger 2.0 documents (paths, or dicts): each operation
+    answers with the document's example or data generated from its schema (the same for the same
+    ``seed``), and requests are checked against the document unless ``validate=False``. Stubs added by
+    hand override what they match.
+
+    ``root`` is WireMock's root folder: ``POST /__admin/mappings/save`` and ``persistent`` stubs write
+    to ``root/mappings/``, and stubs added later find their ``bodyFileName`` under ``root/__files/``;
+    without ``mappings``, the stubs already in ``root`` are loaded. By default it is the first folder in
+    ``mappings``; with neither, nothing can be saved. ``POST /__admin/shutdown`` stops the server, as
+    :meth:`stop` does.
     ``https=True`` serves HTTPS with a certificate made for 127.0.0.1 and localhost, signed by a CA
     made for this process; clients trust it with :attr:`ca_bundle` or :meth:`client_ssl_context`::
 
@@ -87,6 +100,10 @@ class MockServer:
         journal_size: int = Journal.DEFAULT_CAPACITY,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         admin: bool = True,
+        openapi: OpenApiLike | None = None,
+        seed: int = 0,
+        validate: bool = True,
+        root: str | os.PathLike[str] | None = None,
         templating: bool | Literal["handlebars", "jinja"] = False,
         https: bool = False,
         certfile: str | os.PathLike[str] | None = None,
@@ -95,6 +112,9 @@ class MockServer:
         self.host = host
         self.port = parse_port(port)
         self._tls = _tls_files(host, https, certfile, keyfile)
+        root_path = Path(root) if root is not None else None
+        if files_root is None and root_path is not None:
+            files_root = root_path / "__files"
         self.engine = Engine(
             files_root=Path(files_root) if files_root is not None else None,
             journal_capacity=journal_size,
@@ -103,21 +123,35 @@ class MockServer:
         #: the folders and files the stubs were loaded from, with their stubs
         self.sources: list[LoadedSource] = []
         self._bound_port: int | None = None
-        self._load(mappings)
+        if mappings is None and root_path is not None and (root_path / "mappings").is_dir():
+            mappings = root_path
+        self._load(mappings, seed=seed, validate=validate)
+        self._load_openapi(openapi, seed=seed, validate=validate)
+        folder = next((s.mappings_folder for s in self.sources if s.mappings_folder is not None), None)
+        #: where saved and ``persistent`` stubs are written (its ``folder`` is ``None`` without one)
+        self.mapping_files = MappingFiles(root_path / "mappings" if root_path is not None else folder)
+        self.mapping_files.track(self.sources)
         self.app = MockpitApp(
-            self.engine, admin=AdminApi(self.engine).handle if admin else None, max_body_size=max_body_size
+            self.engine,
+            admin=AdminApi(self.engine, mapping_files=self.mapping_files, on_shutdown=self._shutdown_requested).handle
+            if admin
+            else None,
+            max_body_size=max_body_size,
         )
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
         self._lock = threading.Lock()
 
-    def _load(self, mappings: MappingsLike | None) -> None:
+    def _load(self, mappings: MappingsLike | None, *, seed: int, validate: bool) -> None:
         if mappings is None:
             return
         items: Sequence[Any] = [mappings] if isinstance(mappings, (str, os.PathLike, Mapping)) else list(mappings)
         paths = [item for item in items if not isinstance(item, Mapping)]
-        self.sources = load_sources(paths)
+        self.sources = load_sources(paths, seed=seed, validate=validate)
+        if self.engine.files_root is None:
+            # stubs added later (dicts here, the admin API) find their bodyFileName where the first folder's do
+            self.engine.files_root = next((s.files_root for s in self.sources if s.mappings_folder is not None), None)
         for source in self.sources:
             self.engine.add_stubs(source.stubs, initial=True, files_root=source.files_root)
         for i, item in enumerate(items):
@@ -128,6 +162,20 @@ class MockServer:
                     self.engine.add_stubs([stub], initial=True)
                 except MappingError as exc:
                     raise exc.with_source(where) from None
+
+    def _load_openapi(self, openapi: OpenApiLike | None, *, seed: int, validate: bool) -> None:
+        if openapi is None:
+            return
+        from ._openapi import openapi_stubs
+
+        items: Sequence[Any] = [openapi] if isinstance(openapi, (str, os.PathLike, Mapping)) else list(openapi)
+        for item in items:
+            if isinstance(item, Mapping):
+                self.engine.add_stubs(openapi_stubs(item, seed=seed, validate=validate), initial=True)
+            else:
+                source = load_openapi_source(Path(item), seed=seed, validate=validate)
+                self.sources.append(source)
+                self.engine.add_stubs(source.stubs, initial=True)
 
     # --- life cycle --------------------------------------------------------------------------------
 
@@ -145,6 +193,7 @@ class MockServer:
 
     def start(self) -> MockServer:
         """Start serving; returns once the port accepts requests. Starting twice is an error."""
+        self._reap()
         with self._lock:
             if self._thread is not None:
                 raise ServerError(f"this MockServer is already running at {self.url}; stop() it first")
@@ -196,13 +245,14 @@ class MockServer:
         """
         from ._uvicorn import new_event_loop
 
+        self._reap()
         with self._lock:
             if self._thread is not None:
                 raise ServerError(f"this MockServer is already running at {self.url}; stop() it first")
             sock = self._bind()
         loop = new_event_loop()
         asyncio.set_event_loop(loop)
-        stop = asyncio.Event()
+        stop = self._stop_event = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
@@ -211,6 +261,7 @@ class MockServer:
             sock.close()
             loop.close()
             self._bound_port = None
+            self._stop_event = None
 
     def stop(self) -> None:
         """Stop serving and release the port. Safe to call twice, or without start()."""
@@ -226,9 +277,20 @@ class MockServer:
             self._thread = None
             self._bound_port = None
 
+    def _shutdown_requested(self) -> None:
+        # POST /__admin/shutdown, on the server's own loop: stop serving; the thread ends by itself
+        if self._stop_event is not None:
+            self._stop_event.set()
+
+    def _reap(self) -> None:
+        """Release the port of a server stopped through the admin API, so that it can start again."""
+        thread = self._thread
+        if thread is not None and not thread.is_alive():
+            self.stop()
+
     @property
     def is_running(self) -> bool:
-        return self._thread is not None
+        return self._thread is not None and self._thread.is_alive()
 
     @property
     def url(self) -> str:
@@ -317,6 +379,23 @@ class MockServer:
     def reset(self) -> None:
         """Back to the stubs given at construction, with an empty journal and no recorded errors."""
         self.engine.reset()
+
+    # --- scenarios ---------------------------------------------------------------------------------
+
+    def scenarios(self) -> list[Scenario]:
+        """Every scenario some stub names, with its current state: ``{s.name: s.state for s in ...}``."""
+        return self.engine.scenarios.all()
+
+    def set_scenario_state(self, name: str, state: str) -> None:
+        """Move scenario ``name`` to ``state`` (``"Started"`` or a state one of its stubs requires or sets).
+
+        Raises :class:`KeyError` for a scenario no stub names and :class:`ValueError` for an unknown state.
+        """
+        self.engine.scenarios.set_state(name, state)
+
+    def reset_scenarios(self) -> None:
+        """Every scenario back to ``"Started"`` (the stubs and the journal stay as they are)."""
+        self.engine.scenarios.reset()
 
     # --- the journal -------------------------------------------------------------------------------
 

@@ -52,6 +52,13 @@ def main() -> None:
 @click.option(
     "--key", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The PEM private key of --cert."
 )
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the data OpenAPI operations answer with.")
+@click.option("--no-validate", is_flag=True, help="Do not check requests against their OpenAPI document.")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder whose mappings/ POST /__admin/mappings/save writes to (default: the first PATH folder).",
+)
 def serve(
     paths: tuple[Path, ...],
     host: str,
@@ -64,17 +71,24 @@ def serve(
     https: bool,
     cert: Path | None,
     key: Path | None,
+    seed: int,
+    no_validate: bool,
+    root: Path | None,
 ) -> None:
-    """Serve WireMock-format mappings.
+    """Serve WireMock-format mappings and OpenAPI documents.
 
     Each PATH is a root folder holding mappings/ and __files/, a folder of mapping files (JSON or
-    YAML), or one mapping file. Without PATH, the current folder is served if it has mappings/.
+    YAML), one mapping file, or an OpenAPI 3.0/3.1 or Swagger 2.0 document (each operation answers
+    from its examples or its schema). Without PATH, the current folder is served if it has mappings/.
+    POST /__admin/mappings/save writes the stubs back to the first folder (or to --root), and
+    POST /__admin/shutdown stops the server (exit code 0).
     """
     from rich.console import Console
     from rich.markup import escape
 
     from ._errors import HandlerError, MappingError, ServerError
     from ._journal import ServeEvent
+    from ._near_miss import report_markup
     from ._server import MockServer
 
     # soft_wrap: when piped (a log file, a CI step) rich would break lines at 80 columns, mid-path
@@ -95,6 +109,9 @@ def serve(
             https=https or cert is not None,
             certfile=cert,
             keyfile=key,
+            seed=seed,
+            validate=not no_validate,
+            root=root,
         )
     except (MappingError, ServerError) as exc:  # a ServerError here: --cert/--key cannot be loaded
         err.print(f"[bold red]error:[/] {escape(str(exc))}")
@@ -110,11 +127,14 @@ def serve(
             f"HTTPS certificate signed by a CA made for this run; clients trust it with the CA bundle "
             f"{escape(server.ca_bundle)} (curl --cacert FILE, requests verify=FILE)"
         )
+    folder = server.mapping_files.folder
+    if folder is not None:
+        out.print(f"POST /__admin/mappings/save and persistent stubs write to {escape(str(folder))}")
 
     def log_miss(event: ServeEvent) -> None:
         request = event.request
         out.print(f"[yellow]{escape(request.method)} {escape(request.url)} -> 404, no stub matched[/]")
-        out.print(escape(event.near_miss_report or ""), end="")
+        out.print(report_markup(event.near_miss_report or ""), end="")
 
     def log_match(event: ServeEvent) -> None:
         if event.stub is not None:
@@ -154,3 +174,56 @@ def serve(
         err.print(f"[bold red]error:[/] cannot listen on {host}:{port}: {escape(reason)}; try another --port")
         sys.exit(1)
     out.print("mockpit stopped.")
+
+
+@main.command()
+@click.argument("document", type=click.Path(path_type=Path))
+@click.option("--output", "-o", required=True, type=click.Path(path_type=Path), help="Folder to write the files to.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generated data.")
+@click.option("--force", is_flag=True, help="Overwrite mapping files that are already there.")
+def generate(document: Path, output: Path, seed: int, force: bool) -> None:
+    """Write the stubs of an OpenAPI DOCUMENT as mapping files, one per operation, to edit and keep.
+
+    Each answers with the operation's example or generated data, as `mockpit serve DOCUMENT` does by
+    default (without request validation and Prefer headers, which mapping files cannot express).
+    Serve them with `mockpit serve OUTPUT`.
+    """
+    import json
+
+    from rich.console import Console
+    from rich.markup import escape
+
+    from ._errors import MappingError
+    from ._mapping_format import stub_to_mapping
+    from ._openapi import static_stubs
+    from ._openapi_document import load_openapi
+
+    out = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    # checked first, before the document is read: files there may be edits someone means to keep
+    taken = sorted(output.glob("*.json")) if output.is_dir() else []
+    if taken and not force:
+        err.print(
+            f"[bold red]error:[/] {escape(str(output))} already holds mapping files ({escape(taken[0].name)}, ...); "
+            "generate into an empty folder, or run again with --force to overwrite them"
+        )
+        sys.exit(1)
+    try:
+        stubs = static_stubs(load_openapi(document), seed=seed)
+    except MappingError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+        sys.exit(2)
+    # numbered in the order the stubs must load: among equal priorities the newest wins, and a concrete
+    # path (/pets/mine) must win over a template that also matches it (/pets/{id})
+    files = {output / f"{i:03d}-{_slug(stub.name or stub.id)}.json": stub for i, stub in enumerate(stubs, 1)}
+    output.mkdir(parents=True, exist_ok=True)
+    for path, stub in files.items():
+        path.write_text(json.dumps(stub_to_mapping(stub), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    where = escape(str(output))
+    out.print(f"Wrote {len(files)} mapping file(s) to {where}; serve them with: mockpit serve {where}")
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:60] or "stub"

@@ -4,6 +4,9 @@ One server serves the whole session and is reset before each test. After the tes
 that went wrong inside the server thread (a handler that raised) or a request that matched no stub
 fails the test, with the traceback or the near-miss report. Mark a test
 ``@pytest.mark.mockpit(allow_unmatched=True)`` when unmatched requests are what it is about.
+
+The ``mockpit_openapi`` ini option lists OpenAPI documents the session's server serves (they come back
+after every reset); ``mockpit_factory(openapi="api.yaml", seed=3)`` makes a server of its own.
 """
 
 from __future__ import annotations
@@ -17,6 +20,15 @@ if TYPE_CHECKING:
     from ._server import MockServer
 
 _SERVERS = pytest.StashKey[list["MockServer"]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        "mockpit_openapi",
+        type="paths",
+        default=[],
+        help="OpenAPI documents the session's mockpit server serves (one per line, relative to the ini file)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -49,11 +61,14 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def mockpit_server() -> Iterator[MockServer]:
-    """The session's server, shared by every test through ``mockpit``; override to configure it."""
+def mockpit_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
+    """The session's server, shared by every test through ``mockpit``; override to configure it.
+
+    It serves the OpenAPI documents listed in the ``mockpit_openapi`` ini option, if any.
+    """
     from ._server import MockServer
 
-    server = MockServer()
+    server = MockServer(openapi=list(pytestconfig.getini("mockpit_openapi")) or None)
     server.start()
     yield server
     server.stop()
