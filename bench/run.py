@@ -903,6 +903,13 @@ def parse_args(argv=None):
     return args
 
 
+def compile_package(package: Path) -> None:
+    import compileall
+
+    if package.is_dir() and not compileall.compile_dir(str(package), quiet=1):
+        log(f"note: some of {package} could not be byte-compiled; cold starts include compiling it")
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args._loadgen:
@@ -920,6 +927,10 @@ def main(argv=None) -> int:
         # Not installed into the venv (yet): let children import it from src/.
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")]))
         log(f"note: mockpit is not installed in this venv; using PYTHONPATH={src}")
+
+    # An installed package has its bytecode compiled (pip does it); a source checkout under
+    # PYTHONDONTWRITEBYTECODE=1 (this machine) would compile every module at each start and time that.
+    compile_package(src / "mockpit")
 
     wrk = None if args.force_fallback else shutil.which("wrk")
     if not wrk:

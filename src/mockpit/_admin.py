@@ -719,7 +719,8 @@ def _write_failed(exc: OSError) -> AdminError:
 
 
 class _Payload(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # built on the first admin call, not at import: `mockpit serve` starts faster, most runs never need them
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class _SettingsModel(_Payload):
@@ -760,7 +761,7 @@ class _CredentialsModel(_Payload):
 
 class _LoggedRequestModel(BaseModel):
     # a logged request has many more fields (loggedDate, queryParams, id ...), all derived from these
-    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True, defer_build=True)
 
     url: str
     method: str
