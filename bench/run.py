@@ -959,7 +959,7 @@ def main(argv=None) -> int:
             except Exception as e:
                 log(f"  ERROR: {e}")
                 results["cold_start"] = {"error": str(e)}
-        if "mockpit-openapi" in want and "mockpit-1" not in want:
+        if ("mockpit-openapi" in want or "mockpit-template" in want) and "mockpit-1" not in want:
             want.append("mockpit-1")  # its figure is a ratio to the static stub's
         names = [name for name in LOAD_SCENARIOS if name in want]
         if names:
