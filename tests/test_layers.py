@@ -41,6 +41,8 @@ LAYERS = {
     "_openapi": 4,
     "_engine": 5,
     "_sources": 5,
+    "_recording": 5,
+    "_har": 5,
     "_asgi": 6,
     "_uvicorn": 6,
     "_tls": 6,

@@ -610,10 +610,6 @@ def test_the_admin_root_answers_like_wiremock(target: Target) -> None:
 
 #: (method, path, how docs/wiremock-compatibility.md names it)
 NOT_SUPPORTED = [
-    ("POST", "/__admin/recordings/start", "`/__admin/recordings/start`"),
-    ("POST", "/__admin/recordings/stop", "`stop`"),
-    ("GET", "/__admin/recordings/status", "`status`"),
-    ("POST", "/__admin/recordings/snapshot", "`snapshot`"),
     ("GET", "/__admin/files", "`/__admin/files`"),
     ("GET", "/__admin/files/x.json", "`/__admin/files/{id}`"),
     ("GET", "/__admin/docs", "`/__admin/docs`"),

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from ._matching import Difference, MatchResult
     from ._model import Headers, Request, RequestPattern, Response, ResponseDefinition, Stub
     from ._near_miss import NearMiss
+    from ._recording import register_recording_transformer
     from ._scenarios import Scenario
     from ._server import MockServer
 
@@ -100,6 +101,7 @@ _WHERE = {
     "or_": "._dsl",
     "register_matcher": "._custom_matchers",
     "unregister_matcher": "._custom_matchers",
+    "register_recording_transformer": "._recording",
     "HandlerError": "._errors",
     "MappingError": "._errors",
     "MockpitError": "._errors",
@@ -188,6 +190,7 @@ __all__ = [
     "post",
     "put",
     "register_matcher",
+    "register_recording_transformer",
     "request",
     "stub_from_mapping",
     "stub_to_mapping",

@@ -33,6 +33,7 @@ from ._mapping_format import pattern_from_mapping, stub_from_mapping, stub_to_ma
 from ._matching import compile_pattern
 from ._model import STARTED, Request, Response, Stub
 from ._near_miss import iso_timestamp, near_miss_to_json, request_to_json
+from ._recording import RecordedStub, Recorder, RecordingError, RecordSpec, parse_size
 from ._sources import MappingFiles, NoMappingsFolder
 
 #: answers one route: the request and the values of the template's variables
@@ -134,7 +135,8 @@ class AdminApi:
     ``mapping_files`` is where ``persistent`` stubs and ``mappings/save`` write (no folder: saving is a
     409 that says how to give one). ``on_shutdown`` is what ``POST /__admin/shutdown`` does: the front
     end decides what stopping means (MockServer stops its thread, ``mockpit serve`` exits); it is called
-    on the server's event loop once the answer is on its way.
+    on the server's event loop once the answer is on its way. ``recorder`` runs ``/recordings``
+    (one is made over ``engine`` and ``mapping_files`` if not given).
     """
 
     def __init__(
@@ -144,11 +146,13 @@ class AdminApi:
         *,
         mapping_files: MappingFiles | None = None,
         on_shutdown: Callable[[], None] | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         self.engine = engine
         self.prefix = prefix
         self.files = mapping_files or MappingFiles(None)
         self.on_shutdown = on_shutdown
+        self.recorder = recorder or Recorder(engine, self.files)
         self.started = time.time()
         self.router = Router()
         for method, template, handler in (
@@ -183,6 +187,10 @@ class AdminApi:
             ("GET", "/scenarios", self.list_scenarios),
             ("POST", "/scenarios/reset", self.reset_scenarios),
             ("PUT", "/scenarios/{name}/state", self.set_scenario_state),
+            ("POST", "/recordings/start", self.start_recording),
+            ("GET", "/recordings/status", self.recording_status),
+            ("POST", "/recordings/stop", self.stop_recording),
+            ("POST", "/recordings/snapshot", self.snapshot_recording),
             ("GET", "/settings", self.get_settings),
             ("POST", "/settings", self.update_settings),
             ("PUT", "/settings", self.update_settings),
@@ -475,6 +483,40 @@ class AdminApi:
             raise AdminError(400, "Invalid scenario state", str(exc), pointer="/state") from None
         return _json({})
 
+    # --- recordings --------------------------------------------------------------------------------
+
+    def start_recording(self, request: Request, _: dict[str, str]) -> Response:
+        spec = _record_spec(request, recording=True)
+        try:
+            self.recorder.start(spec)
+        except RecordingError as exc:
+            raise AdminError(409, "Cannot start recording", str(exc)) from None
+        return _json({})
+
+    def recording_status(self, request: Request, _: dict[str, str]) -> Response:
+        return _json({"status": self.recorder.status})
+
+    async def stop_recording(self, request: Request, _: dict[str, str]) -> Response:
+        try:
+            # waits for the writer thread and syncs files to disk: off the event loop, which keeps serving
+            stubs = await asyncio.to_thread(self.recorder.stop)
+        except RecordingError as exc:
+            raise AdminError(409, "Not recording", str(exc)) from None
+        except OSError as exc:
+            raise _write_failed(exc) from None
+        spec = self.recorder.spec
+        return _recorded_json(stubs, spec.output_format if spec is not None else "FULL")
+
+    async def snapshot_recording(self, request: Request, _: dict[str, str]) -> Response:
+        spec = _record_spec(request, recording=False)
+        try:
+            stubs = await asyncio.to_thread(self.recorder.snapshot, spec)
+        except RecordingError as exc:
+            raise AdminError(409, "Cannot snapshot", str(exc)) from None
+        except OSError as exc:
+            raise _write_failed(exc) from None
+        return _recorded_json(stubs, spec.output_format)
+
     # --- settings and the server -------------------------------------------------------------------
 
     def get_settings(self, request: Request, _: dict[str, str]) -> Response:
@@ -548,6 +590,13 @@ def serve_event_to_json(event: ServeEvent) -> dict[str, Any]:
         out["stubMapping"] = mapping
         out["responseDefinition"] = mapping["response"]
     return out
+
+
+def _recorded_json(stubs: list[RecordedStub], output_format: str) -> Response:
+    """What stop and snapshot answer, as WireMock: the stub mappings, or with ``"outputFormat": "IDS"`` their ids."""
+    if output_format == "IDS":
+        return _json({"ids": [recorded.stub.id for recorded in stubs]})
+    return _json({"mappings": [stub_to_mapping(recorded.stub) for recorded in stubs]})
 
 
 def _mappings_json(stubs: list[Stub], *, total: int) -> dict[str, Any]:
@@ -796,6 +845,91 @@ class _LoggedRequestModel(BaseModel):
             except (binascii.Error, ValueError) as exc:
                 raise ValueError(f"not valid base64: {exc}") from None
         return value
+
+
+class _CaptureHeaderModel(_Payload):
+    caseInsensitive: bool = False
+
+
+class _RequestBodyPatternModel(_Payload):
+    matcher: Literal["auto", "equalToJson", "equalTo", "equalToXml", "none"] = "auto"
+    ignoreArrayOrder: bool = True
+    ignoreExtraElements: bool = True
+    caseInsensitive: bool = False
+
+
+class _ExtractBodyModel(_Payload):
+    # WireMock's sizes are strings ("2048", "2 kb", "1 Mb"); a number is taken too
+    textSizeThreshold: int | str | None = None
+    binarySizeThreshold: int | str | None = None
+
+
+class _RecordSpecModel(_Payload):
+    targetBaseUrl: str | None = None
+    filters: dict[str, Any] | None = None
+    captureHeaders: dict[str, _CaptureHeaderModel] | None = None
+    requestBodyPattern: _RequestBodyPatternModel | None = None
+    extractBodyCriteria: _ExtractBodyModel | None = None
+    outputFormat: Literal["FULL", "IDS"] = "FULL"
+    persist: bool = True
+    repeatsAsScenarios: bool = False
+    transformers: list[str] | None = None
+    transformerParameters: dict[str, Any] | None = None
+    #: mockpit's own: keep the values of secret headers (Authorization, cookies, API keys) in the stubs
+    keepSecrets: bool = False
+
+
+def _record_spec(request: Request, *, recording: bool) -> RecordSpec:
+    """The record spec of a start or snapshot request (an empty body is ``{}``), checked whole."""
+    payload = _payload(request) if request.body.strip() else {}
+    if not isinstance(payload, Mapping):
+        raise AdminError(400, "Invalid recording spec", 'the body must be a record spec such as {"targetBaseUrl": ...}')
+    model = _validate(_RecordSpecModel, payload, "Invalid recording spec")
+    try:
+        filters = dict(model.filters or {})
+        ids = filters.pop("ids", [])
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise MappingError("must be a list of serve event ids", field=("filters", "ids"))
+        allow_non_proxied = filters.pop("allowNonProxied", False)
+        if not isinstance(allow_non_proxied, bool):
+            raise MappingError("must be true or false", field=("filters", "allowNonProxied"))
+        request_filter = None
+        if filters:
+            try:
+                request_filter = pattern_from_mapping(filters, source="record spec")
+            except MappingError as exc:
+                raise exc.within("filters") from None
+        body = model.requestBodyPattern or _RequestBodyPatternModel()
+        extract = model.extractBodyCriteria or _ExtractBodyModel()
+        sizes: dict[str, Any] = {}
+        if extract.textSizeThreshold is not None:
+            where = "extractBodyCriteria.textSizeThreshold"
+            sizes["extract_body_min_size"] = parse_size(extract.textSizeThreshold, where)
+        if extract.binarySizeThreshold is not None:
+            where = "extractBodyCriteria.binarySizeThreshold"
+            sizes["extract_binary_min_size"] = parse_size(extract.binarySizeThreshold, where)
+        return RecordSpec(
+            # WireMock ignores it when snapshotting: nothing is proxied then
+            target=model.targetBaseUrl if recording else None,
+            request_filter=request_filter,
+            # WireMock ignores ids when recording: they name journal events, which a recording does not read
+            ids=() if recording else tuple(ids),
+            allow_non_proxied=allow_non_proxied,
+            capture_headers={name: header.caseInsensitive for name, header in (model.captureHeaders or {}).items()},
+            request_body_pattern=body.matcher,
+            ignore_array_order=body.ignoreArrayOrder,
+            ignore_extra_elements=body.ignoreExtraElements,
+            case_insensitive=body.caseInsensitive,
+            output_format=model.outputFormat,
+            persist=model.persist,
+            repeats_as_scenarios=model.repeatsAsScenarios,
+            transformers=tuple(model.transformers or ()),
+            transformer_parameters=dict(model.transformerParameters or {}),
+            keep_secrets=model.keepSecrets,
+            **sizes,
+        )
+    except MappingError as exc:
+        raise AdminError(400, "Invalid recording spec", exc.message, pointer=exc.pointer) from None
 
 
 def _validate(model: type[_M], data: Any, title: str) -> _M:

@@ -273,6 +273,43 @@ _PATHS: dict[str, dict[str, Any]] = {
             errors={400: "The state is not one the scenario's stubs name", 404: "No stub names this scenario"},
         ),
     },
+    "/recordings/start": {
+        "post": _op(
+            "Start recording: every request is proxied to targetBaseUrl and recorded (the body may be empty)",
+            "Recordings",
+            body="RecordSpec",
+            body_required=False,
+            errors={
+                400: "The record spec is invalid (source.pointer names the field)",
+                409: "A recording is running already, or persist is on and the server has no mappings folder",
+            },
+        ),
+    },
+    "/recordings/status": {
+        "get": _op("Whether a recording is running", "Recordings", (200, "RecordingStatus", "The status")),
+    },
+    "/recordings/stop": {
+        "post": _op(
+            "Stop recording: the recorded stubs are served at once (and saved with persist)",
+            "Recordings",
+            (200, "RecordingResult", "The recorded stub mappings, or their ids with outputFormat IDS"),
+            errors={409: "No recording is running", 500: "A file could not be written"},
+        ),
+    },
+    "/recordings/snapshot": {
+        "post": _op(
+            "Turn the journal's proxied requests into stubs (all of them with filters.allowNonProxied)",
+            "Recordings",
+            (200, "RecordingResult", "The recorded stub mappings, or their ids with outputFormat IDS"),
+            body="RecordSpec",
+            body_required=False,
+            errors={
+                400: "The record spec is invalid (source.pointer names the field)",
+                409: "persist is on and the server has no mappings folder",
+                500: "A file could not be written",
+            },
+        ),
+    },
     "/settings": {
         "get": _op("The global settings", "System", (200, "SettingsResult", "The settings")),
         "post": _op(
@@ -562,6 +599,83 @@ _SCHEMAS: dict[str, Any] = {
         },
     },
     "SettingsResult": {"type": "object", "required": ["settings"], "properties": {"settings": _ref("Settings")}},
+    "RecordSpec": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "WireMock's record spec; targetBaseUrl is ignored by snapshots, filters.ids by recordings",
+        "properties": {
+            "targetBaseUrl": {"type": "string", "description": "An http:// or https:// URL"},
+            "filters": {
+                "type": "object",
+                "description": "A request pattern the recorded requests must match, and ids / allowNonProxied",
+                "properties": {
+                    "ids": {"type": "array", "items": {"type": "string"}},
+                    "allowNonProxied": {"type": "boolean", "default": False},
+                },
+            },
+            "captureHeaders": {
+                "type": "object",
+                "description": "Request headers the stubs match on",
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"caseInsensitive": {"type": "boolean", "default": False}},
+                },
+            },
+            "requestBodyPattern": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "matcher": {"enum": ["auto", "equalToJson", "equalTo", "equalToXml", "none"], "default": "auto"},
+                    "ignoreArrayOrder": {"type": "boolean", "default": True},
+                    "ignoreExtraElements": {"type": "boolean", "default": True},
+                    "caseInsensitive": {"type": "boolean", "default": False},
+                },
+            },
+            "extractBodyCriteria": {
+                "type": "object",
+                "additionalProperties": False,
+                "description": 'Bodies this size or larger go to __files/: "2048", "2 kb", "1 Mb" or bytes',
+                "properties": {
+                    "textSizeThreshold": {"type": ["string", "integer"], "default": "2048"},
+                    "binarySizeThreshold": {"type": ["string", "integer"], "default": "0"},
+                },
+            },
+            "outputFormat": {"enum": ["FULL", "IDS"], "default": "FULL"},
+            "persist": {"type": "boolean", "default": True, "description": "Save the stubs to the mappings folder"},
+            "repeatsAsScenarios": {
+                "type": "boolean",
+                "default": False,
+                "description": "Identical requests replay their answers in order (else the first answer)",
+            },
+            "transformers": {"type": "array", "items": {"type": "string"}},
+            "transformerParameters": {"type": "object"},
+            "keepSecrets": {
+                "type": "boolean",
+                "default": False,
+                "description": "mockpit's own: keep Authorization, cookies and API keys instead of redacting them",
+            },
+        },
+    },
+    "RecordingStatus": {
+        "type": "object",
+        "required": ["status"],
+        "properties": {"status": {"enum": ["NeverStarted", "Recording", "Stopped"]}},
+    },
+    "RecordingResult": {
+        "oneOf": [
+            {
+                "type": "object",
+                "required": ["mappings"],
+                "properties": {"mappings": {"type": "array", "items": _ref("StubMapping")}},
+            },
+            {
+                "type": "object",
+                "required": ["ids"],
+                "properties": {"ids": {"type": "array", "items": {"type": "string"}}},
+            },
+        ]
+    },
     "Health": {
         "type": "object",
         "required": ["status", "version", "uptimeInSeconds", "timestamp"],
@@ -591,7 +705,9 @@ def document(prefix: str = "/__admin") -> dict[str, Any]:
                 "path is a 404 and a method a path lacks a 405 with Allow."
             ),
         },
-        "tags": [{"name": name} for name in ("Stub Mappings", "Requests", "Near Misses", "Scenarios", "System")],
+        "tags": [
+            {"name": name} for name in ("Stub Mappings", "Requests", "Near Misses", "Scenarios", "Recordings", "System")
+        ],
         "paths": {prefix + path: operations for path, operations in _PATHS.items()},
         "components": {"schemas": _SCHEMAS},
     }

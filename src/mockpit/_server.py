@@ -25,6 +25,7 @@ from ._mapping_format import pattern_from_mapping, pattern_to_mapping, stub_from
 from ._matching import compile_pattern
 from ._model import RequestPattern, Stub
 from ._near_miss import NearMiss
+from ._recording import Recorder
 from ._scenarios import Scenario
 from ._sources import LoadedSource, MappingFiles, load_openapi_source, load_sources
 
@@ -131,9 +132,16 @@ class MockServer:
         #: where saved and ``persistent`` stubs are written (its ``folder`` is ``None`` without one)
         self.mapping_files = MappingFiles(root_path / "mappings" if root_path is not None else folder)
         self.mapping_files.track(self.sources)
+        #: records exchanges into stubs (``/__admin/recordings``; ``mockpit record``)
+        self.recorder = Recorder(self.engine, self.mapping_files)
         self.app = MockpitApp(
             self.engine,
-            admin=AdminApi(self.engine, mapping_files=self.mapping_files, on_shutdown=self._shutdown_requested).handle
+            admin=AdminApi(
+                self.engine,
+                mapping_files=self.mapping_files,
+                on_shutdown=self._shutdown_requested,
+                recorder=self.recorder,
+            ).handle
             if admin
             else None,
             max_body_size=max_body_size,

@@ -296,15 +296,16 @@ def _slug(text: str) -> str:
     return _NOT_NAME_CHARACTERS.sub("", text.encode("ascii", "ignore").decode("ascii")).strip("_").lower()
 
 
-def write_atomically(file: Path, text: str) -> None:
-    """Write ``text`` to ``file`` so that the file is at all times either the old one or the whole new one."""
+def write_atomically(file: Path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes, written as they are) to ``file`` so that the file is at all times either the
+    old one or the whole new one."""
     file.parent.mkdir(parents=True, exist_ok=True)
     # the temporary file is in the same folder: os.replace is atomic only within one file system; its
     # .tmp suffix keeps a loader from reading it as a mapping should the process die before the rename
     fd, temporary = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
+        with os.fdopen(fd, "wb") as out:
+            out.write(text.encode("utf-8") if isinstance(text, str) else text)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, 0o644)  # mkstemp makes it 0600; a mapping file is no secret
