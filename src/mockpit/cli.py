@@ -180,6 +180,134 @@ def serve(
     out.print("mockpit stopped.")
 
 
+def _target(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from ._errors import MappingError
+    from ._recording import check_target
+
+    try:
+        return check_target(value)
+    except MappingError as exc:
+        raise click.BadParameter(exc.message) from None
+
+
+@main.command()
+@click.option(
+    "--target", "-t", required=True, callback=_target, help="Base URL of the API to record (http:// or https://)."
+)
+@click.option(
+    "--out",
+    "-o",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write mappings/ and __files/ to.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; 0.0.0.0 for all interfaces.")
+@click.option(
+    "--port", "-p", default=8080, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port."
+)
+@click.option(
+    "--keep-secrets", is_flag=True, help="Keep Authorization, cookies and API keys in the recording (else REDACTED)."
+)
+@click.option(
+    "--repeats-as-scenarios", is_flag=True, help="Replay repeated requests' answers in order (else the first answer)."
+)
+@click.option(
+    "--capture-header", "capture_headers", multiple=True, help="A request header the stubs match on (repeatable)."
+)
+def record(
+    target: str,
+    out: Path,
+    host: str,
+    port: int,
+    keep_secrets: bool,
+    repeats_as_scenarios: bool,
+    capture_headers: tuple[str, ...],
+) -> None:
+    """Record an API: proxy every request to --target and write what it answers as mapping files.
+
+    Point your client at the printed URL. Each completed exchange is written at once to OUT/mappings/
+    (bodies that are large or binary to OUT/__files/), atomically, so an interrupted recording keeps
+    what was complete. Ctrl-C, SIGTERM or POST /__admin/recordings/stop finishes it. Replay it with
+    `mockpit serve OUT`.
+    """
+    import asyncio
+
+    from rich.console import Console
+    from rich.markup import escape
+
+    from ._errors import HandlerError, ServerError
+    from ._recording import Exchange, RecordedStub, RecordSpec
+    from ._server import MockServer
+
+    out_console = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    # mappings=[]: stubs recorded earlier in OUT are not served, or they would answer instead of the target
+    server = MockServer(host, port, [], root=out)
+    recorder = server.recorder
+    spec = RecordSpec(
+        target=target,
+        keep_secrets=keep_secrets,
+        repeats_as_scenarios=repeats_as_scenarios,
+        capture_headers=dict.fromkeys(capture_headers, False),
+    )
+
+    def shown(path: Path) -> str:
+        return escape(str(path.relative_to(out) if path.is_relative_to(out) else path))
+
+    def log_exchange(exchange: Exchange, paths: list[Path]) -> None:
+        line = f"{escape(exchange.method)} {escape(exchange.url)} -> {exchange.status}"
+        if paths:
+            out_console.print(f"{line}  wrote {', '.join(shown(p) for p in paths)}")
+        else:
+            out_console.print(f"{line}  (a repeat of a request recorded already)")
+
+    loop: list[asyncio.AbstractEventLoop] = []
+    finished: list[list[RecordedStub]] = []
+
+    def stopped(stubs: list[RecordedStub]) -> None:
+        finished.append(stubs)
+        # POST /__admin/recordings/stop: the recording is done, so is this command (after that answer)
+        if loop and not loop[0].is_closed():
+            loop[0].call_soon_threadsafe(server._shutdown_requested)
+
+    def log_error(error: HandlerError) -> None:  # an upstream that broke off, a file that cannot be written
+        err.print(f"[bold red]error:[/] {escape(str(error))}")
+
+    recorder.listeners.append(log_exchange)
+    recorder.stop_listeners.append(stopped)
+    server.engine.error_listeners.append(log_error)
+    recorder.start(spec)
+
+    def ready() -> None:
+        loop.append(asyncio.get_running_loop())
+        out_console.print(
+            f"mockpit {__version__} recording {escape(target)} on [bold]{server.url}[/] (admin API at /__admin), "
+            f"writing to {escape(str(out))} - Ctrl-C or POST /__admin/recordings/stop to finish"
+        )
+
+    try:
+        server.serve_forever(on_ready=ready)
+    except ServerError as exc:
+        cause = exc.__cause__
+        reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause or exc)
+        err.print(f"[bold red]error:[/] cannot listen on {host}:{port}: {escape(reason)}; try another --port")
+        sys.exit(1)
+    loop.clear()
+    try:
+        stubs = finished[0] if finished else recorder.stop()
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        err.print(f"[bold red]error:[/] cannot write{escape(where)}: {escape(exc.strerror or str(exc))}")
+        sys.exit(1)
+    bodies = sum(len(recorded.files) for recorded in stubs)
+    where = escape(str(out))
+    out_console.print(
+        f"Recorded {len(stubs)} stub(s) into {escape(str(out / 'mappings'))} "
+        f"({bodies} body file(s) in {escape(str(out / '__files'))}); replay them with: mockpit serve {where}"
+    )
+
+
 @main.command()
 @click.argument("document", type=click.Path(path_type=Path))
 @click.option("--output", "-o", required=True, type=click.Path(path_type=Path), help="Folder to write the files to.")
@@ -231,3 +359,107 @@ def _slug(text: str) -> str:
     import re
 
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:60] or "stub"
+
+
+@main.command("import")
+@click.argument("har_file", metavar="FILE.har", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    default=Path("."),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Root folder to write mappings/ and __files/ to.",
+)
+@click.option(
+    "--keep-secrets", is_flag=True, help="Keep Authorization, cookies and API keys; by default they are redacted."
+)
+@click.option(
+    "--repeats-as-scenarios",
+    is_flag=True,
+    help="A request made several times answers as it did each time, in turn (a scenario), not always the first way.",
+)
+@click.option(
+    "--url-pattern", metavar="REGEX", help="Keep only the entries whose path and query, whole, match REGEX ('/api/.*')."
+)
+@click.option("--host", "only_host", metavar="HOST", help="Keep only the entries for HOST (api.example.com).")
+@click.option(
+    "--capture-header", "capture_headers", multiple=True, help="A request header the stubs match on (repeatable)."
+)
+def import_(
+    har_file: Path,
+    out: Path,
+    keep_secrets: bool,
+    repeats_as_scenarios: bool,
+    url_pattern: str | None,
+    only_host: str | None,
+    capture_headers: tuple[str, ...],
+) -> None:
+    """Turn a browser's HAR export (DevTools, Network tab, Export HAR) into mapping files.
+
+    Each request in FILE.har becomes a stub answering with the status, headers and body the browser
+    got; entries that are not http(s) (data:, extensions) or never got an answer are skipped.
+    Serve the result with `mockpit serve OUT`.
+    """
+    import re
+
+    from rich.console import Console
+    from rich.markup import escape
+
+    from ._errors import MappingError
+    from ._har import import_har
+    from ._recording import RecordSpec
+
+    out_console = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    if url_pattern is not None:
+        try:
+            re.compile(url_pattern)
+        except re.error as exc:
+            raise click.BadParameter(f"not a regular expression: {exc}", param_hint="--url-pattern") from None
+    spec = RecordSpec(
+        url_pattern=url_pattern,
+        keep_secrets=keep_secrets,
+        repeats_as_scenarios=repeats_as_scenarios,
+        capture_headers=dict.fromkeys(capture_headers, False),
+    )
+    try:
+        result = import_har(har_file, out, spec, host=only_host)
+    except MappingError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+        sys.exit(2)
+    content = result.content
+    source = escape(str(har_file))
+    if only_host is not None and not content.exchanges and content.hosts:
+        err.print(
+            f"[bold red]error:[/] {source} has no entry for host {escape(only_host)}; "
+            f"its hosts are {escape(', '.join(content.hosts))}"
+        )
+        sys.exit(2)
+    skipped = [f"{n} {scheme}: URL{'s' if n > 1 else ''}" for scheme, n in sorted(content.skipped_schemes.items())]
+    if content.skipped_failed:
+        skipped.append(f"{content.skipped_failed} with status 0 (blocked, cancelled or unanswered in the browser)")
+    if content.skipped_other_hosts:
+        skipped.append(f"{content.skipped_other_hosts} for other hosts")
+    where = escape(str(out))
+    out_console.print(
+        f"Read {len(content.exchanges)} request(s) from {source}"
+        + (f", skipped {content.skipped} ({'; '.join(skipped)})" if skipped else "")
+    )
+    if len(content.hosts) > 1 and only_host is None:
+        out_console.print(
+            f"The requests went to {len(content.hosts)} hosts ({escape(', '.join(content.hosts))}); the stubs match "
+            "the path only, whatever the host: --host HOST keeps one host's requests"
+        )
+    if content.bodies_missing:
+        out_console.print(
+            f"[yellow]{content.bodies_missing} response body(ies) are not in the HAR file (the browser did not keep "
+            "them); those stubs answer with an empty body[/]"
+        )
+    if not result.stubs:
+        err.print(f"[bold red]error:[/] nothing to import from {source}: no request is left to turn into a stub")
+        sys.exit(2)
+    out_console.print(
+        f"Wrote {result.stubs} stub(s) in {len(result.files)} file(s) to {where}; "
+        f"serve them with: mockpit serve {where}"
+    )
