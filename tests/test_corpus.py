@@ -6,6 +6,11 @@ with the behaviour WireMock documents ("Request Matching", "Stubbing", "Stateful
 
 Each file is served by its own :class:`MockServer`, so a part mockpit gets wrong fails only its own
 cases; ``test_mockpit_serve_loads_the_whole_corpus`` serves the whole folder with ``mockpit serve``.
+What a response does has tests of its own, with what "Response Templating", "Simulating Faults" and
+"Webhooks and Callbacks" document: ``templating.json``, ``faults.json``, ``delays.json`` and
+``webhooks.json`` (whose webhooks call a server the test starts, its URL sent in the request).
+``corpus/custom`` holds what needs mockpit: registered matchers, sequences (mockpit's addition) and
+proxying, whose ``proxyBaseUrl`` is a placeholder the test points at an upstream it starts.
 
 The table holds for WireMock itself: start WireMock on a copy of ``tests/corpus`` (WireMock reads JSON
 only: convert the ``.yaml`` files to ``.json`` in the copy) and run this module with
@@ -17,11 +22,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +38,8 @@ import httpx
 import pytest
 import yaml
 
-from mockpit import MockServer
+from mockpit import MockServer, Request, Response, ServeEvent, request
+from mockpit._mapping_format import _ResponseModel, _StubModel
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -1232,7 +1242,7 @@ def test_corpus_case(case: Case, http: httpx.Client, corpus_url: Callable[[str],
 
 
 def test_every_corpus_file_has_cases() -> None:
-    own_tests = {"responses", "scenarios", SAVED}
+    own_tests = {"responses", "scenarios", SAVED, "templating", "faults", "delays", "webhooks"}
     files = {p.stem for p in MAPPINGS.iterdir()} - own_tests
     assert files == {c.file for c in CASES}
     for stem in files:
@@ -1297,6 +1307,229 @@ def test_fixed_delay(http: httpx.Client, corpus_url: Callable[[str], str]) -> No
 def test_error_status_with_a_body(http: httpx.Client, corpus_url: Callable[[str], str]) -> None:
     response = get(http, corpus_url, "/responses/teapot")
     assert (response.status_code, response.text) == (418, "responses/teapot")
+
+
+# --- response behaviours: templates, faults, delays, webhooks (WireMock's own fields) ----------------
+
+
+def test_template_request_model(http: httpx.Client, corpus_url: Callable[[str], str]) -> None:
+    """The request model of WireMock's "Response Templating" page, in the body and in header values."""
+    http.cookies.clear()
+    response = http.post(
+        corpus_url("templating") + "/templating/users/42?page=2&tag=a&tag=b",
+        headers={"X-Request-Id": "abc-123", "Cookie": "session=s-9"},
+        json={"name": "Ada", "address": {"city": "London"}},
+    )
+    assert response.status_code == 201, response.text
+    assert response.headers["x-request-id"] == "abc-123"
+    assert response.headers["location"] == "/users/42"
+    assert response.text.split("\n") == [
+        "url=/templating/users/42?page=2&tag=a&tag=b",
+        "path=/templating/users/42",
+        "id=42",
+        "segment=users",
+        "method=POST",
+        "page=2",
+        "second-tag=b",
+        "header=abc-123",
+        "cookie=s-9",
+        "name=Ada",
+        "city=London",
+    ]
+
+
+def test_template_transformer_parameters(http: httpx.Client, corpus_url: Callable[[str], str]) -> None:
+    response = http.get(corpus_url("templating") + "/templating/parameters?name=Ada")
+    assert response.text == "Hello, Ada! At most 3 items."
+
+
+def test_template_now(http: httpx.Client, corpus_url: Callable[[str], str]) -> None:
+    before = datetime.now(timezone.utc)
+    text = http.get(corpus_url("templating") + "/templating/now").text
+    after = datetime.now(timezone.utc)
+    iso, day, in_three_days, epoch = text.split("|")
+    # ISO 8601 in UTC to the second by default
+    at = datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    assert before.replace(microsecond=0) <= at <= after, text
+    days = {before.date(), after.date()}  # the request may straddle midnight
+    assert day in {d.isoformat() for d in days}, text
+    assert in_three_days in {(d + timedelta(days=3)).isoformat() for d in days}, text
+    assert int(before.timestamp() * 1000) <= int(epoch) <= int(after.timestamp() * 1000) + 1, text
+
+
+def test_template_random_values(http: httpx.Client, corpus_url: Callable[[str], str]) -> None:
+    url = corpus_url("templating") + "/templating/random"
+    first, second = http.get(url).text, http.get(url).text
+    for text in (first, second):
+        alphanumeric, numeric, alphabetic, hexadecimal, uuid_text = text.split("|")
+        # WireMock's ALPHANUMERIC and HEXADECIMAL are lower case unless uppercase=true
+        assert re.fullmatch(r"[a-z0-9]{12}", alphanumeric), text
+        assert re.fullmatch(r"[0-9]{6}", numeric), text
+        assert re.fullmatch(r"[A-Z]{8}", alphabetic), text
+        assert re.fullmatch(r"[0-9a-f]{10}", hexadecimal), text
+        assert uuid.UUID(uuid_text).version == 4, text
+    assert first != second, "two requests got the same random values"
+
+
+@pytest.mark.parametrize(("language", "expected"), [("en", "Hello Ada"), ("fr", "Bonjour Ada")])
+def test_template_body_file_name(
+    language: str, expected: str, http: httpx.Client, corpus_url: Callable[[str], str]
+) -> None:
+    """The file is chosen by a template, and its content is a template too."""
+    response = http.get(corpus_url("templating") + f"/templating/greeting/{language}?name=Ada")
+    assert (response.status_code, response.text) == (200, expected)
+
+
+def test_no_transformer_no_template(http: httpx.Client, corpus_url: Callable[[str], str]) -> None:
+    assert http.get(corpus_url("templating") + "/templating/off").text == "{{request.path}}"
+
+
+def raw_get(base: str, path: str) -> tuple[bytes, str]:
+    """One GET over a fresh socket: what came back, and how the connection ended ("eof" or "reset")."""
+    url = httpx.URL(base)
+    with socket.create_connection((url.host, url.port or 80), timeout=5) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: corpus\r\n\r\n".encode())
+        received = b""
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except ConnectionResetError:
+            return received, "reset"
+        return received, "eof"
+
+
+#: a head, then bytes that are no chunk (a chunk starts with its size in hex and CRLF)
+A_HEAD_THEN_GARBAGE = rb"HTTP/1\.1 200 [^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n(?![0-9a-fA-F]+\r\n).+"
+FAULTS = [
+    # (path, how the connection ends, what comes before (a regex), the error httpx raises)
+    ("/faults/connection-reset-by-peer", "reset", rb"", httpx.ReadError),
+    ("/faults/empty-response", "eof", rb"", httpx.RemoteProtocolError),
+    ("/faults/malformed-response-chunk", "eof", A_HEAD_THEN_GARBAGE, httpx.RemoteProtocolError),
+    ("/faults/random-data-then-close", "eof", rb"(?!HTTP/).+", httpx.RemoteProtocolError),
+]
+
+
+@pytest.mark.parametrize(("path", "end", "sent", "error"), FAULTS, ids=[f[0].rsplit("/", 1)[1] for f in FAULTS])
+def test_fault(
+    path: str,
+    end: str,
+    sent: bytes,
+    error: type[Exception],
+    http: httpx.Client,
+    corpus_url: Callable[[str], str],
+) -> None:
+    """The four faults of WireMock's "Simulating Faults" page, on the wire and as a client sees them."""
+    base = corpus_url("faults")
+    received, how = raw_get(base, path)
+    assert how == end, received
+    assert re.fullmatch(sent, received, flags=re.DOTALL), received
+    with pytest.raises(error):
+        http.get(base + path)
+    assert http.get(corpus_url("responses") + "/responses/body").status_code == 200  # the server goes on
+
+
+#: timers may fire a little early (uvloop rounds to milliseconds); a loaded machine may answer late
+EARLY = 0.005
+# generous: a loaded CI machine answers late; lateness past this would mean the delays ran one by one
+LATE = 0.6
+
+DELAYS = [
+    # (path, at least, at most) in seconds
+    ("/delays/fixed", 0.100, 0.100),
+    ("/delays/uniform", 0.060, 0.120),
+    # median 80 ms, sigma 0.1: under 45 ms is almost six sigmas away
+    ("/delays/lognormal", 0.045, None),
+    # uncapped, median 100 ms and sigma 5 would put four delays in ten past 400 ms; maxValue holds all to 150
+    ("/delays/lognormal-capped", 0.0, 0.150),
+]
+
+
+@pytest.mark.parametrize(("path", "at_least", "at_most"), DELAYS, ids=[d[0].rsplit("/", 1)[1] for d in DELAYS])
+def test_delay(
+    path: str, at_least: float, at_most: float | None, http: httpx.Client, corpus_url: Callable[[str], str]
+) -> None:
+    url = corpus_url("delays") + path
+
+    def timed(_: int) -> tuple[str, float]:
+        started = time.perf_counter()
+        text = http.get(url).text
+        return text, time.perf_counter() - started
+
+    with ThreadPoolExecutor(8) as pool:  # at once: eight delays take the time of one
+        results = list(pool.map(timed, range(8)))
+    for text, took in results:
+        assert text == path.removeprefix("/")
+        assert took >= at_least - EARLY, results
+        if at_most is not None:
+            assert took <= at_most + LATE, results
+
+
+def test_chunked_dribble_delay(http: httpx.Client, corpus_url: Callable[[str], str]) -> None:
+    """Four chunks over 200 ms: the body arrives in pieces, the last one after the whole duration."""
+    pieces: list[tuple[float, bytes]] = []
+    started = time.perf_counter()
+    # identity: WireMock gzips a body for a client that accepts it, which would make it one piece
+    with http.stream(
+        "GET", corpus_url("delays") + "/delays/dribble", headers={"Accept-Encoding": "identity"}
+    ) as response:
+        for piece in response.iter_raw():
+            pieces.append((time.perf_counter() - started, piece))
+    assert b"".join(piece for _, piece in pieces) == b"aaaabbbbccccdddd"
+    assert len(pieces) >= 2, pieces
+    first, last = pieces[0][0], pieces[-1][0]
+    assert last >= 0.200 - EARLY, pieces
+    assert last - first >= 0.100, pieces  # spread over the time, not sent in one go
+
+
+@pytest.fixture(scope="module")
+def callbacks() -> Iterator[MockServer]:
+    """The server webhooks call."""
+    with MockServer() as target:
+        target.add_mapping(
+            {"request": {"method": "ANY", "urlPathPattern": "/callbacks/.*"}, "response": {"status": 204}}
+        )
+        yield target
+
+
+def calls_to(target: MockServer, count: int = 1, deadline: float = 5.0) -> list[ServeEvent]:
+    """The requests ``target`` has received, once there are ``count`` of them (or the deadline passed)."""
+    end = time.monotonic() + deadline
+    while len(events := target.requests()) < count and time.monotonic() < end:
+        time.sleep(0.01)
+    return events
+
+
+def test_webhook(callbacks: MockServer, http: httpx.Client, corpus_url: Callable[[str], str]) -> None:
+    """WireMock's "Webhooks and Callbacks": method, URL, headers and body from the request, after a delay."""
+    callbacks.clear_requests()
+    sent = time.time()
+    response = http.post(
+        corpus_url("webhooks") + "/webhooks/orders",
+        json={"id": "o-7", "callbackMethod": "PATCH", "callbackUrl": callbacks.url_for("/callbacks/orders/o-7")},
+    )
+    responded = time.time()
+    assert (response.status_code, response.text) == (202, "webhooks/accepted")
+    (call,) = calls_to(callbacks)
+    got = call.request
+    assert (got.method, got.url) == ("PATCH", "/callbacks/orders/o-7")
+    assert got.headers["content-type"] == "application/json"
+    assert got.headers["x-order-id"] == "o-7"
+    assert got.json() == {"order": "o-7", "status": "shipped"}
+    assert got.timestamp - sent >= 0.150 - EARLY  # its delay
+    assert responded < got.timestamp  # asynchronous: the response did not wait for it
+
+
+def test_webhook_as_a_post_serve_action(
+    callbacks: MockServer, http: httpx.Client, corpus_url: Callable[[str], str]
+) -> None:
+    callbacks.clear_requests()
+    response = http.post(
+        corpus_url("webhooks") + "/webhooks/legacy",
+        headers={"X-Callback-Url": callbacks.url_for("/callbacks/legacy"), "X-Trace": "t-1"},
+    )
+    assert response.text == "webhooks/legacy"
+    (call,) = calls_to(callbacks)
+    assert (call.request.method, call.request.path, call.request.body) == ("PUT", "/callbacks/legacy", b"legacy t-1")
 
 
 # --- stub fields, as the admin API gives them back -------------------------------------------------
@@ -1426,6 +1659,116 @@ def test_a_custom_matcher_that_is_not_registered_is_refused_at_load() -> None:
         MockServer(mappings=CORPUS / "custom" / "custom_matcher.json")
 
 
+# --- proxying: custom/proxy.json, its upstream's URL a placeholder the test fills in -----------------
+
+PLACEHOLDER = "http://upstream.invalid"
+
+
+def echo(req: Request) -> Response:
+    """What the upstream received, as JSON."""
+    return Response(
+        json={
+            "method": req.method,
+            "path": req.path,
+            "query": req.query_string,
+            "headers": req.headers.multi_items(),
+            "body": req.body.decode("utf-8"),
+        },
+        headers={"X-Upstream": "echo"},
+    )
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[MockServer]:
+    with MockServer() as up:
+        up.when(request("ANY", url_matching="/approot/.*")).respond_with(echo)
+        up.add_mapping(
+            {
+                "priority": 1,
+                "request": {"url": "/approot/shop/teapot"},
+                "response": {"status": 418, "body": "short and stout", "headers": {"X-Upstream": "teapot"}},
+            }
+        )
+        yield up
+
+
+@pytest.fixture(scope="module")
+def proxying(upstream: MockServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer]:
+    """A server on custom/proxy.json, its proxyBaseUrl pointing at ``upstream``."""
+    text = (CORPUS / "custom" / "proxy.json").read_text(encoding="utf-8")
+    assert PLACEHOLDER in text
+    file = tmp_path_factory.mktemp("proxy") / "proxy.json"
+    file.write_text(text.replace(PLACEHOLDER, upstream.url), encoding="utf-8")
+    with MockServer(mappings=file) as server:
+        yield server
+
+
+def seen_upstream(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    assert response.headers["x-upstream"] == "echo"  # the upstream's own response came back
+    seen: dict[str, Any] = response.json()
+    return seen
+
+
+def test_proxy_forwards_to_base_url_plus_path(proxying: MockServer, http: httpx.Client) -> None:
+    """WireMock's "Proxying": /shop/items goes to {proxyBaseUrl}/shop/items, query and all."""
+    seen = seen_upstream(
+        http.get(proxying.url_for("/shop/items?page=2&sort=asc"), headers={"X-Internal-Token": "s3cr3t", "X-Kept": "1"})
+    )
+    assert (seen["method"], seen["path"], seen["query"]) == ("GET", "/approot/shop/items", "page=2&sort=asc")
+    headers = {name.lower(): value for name, value in seen["headers"]}
+    assert headers["x-kept"] == "1"
+    assert headers["x-forwarded-by"] == "mockpit-corpus"  # additionalProxyRequestHeaders
+    assert "x-internal-token" not in headers  # removeProxyRequestHeaders
+
+
+def test_proxy_forwards_method_and_body(proxying: MockServer, http: httpx.Client) -> None:
+    seen = seen_upstream(http.post(proxying.url_for("/shop/orders"), content=b'{"sku": "X1"}'))
+    assert (seen["method"], seen["path"], seen["body"]) == ("POST", "/approot/shop/orders", '{"sku": "X1"}')
+
+
+def test_proxy_removes_the_url_prefix(proxying: MockServer, http: httpx.Client) -> None:
+    seen = seen_upstream(http.get(proxying.url_for("/other/service/doc/123")))
+    assert seen["path"] == "/approot/doc/123"
+
+
+def test_proxy_passes_the_upstream_status_and_headers_back(proxying: MockServer, http: httpx.Client) -> None:
+    response = http.get(proxying.url_for("/shop/teapot"))
+    assert (response.status_code, response.text, response.headers["x-upstream"]) == (
+        418,
+        "short and stout",
+        "teapot",
+    )
+
+
+def test_proxy_intercepted_by_a_higher_priority_stub(
+    proxying: MockServer, upstream: MockServer, http: httpx.Client
+) -> None:
+    upstream.clear_requests()
+    assert http.get(proxying.url_for("/shop/specials")).text == "proxy/intercepted"
+    assert seen_upstream(http.get(proxying.url_for("/shop/other")))["path"] == "/approot/shop/other"
+    assert [event.request.path for event in upstream.requests()] == ["/approot/shop/other"]
+
+
+# --- sequences: custom/sequences.json, mockpit's addition to the format ------------------------------
+
+
+def test_sequences(http: httpx.Client) -> None:
+    """``responses`` answered in turn: the last one repeats, or with ``responseSequence: cycle`` they start over."""
+    with MockServer(mappings=CORPUS / "custom" / "sequences.json") as server:
+        flaky = [http.get(server.url_for("/sequence/flaky")) for _ in range(4)]
+        assert [(r.status_code, r.text) for r in flaky] == [
+            (503, "down"),
+            (503, "still down"),
+            (200, '{"ok":true}'),
+            (200, '{"ok":true}'),
+        ]
+        assert [http.get(server.url_for("/sequence/round-robin")).text for _ in range(7)] == list("abcabca")
+        assert http.post(server.url_for("/__admin/mappings/reset")).status_code == 200
+        assert http.get(server.url_for("/sequence/flaky")).text == "down"  # a reset starts them again
+        assert http.get(server.url_for("/sequence/round-robin")).text == "a"
+
+
 # --- a file as WireMock writes it (POST /__admin/mappings/save) --------------------------------------
 
 SAVED = "saved-by-wiremock-0d74dee4-acfc-4a9a-abd8-0902afc90a97"
@@ -1503,26 +1846,9 @@ def test_mockpit_serve_loads_the_whole_corpus(http: httpx.Client) -> None:
 
 # --- the rest of WireMock's format is refused, never ignored ---------------------------------------
 
-#: WireMock fields mockpit does not support, each in a stub that uses it; docs/wiremock-compatibility.md
-#: lists the same fields
+#: WireMock fields mockpit does not support yet (``_NOT_YET`` in _mapping_format.py, and JsonUnit's
+#: other placeholders), each in a stub that uses it; docs/wiremock-compatibility.md lists the same fields
 UNSUPPORTED: list[tuple[str, dict[str, object]]] = [
-    ("transformers", {"response": {"status": 200, "body": "{{request.path}}", "transformers": ["response-template"]}}),
-    ("transformerParameters", {"response": {"status": 200, "transformerParameters": {"a": 1}}}),
-    ("fault", {"response": {"fault": "CONNECTION_RESET_BY_PEER"}}),
-    (
-        "delayDistribution",
-        {"response": {"status": 200, "delayDistribution": {"type": "uniform", "lower": 1, "upper": 2}}},
-    ),
-    (
-        "chunkedDribbleDelay",
-        {"response": {"status": 200, "chunkedDribbleDelay": {"numberOfChunks": 2, "totalDuration": 10}}},
-    ),
-    ("proxyBaseUrl", {"response": {"proxyBaseUrl": "http://127.0.0.1:9"}}),
-    ("additionalProxyRequestHeaders", {"response": {"status": 200, "additionalProxyRequestHeaders": {"X-A": "1"}}}),
-    ("removeProxyRequestHeaders", {"response": {"status": 200, "removeProxyRequestHeaders": ["X-A"]}}),
-    ("proxyUrlPrefixToRemove", {"response": {"status": 200, "proxyUrlPrefixToRemove": "/api"}}),
-    ("postServeActions", {"request": {"url": "/x"}, "postServeActions": [{"name": "webhook", "parameters": {}}]}),
-    ("serveEventListeners", {"request": {"url": "/x"}, "serveEventListeners": [{"name": "webhook"}]}),
     ("equalToDateTime", {"request": {"url": "/x", "headers": {"X-Date": {"equalToDateTime": "2021-06-24T00:00:00Z"}}}}),
     ("before", {"request": {"url": "/x", "headers": {"X-Date": {"before": "now +3 days"}}}}),
     ("after", {"request": {"url": "/x", "headers": {"X-Date": {"after": "2021-05-01T00:00:00Z"}}}}),
@@ -1534,6 +1860,31 @@ UNSUPPORTED: list[tuple[str, dict[str, object]]] = [
                 "headers": {"X-Date": {"equalToDateTime": "2021-06-24", "actualFormat": "dd/MM/yyyy"}},
             }
         },
+    ),
+    (
+        "expectedOffset",
+        {
+            "request": {
+                "url": "/x",
+                "queryParameters": {"from": {"after": "now", "expectedOffset": -1, "expectedOffsetUnit": "days"}},
+            }
+        },
+    ),
+    (
+        "expectedOffsetUnit",
+        {"request": {"url": "/x", "cookies": {"since": {"before": "now", "expectedOffsetUnit": "hours"}}}},
+    ),
+    (
+        "truncateExpected",
+        {"request": {"url": "/x", "headers": {"X-Date": {"before": "now", "truncateExpected": "first day of month"}}}},
+    ),
+    (
+        "truncateActual",
+        {"request": {"url": "/x", "headers": {"X-Date": {"equalToDateTime": "now", "truncateActual": "first hour"}}}},
+    ),
+    (
+        "applyTruncationLast",
+        {"request": {"url": "/x", "headers": {"X-Date": {"after": "now", "applyTruncationLast": True}}}},
     ),
     (
         "${json-unit.matches:",
@@ -1561,3 +1912,74 @@ def test_the_docs_list_every_refused_field() -> None:
     unsupported = text[text.index("## Not supported") :]
     missing = [field for field, _ in UNSUPPORTED if f"`{field}" not in unsupported]
     assert not missing, f"docs/wiremock-compatibility.md does not list {missing} as unsupported"
+
+
+#: WireMock forms refused otherwise than by the "not supported" message: (how the docs name it, where the
+#: request goes, the payload, the field the error points at)
+REFUSED_FORMS = [
+    (
+        "a template in `proxyBaseUrl`",
+        "/__admin/mappings",
+        {"request": {"url": "/x"}, "response": {"proxyBaseUrl": "{{request.headers.X-Upstream}}"}},
+        "/response/proxyBaseUrl",
+    ),
+    (
+        "`bodyFileName` in a webhook's parameters",
+        "/__admin/mappings",
+        {
+            "request": {"url": "/x"},
+            "serveEventListeners": [
+                {"name": "webhook", "parameters": {"url": "http://localhost:1/hook", "bodyFileName": "hook.json"}}
+            ],
+        },
+        "/serveEventListeners/0/parameters",
+    ),
+    (
+        "`delayDistribution` in `POST /__admin/settings`",
+        "/__admin/settings",
+        {"delayDistribution": {"type": "uniform", "lower": 1, "upper": 2}},
+        "/delayDistribution",
+    ),
+]
+
+
+@pytest.mark.parametrize(("documented", "path", "payload", "pointer"), REFUSED_FORMS, ids=[f[3] for f in REFUSED_FORMS])
+def test_a_wiremock_form_mockpit_lacks_is_refused_and_documented(
+    documented: str, path: str, payload: dict[str, object], pointer: str, client: httpx.Client
+) -> None:
+    response = client.post(path, json=payload)
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["source"]["pointer"] == pointer
+    text = DOCS.read_text(encoding="utf-8")
+    assert documented in text[text.index("## Not supported") :], (
+        f"docs/wiremock-compatibility.md does not list {documented}"
+    )
+
+
+def first_cells(start: str, end: str) -> list[str]:
+    """The first cells of the table rows of docs/wiremock-compatibility.md between two headings."""
+    text = DOCS.read_text(encoding="utf-8")
+    begin = text.index(start)
+    return re.findall(r"^\| ([^|]+) \|", text[begin : text.index(end, begin)], flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize(
+    ("section", "fields"),
+    [
+        ("### Stub\n", set(_StubModel.model_fields) - {"request", "response"}),
+        ("### Response\n", set(_ResponseModel.model_fields)),
+    ],
+)
+def test_the_docs_list_every_supported_field(section: str, fields: set[str]) -> None:
+    """Each field mockpit reads is in its table, and none of them is listed as unsupported."""
+    documented = {name for cell in first_cells(section, "\n#") for name in re.findall(r"`(\w+)`", cell)}
+    assert fields - documented == set(), f"docs/wiremock-compatibility.md, {section.strip()}: not listed"
+    # a row naming fields and nothing else ("`a`, `b`"), not "`postServeActions` as an object"
+    refused = {
+        name
+        for cell in first_cells("### Mapping fields", "### Admin API")
+        if re.fullmatch(r"`\w+`(, `\w+`)*", cell)
+        for name in re.findall(r"`(\w+)`", cell)
+    }
+    assert "matchesPathTemplate" in refused  # the table is read at all
+    assert fields & refused == set(), f"listed as unsupported: {fields & refused}"

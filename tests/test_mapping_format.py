@@ -265,6 +265,13 @@ INVALID = [
         "greater than or equal to 1",
         id="dribble-chunks",
     ),
+    pytest.param(
+        {"response": {"delayDistribution": {"type": "lognormal", "median": 90, "sigma": 1, "maxValue": 50}}},
+        "response.delayDistribution",
+        "below the median",
+        id="cap-below-median",
+    ),
+    pytest.param({"postServeActions": {"email": {}}}, "postServeActions", "unknown serve event listener", id="action"),
     pytest.param({"responseSequence": "cycle"}, None, "goes with responses", id="sequence-without-responses"),
     pytest.param({"responses": []}, "responses", "at least 1", id="empty-sequence"),
     pytest.param(

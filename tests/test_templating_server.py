@@ -152,3 +152,29 @@ def test_a_templated_body_file_name(tmp_path: Path) -> None:
         response = http.get("/people/ann")
         assert response.status_code == 200
         assert json.loads(response.text) == {"name": "ann"}
+
+
+def test_disable_body_file_templating_sends_the_file_as_it_is(tmp_path: Path) -> None:
+    (tmp_path / "__files").mkdir()
+    (tmp_path / "__files" / "ann.txt").write_text("{{request.method}} stays as written")
+    with MockServer(files_root=tmp_path / "__files") as server, httpx.Client(base_url=server.url) as http:
+        add(
+            http,
+            {
+                "request": {"urlPathPattern": "/raw/.*"},
+                "response": {
+                    "bodyFileName": "{{request.pathSegments.[1]}}.txt",
+                    "transformers": ["response-template"],
+                    "transformerParameters": {"disableBodyFileTemplating": True},
+                },
+            },
+        )
+        assert http.get("/raw/ann").text == "{{request.method}} stays as written"
+        add(
+            http,
+            {
+                "request": {"urlPath": "/rendered"},
+                "response": {"bodyFileName": "ann.txt", "transformers": ["response-template"]},
+            },
+        )
+        assert http.get("/rendered").text == "GET stays as written"

@@ -489,6 +489,8 @@ class _DelayDistributionModel(_Strict):
             raise ValueError(f"{', '.join(sorted(given - allowed))} does not go with a {self.type} delay")
         if self.type == "uniform" and (self.lower or 0) > (self.upper or 0):
             raise ValueError(f"lower ({self.lower}) is greater than upper ({self.upper})")
+        if self.maxValue is not None and self.maxValue < (self.median or 0):
+            raise ValueError(f"maxValue ({self.maxValue}) is below the median ({self.median}); it caps the long tail")
         return self
 
     def to_model(self) -> DelayDistribution:
@@ -657,7 +659,8 @@ class _StubModel(_Strict):
     responses: list[_ResponseModel] | None = Field(None, min_length=1)
     responseSequence: Literal["stopOnLast", "cycle"] | None = None
     serveEventListeners: list[_ListenerModel] | None = None
-    postServeActions: list[_ListenerModel] | None = None
+    #: a list, or WireMock 2's object form ``{"webhook": {...parameters}}`` (which WireMock 3 still reads)
+    postServeActions: list[_ListenerModel] | dict[str, dict[str, Any]] | None = None
 
     @model_validator(mode="after")
     def _ids(self) -> _StubModel:
@@ -684,8 +687,23 @@ class _StubModel(_Strict):
         return [(self.response or _ResponseModel()).to_model()]
 
     def listeners(self) -> tuple[ServeEventListener, ...]:
-        found = [*(self.serveEventListeners or ()), *(self.postServeActions or ())]
-        return tuple(ServeEventListener(item.name, item.parameters or {}) for item in found)
+        actions = self.postServeActions
+        found = [(item.name, item.parameters) for item in self.serveEventListeners or ()]
+        if isinstance(actions, dict):
+            found.extend(actions.items())
+        else:
+            found.extend((item.name, item.parameters) for item in actions or ())
+        return tuple(ServeEventListener(name, parameters or {}) for name, parameters in found)
+
+    @field_validator("postServeActions")
+    @classmethod
+    def _action_names(
+        cls, value: list[_ListenerModel] | dict[str, dict[str, Any]] | None
+    ) -> list[_ListenerModel] | dict[str, dict[str, Any]] | None:
+        if isinstance(value, dict):
+            for name in value:
+                _ListenerModel._name(name)
+        return value
 
 
 def stub_from_mapping(data: Any, *, source: str = "mapping", stub_id: str | None = None) -> Stub:
@@ -776,7 +794,9 @@ def _mapping_error(exc: ValidationError, source: str) -> MappingError:
 
 
 def _is_union_branch(part: str | int) -> bool:
-    return isinstance(part, str) and (part in {"str", "list[str]", "_PathModel"} or part.startswith("function-"))
+    return isinstance(part, str) and (
+        part in {"str", "list[str]", "_PathModel"} or part.startswith(("function-", "list[_", "dict[str,"))
+    )
 
 
 def _within(field: tuple[str | int, ...], parent: tuple[str | int, ...]) -> bool:

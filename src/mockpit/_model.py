@@ -8,6 +8,7 @@ matching layer compiles patterns, the ASGI layer turns the wire into a :class:`R
 from __future__ import annotations
 
 import json as _json
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
@@ -456,6 +457,19 @@ class DelayDistribution:
     sigma: float = 0.0
     #: lognormal only: WireMock's ``maxValue``, a cap on the long tail
     max_value: float | None = None
+
+
+def lognormal_ms(gauss: Callable[[float, float], float], median: float, sigma: float, cap: float | None) -> float:
+    """WireMock's lognormal delay: ``median * e^(sigma * N(0, 1))``, half the draws under the median.
+
+    Past ``cap`` it draws again, up to ten times, then gives ``cap``: as WireMock does, so that a large
+    sigma does not pile the delays up on the cap.
+    """
+    for _ in range(10):
+        ms = median * math.exp(sigma * gauss(0.0, 1.0))
+        if cap is None or ms <= cap:
+            return ms
+    return cap if cap is not None else ms
 
 
 @dataclass(frozen=True, slots=True)

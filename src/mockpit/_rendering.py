@@ -12,7 +12,6 @@ import asyncio
 import base64
 import functools
 import inspect
-import math
 import mimetypes
 import random
 import threading
@@ -21,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from ._model import DelayDistribution, Request, Response, ResponseDefinition, dump_json
+from ._model import DelayDistribution, Request, Response, ResponseDefinition, dump_json, lognormal_ms
 from ._types import Handler, HandlerResult
 
 if TYPE_CHECKING:  # imported when a templated stub is loaded: Jinja2 and friends cost start-up time
@@ -173,7 +172,10 @@ class Renderer:
                 if self._file_name_template is not None:
                     name = self._file_name_template.render(context)
                 path = self._readable_file(name)
-                body = self._file_template(path).render(context).encode("utf-8")
+                if (definition.transformer_parameters or {}).get("disableBodyFileTemplating"):
+                    body = path.read_bytes()  # WireMock's switch: a templated name, the file sent as it is
+                else:
+                    body = self._file_template(path).render(context).encode("utf-8")
                 if self._content_type:
                     headers.append(("Content-Type", self._content_type))
             elif self._template is not None:
@@ -302,10 +304,7 @@ def _delay_sampler(distribution: DelayDistribution | None) -> Callable[[], float
         lower, upper = distribution.lower, distribution.upper
         return lambda: rng.uniform(lower, upper) / 1000
     median, sigma, cap = distribution.median, distribution.sigma, distribution.max_value
-    # WireMock: median * e^(sigma * N(0, 1)), so half the delays are under the median
-    if cap is None:
-        return lambda: median * math.exp(sigma * rng.gauss(0.0, 1.0)) / 1000
-    return lambda: min(cap, median * math.exp(sigma * rng.gauss(0.0, 1.0))) / 1000
+    return lambda: lognormal_ms(rng.gauss, median, sigma, cap) / 1000
 
 
 def resolve_body_file(files_root: Path | None, name: str) -> Path:

@@ -129,7 +129,7 @@ def _is_openapi(document: Any) -> bool:
 def _check_body_file(stub: Stub, files_root: Path, file: Path, prefix: tuple[str | int, ...]) -> None:
     """A missing or escaping ``bodyFileName`` is an error of the mapping file: say which file."""
     name = stub.response.body_file_name
-    if name is None or stub.response.handler is not None:
+    if name is None or stub.response.handler is not None or "{{" in name:  # a template names its file per request
         return
     field_name = (*prefix, "response", "bodyFileName")
     try:

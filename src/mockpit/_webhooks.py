@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ._model import Request, Response
+from ._model import Request, Response, lognormal_ms
 
 if TYPE_CHECKING:
     from ._templating import Template, TemplateContext
@@ -71,10 +71,8 @@ class Delay:
             ms = self.milliseconds
         elif self.type == "uniform":
             ms = random.uniform(self.lower, self.upper)
-        else:  # WireMock's lognormal: median * e^(sigma * N(0, 1)), optionally capped
-            ms = self.median * math.exp(self.sigma * random.gauss(0.0, 1.0))
-            if self.max_value is not None:
-                ms = min(ms, self.max_value)
+        else:
+            ms = lognormal_ms(random.gauss, self.median, self.sigma, self.max_value)
         return ms / 1000
 
 
