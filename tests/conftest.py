@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+# httpcore: httpx imports it on its first request. If that request is made by a test that pytester runs
+# in-process, pytester drops httpcore from sys.modules afterwards, and httpx's map from httpcore's
+# exceptions to its own no longer fits the httpcore imported next: clients would raise httpcore.ReadError
+# instead of httpx.ReadError. Imported here, it is there before any inner run and stays.
+import httpcore  # noqa: F401
 import httpx
 import pytest
 

@@ -262,3 +262,29 @@ def test_nested(mockpit_cassette):
     assert (root / "recorded" / "test_places" / "test_unnamed_1" / "mappings").is_dir()
     assert (root / "recorded" / "users" / "mappings").is_dir()
     assert (root / "recorded" / "test_nested" / "test_nested" / "mappings").is_dir()
+
+
+BIG_INNER = """
+import hashlib
+
+import httpx
+import pytest
+
+
+@pytest.mark.mockpit_record("cassettes/big", target={upstream!r})
+def test_big(mockpit_cassette):
+    body = httpx.get(mockpit_cassette.url + "/big.bin").content
+    assert (len(body), hashlib.sha256(body).hexdigest()) == ({size}, {digest!r})
+"""
+
+
+def test_a_body_larger_than_the_journal_keeps_is_recorded_whole(pytester: pytest.Pytester) -> None:
+    big = bytes(range(256)) * (3 * 4096 + 17)  # 3 MiB and a bit: the journal keeps only 1 MiB of a proxied body
+    with MockServer() as upstream:
+        upstream.when(get("/big.bin")).respond(body=big, headers={"Content-Type": "application/octet-stream"})
+        inner = BIG_INNER.format(upstream=upstream.url, size=len(big), digest=hashlib.sha256(big).hexdigest())
+        pytester.makepyfile(test_inner=inner)
+        run(pytester).assert_outcomes(passed=1)
+    (stored,) = (pytester.path / "cassettes" / "big" / "__files").iterdir()
+    assert stored.read_bytes() == big
+    run(pytester).assert_outcomes(passed=1)  # and replayed with the upstream gone

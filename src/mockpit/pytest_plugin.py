@@ -266,39 +266,38 @@ def mockpit_cassette(request: pytest.FixtureRequest) -> Iterator[MockServer]:
             _register(item, server)
             yield server
         return
-    server = MockServer()
-    proxy = server.when(any_request(), priority=_PROXY_PRIORITY).proxy(str(options.target))
-    try:
-        with server:
-            _register(item, server)
-            yield server
-    finally:
-        # after stop(): a proxied body enters the journal when its stream ends, and stopping ends them all
-        if cassette.passed:
-            _save_cassette(server, proxy.id, path, options)
+    from ._recording import RecordSpec
 
-
-def _save_cassette(server: MockServer, proxy_id: str, path: Path, options: _RecordOptions) -> None:
-    from ._recording import RecordSpec, exchange_from_event, stubs_from_exchanges, write_recording
-
-    events = [event for event in server.requests() if event.stub is not None and event.stub.id == proxy_id]
-    spec = RecordSpec(
-        target=options.target, keep_secrets=options.keep_secrets, repeats_as_scenarios=options.repeats_as_scenarios
-    )
-    stubs = stubs_from_exchanges([exchange_from_event(event) for event in events], spec)
-    # written beside the cassette, then swapped in: a run that dies half way never leaves half a cassette,
-    # and re-recording (--mockpit-record=all) replaces the old one whole
+    # Recorded into a folder beside the cassette, then swapped in: a run that dies half way never leaves
+    # half a cassette, and re-recording (--mockpit-record=all) replaces the old one whole. The recorder
+    # (not the journal, which keeps 1 MiB of a proxied body) writes each exchange whole as it completes.
     path.parent.mkdir(parents=True, exist_ok=True)
     fresh = path.with_name(f".{path.name}.recording-{uuid.uuid4().hex[:8]}")
     try:
-        write_recording(stubs, fresh)
-        (fresh / "mappings").mkdir(parents=True, exist_ok=True)  # a test that sent nothing still has its cassette
-        if path.exists():
-            old = path.with_name(f".{path.name}.old-{uuid.uuid4().hex[:8]}")
-            path.rename(old)
-            fresh.rename(path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            fresh.rename(path)
+        server = MockServer(root=fresh)
+        server.when(any_request(), priority=_PROXY_PRIORITY).proxy(str(options.target))
+        # no target of its own: it records what the proxy stub above answers, and the test's stubs still win
+        server.recorder.start(
+            RecordSpec(keep_secrets=options.keep_secrets, repeats_as_scenarios=options.repeats_as_scenarios)
+        )
+        try:
+            with server:
+                _register(item, server)
+                yield server
+        finally:
+            server.recorder.stop()  # after stop(): stopping ends every stream, so every exchange is complete
+        if cassette.passed:
+            _swap_in(fresh, path)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
+
+
+def _swap_in(fresh: Path, path: Path) -> None:
+    (fresh / "mappings").mkdir(parents=True, exist_ok=True)  # a test that sent nothing still has its cassette
+    if path.exists():
+        old = path.with_name(f".{path.name}.old-{uuid.uuid4().hex[:8]}")
+        path.rename(old)
+        fresh.rename(path)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        fresh.rename(path)
