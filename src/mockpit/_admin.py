@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import json
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -29,10 +28,10 @@ from . import __version__
 from ._engine import Engine, Settings
 from ._errors import MappingError
 from ._journal import ServeEvent
-from ._mapping_format import pattern_from_mapping, stub_from_mapping, stub_to_mapping
+from ._mapping_format import check_base64, pattern_from_mapping, stub_from_mapping, stub_to_mapping
 from ._matching import compile_pattern
 from ._model import STARTED, Request, Response, Stub
-from ._near_miss import iso_timestamp, near_miss_to_json, request_to_json
+from ._near_miss import iso_timestamp, multi_dict, near_miss_to_json, request_to_json
 from ._recording import RecordedStub, Recorder, RecordingError, RecordSpec, parse_size
 from ._sources import MappingFiles, NoMappingsFolder
 
@@ -579,7 +578,7 @@ def serve_event_to_json(event: ServeEvent) -> dict[str, Any]:
         "request": request_to_json(event.request),
         "response": {
             "status": event.response.status,
-            "headers": _multi(event.response.headers),
+            "headers": multi_dict(event.response.headers),
             "bodyAsBase64": base64.b64encode(event.response.body).decode("ascii"),
             "body": event.response.text,
         },
@@ -609,17 +608,6 @@ def _settings_json(settings: Settings) -> dict[str, Any]:
         out["fixedDelay"] = settings.fixed_delay_ms
     out["extended"] = settings.extended
     out["proxyPassThrough"] = settings.proxy_pass_through
-    return out
-
-
-def _multi(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
-    out: dict[str, str | list[str]] = {}
-    for name, value in pairs:
-        previous = out.get(name)
-        if previous is None:
-            out[name] = value
-        else:
-            out[name] = [*([previous] if isinstance(previous, str) else previous), value]
     return out
 
 
@@ -836,15 +824,7 @@ class _LoggedRequestModel(BaseModel):
             raise ValueError(f"{value!r} is not an HTTP method; use e.g. GET or POST")
         return value.upper()
 
-    @field_validator("bodyAsBase64")
-    @classmethod
-    def _base64(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                base64.b64decode(value, validate=True)
-            except (binascii.Error, ValueError) as exc:
-                raise ValueError(f"not valid base64: {exc}") from None
-        return value
+    _base64 = field_validator("bodyAsBase64")(check_base64)
 
 
 class _CaptureHeaderModel(_Payload):

@@ -69,6 +69,16 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def check_base64(value: str | None) -> str | None:
+    """A pydantic validator: ``value`` must be base64 (or absent)."""
+    if value is not None:
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError(f"not valid base64: {exc}") from None
+    return value
+
+
 def _check_regex(value: str | None) -> str | None:
     if value is not None:
         try:
@@ -297,15 +307,7 @@ class _BodyPatternModel(_ValuePatternModel):
 
     binaryEqualTo: str | None = None
 
-    @field_validator("binaryEqualTo")
-    @classmethod
-    def _base64(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                base64.b64decode(value, validate=True)
-            except (binascii.Error, ValueError) as exc:
-                raise ValueError(f"not valid base64: {exc}") from None
-        return value
+    _base64 = field_validator("binaryEqualTo")(check_base64)
 
     @model_validator(mode="before")
     @classmethod
@@ -553,15 +555,7 @@ class _ResponseModel(_Strict):
             raise ValueError(f"must start with '/', got {value!r}")
         return value
 
-    @field_validator("base64Body")
-    @classmethod
-    def _base64(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                base64.b64decode(value, validate=True)
-            except (binascii.Error, ValueError) as exc:
-                raise ValueError(f"not valid base64: {exc}") from None
-        return value
+    _base64 = field_validator("base64Body")(check_base64)
 
     @field_validator("bodyFileName")
     @classmethod

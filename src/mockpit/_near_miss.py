@@ -116,7 +116,7 @@ def request_to_json(request: Request) -> dict[str, Any]:
         "absoluteUrl": f"{request.scheme}://{host}{request.url}" if host else request.url,
         "method": request.method,
         "clientIp": request.client[0] if request.client else None,
-        "headers": _multi([(_canonical(name), value) for name, value in request.headers.multi_items()]),
+        "headers": multi_dict([(_canonical(name), value) for name, value in request.headers.multi_items()]),
         "cookies": request.cookies,
         "browserProxyRequest": False,
         "loggedDate": int(logged * 1000),
@@ -138,7 +138,8 @@ def iso_timestamp(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _multi(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
+def multi_dict(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """Header pairs as WireMock writes them: a name with one value maps to it, with several to a list."""
     out: dict[str, str | list[str]] = {}
     for name, value in pairs:
         previous = out.get(name)

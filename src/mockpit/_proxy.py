@@ -50,6 +50,19 @@ class ProxyError(Exception):
     """The upstream broke off a response whose status and headers were already sent on."""
 
 
+def new_client(timeout: float, verify: ssl.SSLContext | str | bool) -> httpx.AsyncClient:
+    """An HTTP client for calls mockpit makes on a request's behalf (proxying, webhooks)."""
+    return httpx.AsyncClient(
+        timeout=timeout,
+        verify=verify,
+        follow_redirects=False,
+        # a proxy passes Set-Cookie on and keeps none: a jar would send one client's cookies for another
+        cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
+        # the default pool of 100 would make the 101st concurrent download wait, then fail
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=20),
+    )
+
+
 class ProxyClient:
     """Forwards requests to upstream servers; one per engine.
 
@@ -77,15 +90,7 @@ class ProxyClient:
         # a client's connections belong to the loop that opened them: a server restarted on a new loop
         # (stop() then start()) must not reuse them
         if self._client is None or self._loop is not loop:
-            self._client = httpx.AsyncClient(
-                timeout=self.timeout,
-                verify=self.verify,
-                follow_redirects=False,
-                # a proxy passes Set-Cookie on and keeps none: a jar would send one client's cookies for another
-                cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
-                # the default pool of 100 would make the 101st concurrent download wait, then fail
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=20),
-            )
+            self._client = new_client(self.timeout, self.verify)
             self._loop = loop
         return self._client
 

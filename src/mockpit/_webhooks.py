@@ -32,13 +32,13 @@ import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import urlsplit
 
 import httpx
 
 from ._model import Request, Response, lognormal_ms
+from ._proxy import new_client
 
 if TYPE_CHECKING:
     from ._templating import Template, TemplateContext
@@ -294,13 +294,7 @@ class Webhooks:
         loop = asyncio.get_running_loop()
         # connections belong to the loop that opened them (a restarted server runs a new loop)
         if self._client is None or self._loop is not loop:
-            self._client = httpx.AsyncClient(
-                timeout=self.timeout,
-                verify=self.verify,
-                follow_redirects=False,
-                cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=20),
-            )
+            self._client = new_client(self.timeout, self.verify)
             self._loop = loop
         return self._client
 
