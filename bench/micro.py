@@ -1,0 +1,61 @@
+"""The static-stub hot path without HTTP: mockpit's ASGI app called with a fake scope.
+
+    python bench/micro.py
+
+Prints microseconds per request (best of 5 runs of 30,000). It isolates mockpit's own cost from
+uvicorn's and from the machine's noise under wrk; compare two checkouts with PYTHONPATH=OTHER/src.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from run import HELLO_STUB
+
+from mockpit._asgi import MockpitApp
+from mockpit._engine import Engine
+from mockpit._mapping_format import stub_from_mapping
+
+SCOPE: dict[str, Any] = {
+    "type": "http",
+    "method": "GET",
+    "path": "/hello",
+    "raw_path": b"/hello",
+    "query_string": b"",
+    "headers": [(b"host", b"127.0.0.1:8080"), (b"user-agent", b"wrk")],
+    "client": ("127.0.0.1", 5),
+    "scheme": "http",
+    "extensions": {},
+}
+
+
+async def receive() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def send(message: dict[str, Any]) -> None:
+    pass
+
+
+def main() -> None:
+    engine = Engine()
+    engine.add_stubs([stub_from_mapping(HELLO_STUB)])
+    app = MockpitApp(engine)
+
+    async def run(n: int) -> None:
+        for _ in range(n):
+            await app(SCOPE, receive, send)
+
+    asyncio.run(run(5000))  # warm-up
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        asyncio.run(run(30_000))
+        best = min(best, (time.perf_counter() - started) / 30_000 * 1e6)
+    print(f"{best:.2f} us per request (static stub, ASGI app called directly)")
+
+
+if __name__ == "__main__":
+    main()
