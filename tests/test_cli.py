@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,15 +19,11 @@ import httpx
 import pytest
 
 import mockpit
+from _processes import mockpit_command, started
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-START_TIMEOUT = 20
 URL = re.compile(r"serving (\d+) stub\(s\) on (http://127\.0\.0\.1:\d+)")
-
-
-def mockpit_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "mockpit", *args]
 
 
 def run_to_end(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -72,41 +67,8 @@ class Running:
 @contextmanager
 def serving(*args: str, cwd: Path = ROOT) -> Iterator[Running]:
     """Run ``mockpit serve ARGS --port 0`` until it prints its URL; always killed at the end."""
-    process = subprocess.Popen(
-        mockpit_command("serve", *args, "--port", "0"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=cwd,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    try:
-        seen: list[str] = []
-        while True:
-            line = lines.get(timeout=START_TIMEOUT)
-            if line is None:
-                stderr = process.stderr.read() if process.stderr else ""
-                raise AssertionError(f"mockpit serve exited early: {seen} {stderr}")
-            seen.append(line)
-            found = URL.search(line)
-            if found:
-                break
-        yield Running(process, found.group(2), int(found.group(1)), lines, seen)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+    with started(mockpit_command("serve", *args, "--port", "0"), URL, cwd) as run:
+        yield Running(run.process, run.ready.group(2), int(run.ready.group(1)), run.lines, run.seen)
 
 
 def free_port() -> int:

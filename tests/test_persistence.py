@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from _processes import mockpit_command, started
 from mockpit import MockServer
 from mockpit._sources import write_atomically
 
@@ -28,32 +27,11 @@ URL = re.compile(r"serving (\d+) stub\(s\) on (http://127\.0\.0\.1:\d+)")
 @contextmanager
 def serve(*args: str) -> Iterator[httpx.Client]:
     """``mockpit serve ARGS --port 0`` as a subprocess, and a client on its URL; stopped at the end."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockpit", "serve", *args, "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        seen = []
-        for line in process.stdout:
-            seen.append(line)
-            found = URL.search(line)
-            if found:
-                break
-        else:
-            stderr = process.stderr.read() if process.stderr else ""
-            raise AssertionError(f"mockpit serve exited early: {seen} {stderr}")
-        with httpx.Client(base_url=found.group(2), timeout=10) as client:
-            yield client
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+    with (
+        started(mockpit_command("serve", *args, "--port", "0"), URL) as run,
+        httpx.Client(base_url=run.ready.group(2), timeout=10) as client,
+    ):
+        yield client
 
 
 def _stub(name: str | None, path: str, body: str, **extra: Any) -> dict[str, Any]:
@@ -315,24 +293,11 @@ def test_a_reader_never_sees_half_a_mapping_file(tmp_path: Path) -> None:
 
 
 def test_shutdown_stops_mockpit_serve_with_exit_code_0(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockpit", "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
-    try:
-        assert process.stdout is not None
-        url = next(found.group(2) for line in process.stdout if (found := URL.search(line)))
-        response = httpx.post(f"{url}{ADMIN}/shutdown", timeout=10)
+    with started(mockpit_command("serve", "--port", "0"), URL, tmp_path) as run:
+        response = httpx.post(f"{run.ready.group(2)}{ADMIN}/shutdown", timeout=10)
         assert response.status_code == 200
-        assert process.wait(timeout=10) == 0
-        assert "mockpit stopped." in process.stdout.read()
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+        assert run.process.wait(timeout=10) == 0
+        rest = []
+        while (line := run.lines.get(timeout=5)) is not None:
+            rest.append(line)
+        assert "mockpit stopped." in "".join(rest)

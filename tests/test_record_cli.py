@@ -12,8 +12,6 @@ import random
 import re
 import signal
 import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,17 +21,16 @@ from typing import Any
 import httpx
 import pytest
 
+from _processes import mockpit_command, started
 from mockpit import MockServer, Response, get, post
 
-START_TIMEOUT = 20
 RECORDING = re.compile(r"recording (\S+) on (http://127\.0\.0\.1:\d+)")
 SERVING = re.compile(r"serving (\d+) stub\(s\) on (http://127\.0\.0\.1:\d+)")
 IMAGE = random.Random(8).randbytes(200_000)
 PRETTY = b'{\n  "name": "mockpit",\n  "tags": ["mock", "http"]\n}\n'
 
 
-def command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "mockpit", *args]
+command = mockpit_command
 
 
 @dataclass
@@ -66,34 +63,8 @@ class Running:
 @contextmanager
 def running(*args: str, ready: re.Pattern[str], cwd: Path | None = None) -> Iterator[Running]:
     """Run ``mockpit ARGS`` until it prints a line ``ready`` matches (group 2: its URL); killed at the end."""
-    process = subprocess.Popen(command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    try:
-        seen: list[str] = []
-        while True:
-            line = lines.get(timeout=START_TIMEOUT)
-            if line is None:
-                stderr = process.stderr.read() if process.stderr else ""
-                raise AssertionError(f"mockpit exited early: {seen} {stderr}")
-            seen.append(line)
-            if found := ready.search(line):
-                break
-        yield Running(process, found.group(2), lines, seen)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+    with started(command(*args), ready, cwd) as run:
+        yield Running(run.process, run.ready.group(2), run.lines, run.seen)
 
 
 def recording(upstream: MockServer, out: Path, *flags: str) -> Any:
