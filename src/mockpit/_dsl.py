@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from ._mapping_format import stub_from_mapping
-from ._model import STARTED, Fault, Response, Stub
-from ._types import JSON, Handler, HeadersInput
+from ._model import STARTED, Fault, Handler, Response, Stub
+from ._types import JSON, HeadersInput
 
 
 class Matcher:

@@ -11,12 +11,12 @@ import json as _json
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 from urllib.parse import parse_qs
 
-from ._types import JSON, Handler, HeadersInput
+from ._types import JSON, HeadersInput
 
 
 class Headers(Mapping[str, str]):
@@ -267,6 +267,14 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<Response {self.status} {len(self.body)} bytes>"
+
+
+#: What a Python handler may return: a :class:`Response`, or a shortcut for one
+#: (``dict``/``list`` become a JSON body, ``str``/``bytes`` a plain body).
+HandlerResult = Response | dict[str, Any] | list[Any] | str | bytes
+
+#: A callable that answers a request, sync or async.
+Handler = Callable[[Request], HandlerResult | Awaitable[HandlerResult]]
 
 
 def normalise_headers(headers: HeadersInput | None) -> list[tuple[str, str]]:

@@ -20,8 +20,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from ._model import DelayDistribution, Request, Response, ResponseDefinition, dump_json, lognormal_ms
-from ._types import Handler, HandlerResult
+from ._model import (
+    DelayDistribution,
+    Handler,
+    HandlerResult,
+    Request,
+    Response,
+    ResponseDefinition,
+    dump_json,
+    lognormal_ms,
+)
 
 if TYPE_CHECKING:  # imported when a templated stub is loaded: Jinja2 and friends cost start-up time
     from ._templating import Template
