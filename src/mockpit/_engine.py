@@ -302,7 +302,7 @@ class Engine:
             request,
             ((e.stub, e.pattern) for e in entries),
             self.near_miss_limit if limit is None else limit,
-            self.scenarios,
+            self.scenarios.difference,
         )
 
     def near_misses_for_pattern(self, pattern: RequestPattern, limit: int | None = None) -> list[NearMiss]:

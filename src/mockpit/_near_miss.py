@@ -13,7 +13,7 @@ import dataclasses
 import heapq
 import json
 import textwrap
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -22,7 +22,6 @@ from urllib.parse import parse_qs
 from ._mapping_format import pattern_to_mapping, stub_to_mapping
 from ._matching import CompiledPattern, Difference, compile_pattern
 from ._model import CustomMatcherCall, MultipartPattern, MultiValuePattern, Request, RequestPattern, Stub, ValuePattern
-from ._scenarios import Scenarios
 
 #: how many stubs (or requests) are fully compared after the cheap first pass
 _SHORTLIST = 25
@@ -57,12 +56,12 @@ def near_misses(
     request: Request,
     stubs: Iterable[tuple[Stub, CompiledPattern]],
     limit: int = 3,
-    scenarios: Scenarios | None = None,
+    state_difference: Callable[[Stub], Difference | None] | None = None,
 ) -> list[NearMiss]:
     """The ``limit`` stubs closest to ``request``, closest first (as WireMock, a stub that matches is 0 away).
 
-    With ``scenarios``, a stub whose scenario is not in the state it requires counts that as one more
-    differing field, ``scenario state``.
+    ``state_difference`` (the engine's scenarios) says what else made a stub in a scenario miss: its
+    scenario not in the state it requires counts as one more differing field, ``scenario state``.
     """
     # A cheap first pass keeps a miss among 10,000 stubs cheap; the shortlist gets the full comparison.
     shortlist = heapq.nsmallest(_SHORTLIST, stubs, key=lambda item: item[1].rough_distance(request))
@@ -71,7 +70,7 @@ def near_misses(
         result = pattern.match(request)
         differences = result.differences
         distance = result.distance
-        state = scenarios.difference(stub) if scenarios is not None and stub.scenario_name else None
+        state = state_difference(stub) if state_difference is not None and stub.scenario_name else None
         if state is not None:
             differences = [*differences, state]
             distance = (distance * pattern.weight + state.distance) / (pattern.weight + 1)
