@@ -14,9 +14,9 @@ from typing import Any
 
 from run import HELLO_STUB
 
-from mockpit._asgi import MockpitApp
-from mockpit._engine import Engine
-from mockpit._mapping_format import stub_from_mapping
+from mockpit._engine.engine import Engine
+from mockpit._mapping.read import stub_from_mapping
+from mockpit._transport.asgi import MockpitApp
 
 SCOPE: dict[str, Any] = {
     "type": "http",

@@ -15,8 +15,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from mockpit import MockServer
-from mockpit._admin import AdminApi
-from mockpit._engine import Engine
+from mockpit._admin.api import AdminApi
+from mockpit._engine.engine import Engine
 
 ADMIN = "/__admin"
 DOC = "urn:mockpit:admin-openapi"
@@ -81,7 +81,7 @@ def test_the_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
 def test_every_route_is_documented_and_every_documented_operation_is_routed(document: dict[str, Any]) -> None:
     routed = {(method.lower(), template) for method, template in AdminApi(Engine()).router.routes()}
     documented = set(_operations(document))
-    assert routed - documented == set(), "routes missing from _admin_openapi.py"
+    assert routed - documented == set(), "routes missing from _admin/openapi.py"
     assert documented - routed == set(), "documented operations the router does not have"
 
 

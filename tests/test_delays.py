@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from mockpit import MockServer, Response, get, lognormal_delay, stub_from_mapping, stub_to_mapping, uniform_delay
+from mockpit._engine.rendering import _delay_sampler
 from mockpit._model import DelayDistribution
-from mockpit._rendering import _delay_sampler
 
 SHARED_SERVER = True
 

@@ -10,8 +10,8 @@ import pytest
 import requests
 
 from mockpit import MockServer, Response, get
-from mockpit._asgi import GARBAGE
 from mockpit._model import FAULTS, Fault
+from mockpit._transport.asgi import GARBAGE
 
 SHARED_SERVER = True
 TIMEOUT = 5

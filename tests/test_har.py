@@ -15,8 +15,8 @@ import pytest
 
 from mockpit import MockServer
 from mockpit._errors import MappingError
-from mockpit._har import har_exchanges, import_har, read_har
-from mockpit._recording import RecordSpec
+from mockpit._recording.har import har_exchanges, import_har, read_har
+from mockpit._recording.recorder import RecordSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 HAR = ROOT / "tests" / "data" / "har"

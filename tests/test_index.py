@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from mockpit import MockServer, Stub, stub_from_mapping
-from mockpit._index import StubIndex
+from mockpit._engine.index import StubIndex
 from mockpit._model import Request
 
 N_EXACT = 10_000
@@ -158,7 +158,7 @@ def test_the_index_agrees_with_a_linear_scan() -> None:
         stub = stub_from_mapping(mapping(str(n), priority, **request))
         stubs.append(stub)
         index.add(stub, None)
-    from mockpit._matching import compile_pattern
+    from mockpit._matching.pattern import compile_pattern
 
     compiled = [(stub, compile_pattern(stub.request), seq) for seq, stub in enumerate(stubs)]
     for _ in range(500):

@@ -442,7 +442,7 @@ def test_bad_definitions_name_the_field(request_fields: dict[str, Any], field: s
 
 
 def test_the_custom_matcher_is_asked_only_when_everything_else_matched() -> None:
-    from mockpit._matching import compile_pattern
+    from mockpit._matching.pattern import compile_pattern
 
     calls: list[str] = []
 

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from mockpit import HandlerError, MockpitError, MockServer, Request, RequestPattern, get, post, stub_to_mapping
-from mockpit._mapping_format import pattern_to_mapping
+from mockpit._mapping.read import pattern_to_mapping
+from mockpit._matching.near_miss import near_miss_to_json, report_markup, request_to_json
 from mockpit._model import UrlMatch, ValuePattern
-from mockpit._near_miss import near_miss_to_json, report_markup, request_to_json
 
 HEADER = "mockpit: no stub matched this request"
 

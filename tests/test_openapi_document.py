@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from mockpit import MappingError, MockServer
-from mockpit._openapi_document import load_openapi
+from mockpit._openapi.document import load_openapi
 
 DATA = Path(__file__).resolve().parent / "data" / "openapi"
 ROOT = DATA.parent.parent.parent

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from mockpit import MockServer, Request, Response, get, request
-from mockpit._proxy import JOURNAL_BODY_LIMIT
+from mockpit._engine.proxy import JOURNAL_BODY_LIMIT
 
 SHARED_SERVER = True
 

@@ -22,9 +22,9 @@ import httpx
 import pytest
 
 from mockpit import MockServer, Response, get, register_recording_transformer, request
+from mockpit._engine.proxy import JOURNAL_BODY_LIMIT
 from mockpit._model import Stub
-from mockpit._proxy import JOURNAL_BODY_LIMIT
-from mockpit._recording import (
+from mockpit._recording.recorder import (
     REDACTED,
     Exchange,
     RecordedStub,
@@ -763,7 +763,7 @@ def test_method_and_url_filters_from_python() -> None:
 
 
 def _mapping(recorded: RecordedStub) -> dict[str, Any]:
-    from mockpit._mapping_format import stub_from_mapping, stub_to_mapping
+    from mockpit._mapping.read import stub_from_mapping, stub_to_mapping
 
     mapping = stub_to_mapping(recorded.stub)
     # what is written loads back as the same stub: the recording is valid mapping JSON

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from mockpit import MappingError, MockServer, Request, Stub, get, post, stub_from_mapping, stub_to_mapping
-from mockpit._index import StubIndex
+from mockpit._engine.index import StubIndex
 
 SHARED_SERVER = True
 ADMIN = "/__admin"

@@ -474,7 +474,7 @@ def test_check_reports_unmatched_requests_unless_allowed(server: MockServer) -> 
 
 
 def test_a_handler_failing_under_load_keeps_the_first_errors_and_counts_the_rest() -> None:
-    from mockpit._engine import MAX_ERRORS
+    from mockpit._engine.engine import MAX_ERRORS
 
     def broken(request: Request) -> Response:
         raise RuntimeError(f"broken #{request.query['n'][0]}")

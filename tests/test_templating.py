@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mockpit._model import Request
-from mockpit._templating import (
+from mockpit._templating.template import (
     Template,
     TemplateError,
     compile_template,

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from mockpit._model import Request, Response
-from mockpit._templating import TemplateError, compile_template, template_context
+from mockpit._templating.template import TemplateError, compile_template, template_context
 
 BODY = b'{"name":"Ann","items":[{"id":1,"name":"One"},{"id":2,"name":"Two"}],"outer":{"inner":"Stuff"}}'
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from mockpit import MappingError, MockServer, ServeEvent
-from mockpit._webhooks import compile_webhook
+from mockpit._engine.webhooks import compile_webhook
 
 SHARED_SERVER = True
 

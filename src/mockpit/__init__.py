@@ -17,7 +17,6 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._custom_matchers import register_matcher, unregister_matcher
     from ._dsl import (
         Matcher,
         MultipartMatcher,
@@ -53,14 +52,15 @@ if TYPE_CHECKING:
         request,
         uniform_delay,
     )
+    from ._engine.journal import ServeEvent
+    from ._engine.scenarios import Scenario
     from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError
-    from ._journal import ServeEvent
-    from ._mapping_format import stub_from_mapping, stub_to_mapping
-    from ._matching import Difference, MatchResult
+    from ._mapping.read import stub_from_mapping, stub_to_mapping
+    from ._matching.custom import register_matcher, unregister_matcher
+    from ._matching.near_miss import NearMiss
+    from ._matching.pattern import Difference, MatchResult
     from ._model import Headers, Request, RequestPattern, Response, ResponseDefinition, Stub
-    from ._near_miss import NearMiss
-    from ._recording import register_recording_transformer
-    from ._scenarios import Scenario
+    from ._recording.recorder import register_recording_transformer
     from ._server import MockServer
 
 # Names are imported on first use (PEP 562): `mockpit serve` and the pytest plugin, which pytest loads in
@@ -99,27 +99,27 @@ _WHERE = {
     "multipart": "._dsl",
     "not_": "._dsl",
     "or_": "._dsl",
-    "register_matcher": "._custom_matchers",
-    "unregister_matcher": "._custom_matchers",
-    "register_recording_transformer": "._recording",
+    "register_matcher": "._matching.custom",
+    "unregister_matcher": "._matching.custom",
+    "register_recording_transformer": "._recording.recorder",
     "HandlerError": "._errors",
     "MappingError": "._errors",
     "MockpitError": "._errors",
     "ServerError": "._errors",
     "VerificationError": "._errors",
-    "ServeEvent": "._journal",
-    "stub_from_mapping": "._mapping_format",
-    "stub_to_mapping": "._mapping_format",
-    "Difference": "._matching",
-    "MatchResult": "._matching",
+    "ServeEvent": "._engine.journal",
+    "stub_from_mapping": "._mapping.read",
+    "stub_to_mapping": "._mapping.read",
+    "Difference": "._matching.pattern",
+    "MatchResult": "._matching.pattern",
     "Headers": "._model",
     "Request": "._model",
     "RequestPattern": "._model",
     "Response": "._model",
     "ResponseDefinition": "._model",
     "Stub": "._model",
-    "NearMiss": "._near_miss",
-    "Scenario": "._scenarios",
+    "NearMiss": "._matching.near_miss",
+    "Scenario": "._engine.scenarios",
     "MockServer": "._server",
 }
 

@@ -15,22 +15,22 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Union
 
-from ._admin import AdminApi
-from ._asgi import DEFAULT_MAX_BODY_SIZE, MockpitApp
+from ._admin.api import AdminApi
 from ._dsl import RequestPatternBuilder, StubBuilder
-from ._engine import Engine
+from ._engine.engine import Engine
+from ._engine.journal import Journal, ServeEvent
+from ._engine.scenarios import Scenario
 from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError
-from ._journal import Journal, ServeEvent
-from ._mapping_format import pattern_from_mapping, pattern_to_mapping, stub_from_mapping
-from ._matching import compile_pattern
+from ._mapping.read import pattern_from_mapping, pattern_to_mapping, stub_from_mapping
+from ._matching.near_miss import NearMiss
+from ._matching.pattern import compile_pattern
 from ._model import RequestPattern, Stub
-from ._near_miss import NearMiss
-from ._recording import Recorder
-from ._scenarios import Scenario
+from ._recording.recorder import Recorder
 from ._sources import LoadedSource, MappingFiles, load_openapi_source, load_sources
+from ._transport.asgi import DEFAULT_MAX_BODY_SIZE, MockpitApp
 
 if TYPE_CHECKING:
-    from ._tls import TlsFiles
+    from ._transport.tls import TlsFiles
 
 #: what ``verify``/``count``/``requests`` take: a builder (``post("/x")``), a model, or WireMock JSON
 PatternLike = Union[RequestPatternBuilder, RequestPattern, Mapping[str, Any]]
@@ -174,7 +174,7 @@ class MockServer:
     def _load_openapi(self, openapi: OpenApiLike | None, *, seed: int, validate: bool) -> None:
         if openapi is None:
             return
-        from ._openapi import openapi_stubs
+        from ._openapi.stubs import openapi_stubs
 
         items: Sequence[Any] = [openapi] if isinstance(openapi, (str, os.PathLike, Mapping)) else list(openapi)
         for item in items:
@@ -188,7 +188,7 @@ class MockServer:
     # --- life cycle --------------------------------------------------------------------------------
 
     def _bind(self) -> socket.socket:
-        from ._uvicorn import bind_socket
+        from ._transport.serve import bind_socket
 
         try:
             sock = bind_socket(self.host, self.port)
@@ -223,7 +223,7 @@ class MockServer:
         return self
 
     def _run(self, sock: Any, ready: threading.Event, failure: list[BaseException]) -> None:
-        from ._uvicorn import new_event_loop
+        from ._transport.serve import new_event_loop
 
         loop = new_event_loop()
         asyncio.set_event_loop(loop)
@@ -238,7 +238,7 @@ class MockServer:
             loop.close()
 
     async def _serve(self, sock: Any, stop: asyncio.Event, on_ready: Callable[[], None] | None) -> None:
-        from ._uvicorn import serve
+        from ._transport.serve import serve
 
         try:
             certfile, keyfile = (None, None) if self._tls is None else (self._tls.certfile, self._tls.keyfile)
@@ -251,7 +251,7 @@ class MockServer:
 
         ``on_ready`` is called once the port accepts requests; ``url`` then has the bound port.
         """
-        from ._uvicorn import new_event_loop
+        from ._transport.serve import new_event_loop
 
         self._reap()
         with self._lock:
@@ -532,7 +532,7 @@ def _tls_files(
         if certfile is not None or keyfile is not None:
             raise ValueError("certfile= and keyfile= are for HTTPS: pass https=True as well")
         return None
-    from ._tls import generated_files, given_files
+    from ._transport.tls import generated_files, given_files
 
     if certfile is None:
         if keyfile is not None:

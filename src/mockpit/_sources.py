@@ -3,7 +3,7 @@ one file), and writing stubs back (:class:`MappingFiles`, for ``/__admin/mapping
 ``persistent`` stubs).
 
 A file whose top level has an ``openapi`` or ``swagger`` key is an OpenAPI document: it is served as
-one stub per operation (see ``_openapi.py``), with ``seed`` and ``validate`` passed on.
+one stub per operation (see ``_openapi/stubs.py``), with ``seed`` and ``validate`` passed on.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._engine.rendering import RenderError, resolve_body_file
 from ._errors import MappingError, ServerError
-from ._mapping_format import stub_to_mapping, stubs_from_document
+from ._mapping.read import stub_to_mapping, stubs_from_document
 from ._model import Stub
-from ._rendering import RenderError, resolve_body_file
 
 MAPPING_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -91,7 +91,7 @@ def load_source(path: Path, *, seed: int = 0, validate: bool = True) -> LoadedSo
     for file in files:
         document = read_document(file)
         if _is_openapi(document):
-            from ._openapi import openapi_stubs  # only then: its modules cost start-up time
+            from ._openapi.stubs import openapi_stubs  # only then: its modules cost start-up time
 
             openapi = openapi_stubs(file, contents=document, seed=seed, validate=validate)
             source.stubs.extend(openapi)
@@ -115,14 +115,14 @@ def load_openapi_source(path: Path, *, seed: int = 0, validate: bool = True) -> 
         raise MappingError(
             "this is not an OpenAPI document: it has no top-level 'openapi' or 'swagger' key", source=str(path)
         )
-    from ._openapi import openapi_stubs
+    from ._openapi.stubs import openapi_stubs
 
     stubs = openapi_stubs(path, contents=document, seed=seed, validate=validate)
     return LoadedSource(path, path.parent / "__files", stubs, [path], [path] * len(stubs))
 
 
 def _is_openapi(document: Any) -> bool:
-    """The same test as ``_openapi_document.is_openapi``, without importing that module for every file."""
+    """The same test as ``_openapi.document.is_openapi``, without importing that module for every file."""
     return isinstance(document, Mapping) and ("openapi" in document or "swagger" in document)
 
 

@@ -86,9 +86,9 @@ def serve(
     from rich.console import Console
     from rich.markup import escape
 
+    from ._engine.journal import ServeEvent
     from ._errors import HandlerError, MappingError, ServerError
-    from ._journal import ServeEvent
-    from ._near_miss import report_markup
+    from ._matching.near_miss import report_markup
     from ._server import MockServer
 
     # soft_wrap: when piped (a log file, a CI step) rich would break lines at 80 columns, mid-path
@@ -182,7 +182,7 @@ def serve(
 
 def _target(ctx: click.Context, param: click.Parameter, value: str) -> str:
     from ._errors import MappingError
-    from ._recording import check_target
+    from ._recording.recorder import check_target
 
     try:
         return check_target(value)
@@ -237,7 +237,7 @@ def record(
     from rich.markup import escape
 
     from ._errors import HandlerError, ServerError
-    from ._recording import Exchange, RecordedStub, RecordSpec
+    from ._recording.recorder import Exchange, RecordedStub, RecordSpec
     from ._server import MockServer
 
     out_console = Console(highlight=False, soft_wrap=True)
@@ -326,9 +326,9 @@ def generate(document: Path, output: Path, seed: int, force: bool) -> None:
     from rich.markup import escape
 
     from ._errors import MappingError
-    from ._mapping_format import stub_to_mapping
-    from ._openapi import static_stubs
-    from ._openapi_document import load_openapi
+    from ._mapping.read import stub_to_mapping
+    from ._openapi.document import load_openapi
+    from ._openapi.stubs import static_stubs
 
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -407,8 +407,8 @@ def import_(
     from rich.markup import escape
 
     from ._errors import MappingError
-    from ._har import import_har
-    from ._recording import RecordSpec
+    from ._recording.har import import_har
+    from ._recording.recorder import RecordSpec
 
     out_console = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -1,0 +1,713 @@
+"""The OpenAPI 3.1 document of mockpit's admin API, served at ``/__admin/openapi.json``.
+
+Written out here rather than derived from the router, so that it says what each endpoint takes and gives;
+``tests/test_admin_openapi.py`` keeps it true: every route is documented, every documented path answers,
+and real answers validate against the schemas below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockpit import __version__
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json_body(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _op(
+    summary: str,
+    tag: str,
+    ok: tuple[int, str, str] = (200, "Empty", "Done"),
+    *,
+    body: str | None = None,
+    body_required: bool = True,
+    errors: dict[int, str] | None = None,
+    parameters: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    status, schema, description = ok
+    responses: dict[str, Any] = {str(status): _json_body(schema, description)}
+    for code, text in (errors or {}).items():
+        responses[str(code)] = _json_body("Errors", text)
+    operation: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": responses}
+    if parameters:
+        operation["parameters"] = parameters
+    if body is not None:
+        operation["requestBody"] = {
+            "required": body_required,
+            "content": {"application/json": {"schema": _ref(body)}},
+        }
+    return operation
+
+
+def _path_param(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
+
+
+def _query_param(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+_BAD_JSON = "The body is not valid JSON, or a field is wrong (source.pointer names it)"
+_BAD_PATTERN = {400: "The body is not a valid request pattern (source.pointer names the field)"}
+_BAD_METADATA = {400: "The body is not a valid content pattern (source.pointer names the field)"}
+_STUB_ID = _path_param("id", "The stub mapping's id")
+_PAGE = [
+    _query_param("limit", "At most this many", {"type": "integer", "minimum": 0}),
+    _query_param("offset", "Skip this many first", {"type": "integer", "minimum": 0}),
+]
+
+_PATHS: dict[str, dict[str, Any]] = {
+    "": {
+        "get": _op("Redirects to the admin root, /__admin/", "System", (302, "Empty", "Found: see Location")),
+    },
+    "/": {
+        "get": _op(
+            "The admin root: lists the stub mappings, as GET /mappings (WireMock's clients probe it)",
+            "Stub Mappings",
+            (200, "StubMappings", "The stub mappings and their total"),
+        ),
+    },
+    "/mappings": {
+        "get": _op(
+            "List stub mappings, newest first",
+            "Stub Mappings",
+            (200, "StubMappings", "The stub mappings and their total"),
+            parameters=_PAGE,
+            errors={400: "limit or offset is not a whole number (source.parameter names it)"},
+        ),
+        "post": _op(
+            "Create a stub mapping",
+            "Stub Mappings",
+            (201, "StubMapping", "The stub mapping created, with its id"),
+            body="StubMapping",
+            errors={400: _BAD_JSON},
+        ),
+        "delete": _op(
+            "Delete every stub mapping (persistent ones from the mappings folder too)",
+            "Stub Mappings",
+            errors={500: "A persistent stub's file could not be deleted"},
+        ),
+    },
+    "/mappings/{id}": {
+        "parameters": [_STUB_ID],
+        "get": _op(
+            "Get a stub mapping",
+            "Stub Mappings",
+            (200, "StubMapping", "The stub mapping"),
+            errors={404: "No stub mapping has this id"},
+        ),
+        "put": _op(
+            "Replace a stub mapping (the id in the path wins over one in the body)",
+            "Stub Mappings",
+            (200, "StubMapping", "The stub mapping as replaced"),
+            body="StubMapping",
+            errors={400: _BAD_JSON, 404: "No stub mapping has this id", 500: "A persistent stub could not be saved"},
+        ),
+        "delete": _op(
+            "Delete a stub mapping (a persistent one from its file too)",
+            "Stub Mappings",
+            errors={404: "No stub mapping has this id"},
+        ),
+    },
+    "/mappings/import": {
+        "post": _op(
+            "Import stub mappings: all are checked before any is added",
+            "Stub Mappings",
+            body="Import",
+            errors={400: _BAD_JSON},
+        )
+    },
+    "/mappings/reset": {
+        "post": _op("Back to the stub mappings loaded from files (and saved since)", "Stub Mappings"),
+    },
+    "/mappings/save": {
+        "post": _op(
+            "Write every stub mapping to the mappings folder, one file each, atomically",
+            "Stub Mappings",
+            (200, "SaveResult", "The files written, and the stubs that cannot be saved"),
+            errors={409: "The server has no mappings folder", 500: "A file could not be written"},
+        ),
+    },
+    "/mappings/find-by-metadata": {
+        "post": _op(
+            "Find stub mappings whose metadata matches a content pattern",
+            "Stub Mappings",
+            (200, "StubMappings", "The stub mappings found"),
+            body="ContentPattern",
+            errors=_BAD_METADATA,
+        ),
+    },
+    "/mappings/remove-by-metadata": {
+        "post": _op(
+            "Delete stub mappings whose metadata matches a content pattern",
+            "Stub Mappings",
+            body="ContentPattern",
+            errors=_BAD_METADATA,
+        ),
+    },
+    "/mappings/unmatched": {
+        "get": _op(
+            "Stub mappings no request in the journal matched",
+            "Stub Mappings",
+            (200, "StubMappings", "The stub mappings"),
+        ),
+        "delete": _op("Delete the stub mappings no request in the journal matched", "Stub Mappings"),
+    },
+    "/requests": {
+        "get": _op(
+            "List the requests received, newest first",
+            "Requests",
+            (200, "ServeEvents", "The serve events"),
+            parameters=[
+                _query_param("limit", "At most this many", {"type": "integer", "minimum": 0}),
+                _query_param(
+                    "since",
+                    "Only those received after this ISO 8601 date-time",
+                    {"type": "string", "format": "date-time"},
+                ),
+                _query_param("unmatched", "true: only those no stub matched", {"type": "boolean"}),
+                _query_param("matchingStub", "Only those this stub (an id) answered", {"type": "string"}),
+            ],
+            errors={400: "limit or since is invalid (source.parameter names it)"},
+        ),
+        "delete": _op("Empty the request journal", "Requests"),
+    },
+    "/requests/reset": {
+        "post": _op("Empty the request journal (WireMock's deprecated form of DELETE /requests)", "Requests"),
+    },
+    "/requests/{id}": {
+        "parameters": [_path_param("id", "The serve event's id")],
+        "get": _op(
+            "Get one request from the journal",
+            "Requests",
+            (200, "ServeEvent", "The serve event"),
+            errors={404: "No request in the journal has this id"},
+        ),
+        "delete": _op(
+            "Delete one request from the journal", "Requests", errors={404: "No request in the journal has this id"}
+        ),
+    },
+    "/requests/count": {
+        "post": _op(
+            "Count the requests matching a request pattern",
+            "Requests",
+            (200, "Count", "How many matched"),
+            body="RequestPattern",
+            errors=_BAD_PATTERN,
+        ),
+    },
+    "/requests/find": {
+        "post": _op(
+            "Find the requests matching a request pattern, oldest first",
+            "Requests",
+            (200, "LoggedRequests", "The requests"),
+            body="RequestPattern",
+            errors=_BAD_PATTERN,
+        ),
+    },
+    "/requests/remove": {
+        "post": _op(
+            "Delete the requests matching a request pattern from the journal",
+            "Requests",
+            (200, "RemovedServeEvents", "The serve events deleted"),
+            body="RequestPattern",
+            errors=_BAD_PATTERN,
+        ),
+    },
+    "/requests/remove-by-metadata": {
+        "post": _op(
+            "Delete the requests answered by stubs whose metadata matches a content pattern",
+            "Requests",
+            (200, "RemovedServeEvents", "The serve events deleted"),
+            body="ContentPattern",
+            errors=_BAD_METADATA,
+        ),
+    },
+    "/requests/unmatched": {
+        "get": _op("The requests no stub matched", "Requests", (200, "LoggedRequests", "The requests")),
+    },
+    "/requests/unmatched/near-misses": {
+        "get": _op(
+            "For each request no stub matched, the closest stubs",
+            "Near Misses",
+            (200, "NearMisses", "The near misses"),
+        ),
+    },
+    "/near-misses/request": {
+        "post": _op(
+            "The stubs closest to a request (as the journal logs it)",
+            "Near Misses",
+            (200, "NearMisses", "At most 3 near misses, closest first"),
+            body="LoggedRequest",
+            errors={400: _BAD_JSON},
+        ),
+    },
+    "/near-misses/request-pattern": {
+        "post": _op(
+            "The requests in the journal closest to a request pattern",
+            "Near Misses",
+            (200, "NearMisses", "At most 3 near misses, closest first"),
+            body="RequestPattern",
+            errors=_BAD_PATTERN,
+        ),
+    },
+    "/scenarios": {
+        "get": _op("List the scenarios and their states", "Scenarios", (200, "Scenarios", "The scenarios")),
+    },
+    "/scenarios/reset": {
+        "post": _op("Every scenario back to Started", "Scenarios"),
+    },
+    "/scenarios/{name}/state": {
+        "parameters": [_path_param("name", "The scenario's name")],
+        "put": _op(
+            "Set a scenario's state (an empty body: back to Started)",
+            "Scenarios",
+            body="ScenarioState",
+            body_required=False,
+            errors={400: "The state is not one the scenario's stubs name", 404: "No stub names this scenario"},
+        ),
+    },
+    "/recordings/start": {
+        "post": _op(
+            "Start recording: every request is proxied to targetBaseUrl and recorded (the body may be empty)",
+            "Recordings",
+            body="RecordSpec",
+            body_required=False,
+            errors={
+                400: "The record spec is invalid (source.pointer names the field)",
+                409: "A recording is running already, or persist is on and the server has no mappings folder",
+            },
+        ),
+    },
+    "/recordings/status": {
+        "get": _op("Whether a recording is running", "Recordings", (200, "RecordingStatus", "The status")),
+    },
+    "/recordings/stop": {
+        "post": _op(
+            "Stop recording: the recorded stubs are served at once (and saved with persist)",
+            "Recordings",
+            (200, "RecordingResult", "The recorded stub mappings, or their ids with outputFormat IDS"),
+            errors={409: "No recording is running", 500: "A file could not be written"},
+        ),
+    },
+    "/recordings/snapshot": {
+        "post": _op(
+            "Turn the journal's proxied requests into stubs (all of them with filters.allowNonProxied)",
+            "Recordings",
+            (200, "RecordingResult", "The recorded stub mappings, or their ids with outputFormat IDS"),
+            body="RecordSpec",
+            body_required=False,
+            errors={
+                400: "The record spec is invalid (source.pointer names the field)",
+                409: "persist is on and the server has no mappings folder",
+                500: "A file could not be written",
+            },
+        ),
+    },
+    "/settings": {
+        "get": _op("The global settings", "System", (200, "SettingsResult", "The settings")),
+        "post": _op(
+            "Replace the global settings",
+            "System",
+            (200, "Settings", "The settings now in force"),
+            body="Settings",
+            errors={400: _BAD_JSON},
+        ),
+        "put": _op(
+            "Replace the global settings (as POST)",
+            "System",
+            (200, "Settings", "The settings now in force"),
+            body="Settings",
+            errors={400: _BAD_JSON},
+        ),
+    },
+    "/reset": {
+        "post": _op("Back to the stubs loaded from files, an empty journal, scenarios in Started", "System"),
+    },
+    "/shutdown": {
+        "post": _op(
+            "Stop the server once this answer is sent",
+            "System",
+            errors={501: "This server was started without a way to stop it"},
+        ),
+    },
+    "/health": {
+        "get": _op("Whether the server is up, and since when", "System", (200, "Health", "Healthy")),
+    },
+    "/version": {
+        "get": _op("mockpit's version", "System", (200, "Version", "The version")),
+    },
+    "/openapi.json": {
+        "get": _op("This document", "System", (200, "OpenApi", "The OpenAPI 3.1 document")),
+    },
+}
+
+_STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+_HEADERS = {
+    "type": "object",
+    "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+}
+_TOTAL = {"type": "object", "required": ["total"], "properties": {"total": {"type": "integer", "minimum": 0}}}
+
+_SCHEMAS: dict[str, Any] = {
+    "Empty": {"type": "object", "description": "An empty object: {}"},
+    "Errors": {
+        "type": "object",
+        "required": ["errors"],
+        "properties": {
+            "errors": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "required": ["code", "title", "detail"],
+                    "properties": {
+                        "code": {"type": "integer"},
+                        "title": {"type": "string"},
+                        "detail": {"type": "string"},
+                        "source": {
+                            "type": "object",
+                            "properties": {
+                                "pointer": {"type": "string", "description": "JSON pointer to the field"},
+                                "parameter": {"type": "string", "description": "The query parameter"},
+                            },
+                        },
+                    },
+                },
+            }
+        },
+    },
+    "ContentPattern": {
+        "type": "object",
+        "description": 'A body pattern of the mapping format, e.g. {"matchesJsonPath": "$.team"}',
+        "minProperties": 1,
+    },
+    "RequestPattern": {
+        "type": "object",
+        "description": "The request part of a stub mapping (see the WireMock mapping format)",
+        "properties": {
+            "method": {"type": "string"},
+            "url": {"type": "string"},
+            "urlPath": {"type": "string"},
+            "urlPattern": {"type": "string"},
+            "urlPathPattern": {"type": "string"},
+            "urlPathTemplate": {"type": "string"},
+            "pathParameters": {"type": "object"},
+            "queryParameters": {"type": "object"},
+            "headers": {"type": "object"},
+            "cookies": {"type": "object"},
+            "bodyPatterns": {"type": "array", "items": _ref("ContentPattern")},
+            "basicAuthCredentials": {
+                "type": "object",
+                "required": ["username", "password"],
+                "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+            },
+        },
+    },
+    "ResponseDefinition": {
+        "type": "object",
+        "properties": {
+            "status": {"type": "integer", "minimum": 100, "maximum": 599},
+            "statusMessage": {"type": "string"},
+            "headers": _HEADERS,
+            "body": {"type": "string"},
+            "jsonBody": {},
+            "base64Body": {"type": "string", "contentEncoding": "base64"},
+            "bodyFileName": {"type": "string"},
+            "fixedDelayMilliseconds": {"type": "integer", "minimum": 0},
+        },
+    },
+    "StubMapping": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "uuid": {"type": "string"},
+            "name": {"type": "string"},
+            "priority": {"type": "integer", "minimum": 1},
+            "request": _ref("RequestPattern"),
+            "response": _ref("ResponseDefinition"),
+            "metadata": {"type": "object"},
+            "persistent": {"type": "boolean", "description": "Written to the mappings folder at once"},
+            "scenarioName": {"type": "string"},
+            "requiredScenarioState": {"type": "string"},
+            "newScenarioState": {"type": "string"},
+        },
+    },
+    "StubMappings": {
+        "type": "object",
+        "required": ["mappings", "meta"],
+        "properties": {"mappings": {"type": "array", "items": _ref("StubMapping")}, "meta": _TOTAL},
+    },
+    "Import": {
+        "type": "object",
+        "required": ["mappings"],
+        "properties": {
+            "mappings": {"type": "array", "items": _ref("StubMapping")},
+            "importOptions": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "duplicatePolicy": {"enum": ["OVERWRITE", "IGNORE"], "default": "OVERWRITE"},
+                    "deleteAllNotInImport": {"type": "boolean", "default": False},
+                },
+            },
+        },
+    },
+    "SaveResult": {
+        "type": "object",
+        "required": ["written", "notSaved"],
+        "properties": {
+            "written": {"type": "array", "items": {"type": "string"}, "description": "The files written"},
+            "notSaved": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "reason"],
+                    "properties": {"id": {"type": "string"}, "reason": {"type": "string"}},
+                },
+            },
+        },
+    },
+    "LoggedRequest": {
+        "type": "object",
+        "required": ["url", "method"],
+        "properties": {
+            "url": {"type": "string"},
+            "absoluteUrl": {"type": "string"},
+            "method": {"type": "string"},
+            "clientIp": {"type": ["string", "null"]},
+            "headers": _HEADERS,
+            "cookies": _HEADERS,
+            "browserProxyRequest": {"type": "boolean"},
+            "loggedDate": {"type": "integer", "description": "Milliseconds since the epoch"},
+            "loggedDateString": {"type": "string", "format": "date-time"},
+            "bodyAsBase64": {"type": "string", "contentEncoding": "base64"},
+            "body": {"type": "string"},
+            "queryParams": {"type": "object"},
+            "basicAuthCredentials": {
+                "type": "object",
+                "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+            },
+        },
+    },
+    "ServeEvent": {
+        "type": "object",
+        "required": ["id", "request", "response", "wasMatched"],
+        "properties": {
+            "id": {"type": "string"},
+            "request": _ref("LoggedRequest"),
+            "response": {
+                "type": "object",
+                "required": ["status"],
+                "properties": {
+                    "status": {"type": "integer"},
+                    "headers": _HEADERS,
+                    "body": {"type": "string"},
+                    "bodyAsBase64": {"type": "string"},
+                },
+            },
+            "wasMatched": {"type": "boolean"},
+            "stubMapping": _ref("StubMapping"),
+            "responseDefinition": _ref("ResponseDefinition"),
+        },
+    },
+    "ServeEvents": {
+        "type": "object",
+        "required": ["requests", "meta", "requestJournalDisabled"],
+        "properties": {
+            "requests": {"type": "array", "items": _ref("ServeEvent")},
+            "meta": _TOTAL,
+            "requestJournalDisabled": {"type": "boolean"},
+        },
+    },
+    "LoggedRequests": {
+        "type": "object",
+        "required": ["requests", "requestJournalDisabled"],
+        "properties": {
+            "requests": {"type": "array", "items": _ref("LoggedRequest")},
+            "requestJournalDisabled": {"type": "boolean"},
+        },
+    },
+    "RemovedServeEvents": {
+        "type": "object",
+        "required": ["serveEvents"],
+        "properties": {"serveEvents": {"type": "array", "items": _ref("ServeEvent")}},
+    },
+    "Count": {
+        "type": "object",
+        "required": ["count"],
+        "properties": {"count": {"type": "integer", "minimum": 0}, "requestJournalDisabled": {"type": "boolean"}},
+    },
+    "NearMiss": {
+        "type": "object",
+        "required": ["request", "matchResult"],
+        "properties": {
+            "request": _ref("LoggedRequest"),
+            "stubMapping": _ref("StubMapping"),
+            "requestPattern": _ref("RequestPattern"),
+            "matchResult": {
+                "type": "object",
+                "required": ["distance"],
+                "properties": {"distance": {"type": "number", "minimum": 0, "maximum": 1}},
+            },
+        },
+    },
+    "NearMisses": {
+        "type": "object",
+        "required": ["nearMisses"],
+        "properties": {"nearMisses": {"type": "array", "items": _ref("NearMiss")}},
+    },
+    "Scenario": {
+        "type": "object",
+        "required": ["id", "name", "state", "possibleStates"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "state": {"type": "string"},
+            "possibleStates": {"type": "array", "items": {"type": "string"}},
+            "mappings": {"type": "array", "items": _ref("StubMapping")},
+        },
+    },
+    "Scenarios": {
+        "type": "object",
+        "required": ["scenarios"],
+        "properties": {"scenarios": {"type": "array", "items": _ref("Scenario")}},
+    },
+    "ScenarioState": {
+        "type": "object",
+        "required": ["state"],
+        "additionalProperties": False,
+        "properties": {"state": {"type": "string", "minLength": 1}},
+    },
+    "Settings": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "fixedDelay": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": "Milliseconds added to every stub response without its own fixedDelayMilliseconds",
+            },
+            "extended": {"type": ["object", "null"]},
+            "proxyPassThrough": {"type": ["boolean", "null"]},
+        },
+    },
+    "SettingsResult": {"type": "object", "required": ["settings"], "properties": {"settings": _ref("Settings")}},
+    "RecordSpec": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "WireMock's record spec; targetBaseUrl is ignored by snapshots, filters.ids by recordings",
+        "properties": {
+            "targetBaseUrl": {"type": "string", "description": "An http:// or https:// URL"},
+            "filters": {
+                "type": "object",
+                "description": "A request pattern the recorded requests must match, and ids / allowNonProxied",
+                "properties": {
+                    "ids": {"type": "array", "items": {"type": "string"}},
+                    "allowNonProxied": {"type": "boolean", "default": False},
+                },
+            },
+            "captureHeaders": {
+                "type": "object",
+                "description": "Request headers the stubs match on",
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"caseInsensitive": {"type": "boolean", "default": False}},
+                },
+            },
+            "requestBodyPattern": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "matcher": {"enum": ["auto", "equalToJson", "equalTo", "equalToXml", "none"], "default": "auto"},
+                    "ignoreArrayOrder": {"type": "boolean", "default": True},
+                    "ignoreExtraElements": {"type": "boolean", "default": True},
+                    "caseInsensitive": {"type": "boolean", "default": False},
+                },
+            },
+            "extractBodyCriteria": {
+                "type": "object",
+                "additionalProperties": False,
+                "description": 'Bodies this size or larger go to __files/: "2048", "2 kb", "1 Mb" or bytes',
+                "properties": {
+                    "textSizeThreshold": {"type": ["string", "integer"], "default": "2048"},
+                    "binarySizeThreshold": {"type": ["string", "integer"], "default": "0"},
+                },
+            },
+            "outputFormat": {"enum": ["FULL", "IDS"], "default": "FULL"},
+            "persist": {"type": "boolean", "default": True, "description": "Save the stubs to the mappings folder"},
+            "repeatsAsScenarios": {
+                "type": "boolean",
+                "default": False,
+                "description": "Identical requests replay their answers in order (else the first answer)",
+            },
+            "transformers": {"type": "array", "items": {"type": "string"}},
+            "transformerParameters": {"type": "object"},
+            "keepSecrets": {
+                "type": "boolean",
+                "default": False,
+                "description": "mockpit's own: keep Authorization, cookies and API keys instead of redacting them",
+            },
+        },
+    },
+    "RecordingStatus": {
+        "type": "object",
+        "required": ["status"],
+        "properties": {"status": {"enum": ["NeverStarted", "Recording", "Stopped"]}},
+    },
+    "RecordingResult": {
+        "oneOf": [
+            {
+                "type": "object",
+                "required": ["mappings"],
+                "properties": {"mappings": {"type": "array", "items": _ref("StubMapping")}},
+            },
+            {
+                "type": "object",
+                "required": ["ids"],
+                "properties": {"ids": {"type": "array", "items": {"type": "string"}}},
+            },
+        ]
+    },
+    "Health": {
+        "type": "object",
+        "required": ["status", "version", "uptimeInSeconds", "timestamp"],
+        "properties": {
+            "status": {"type": "string"},
+            "message": {"type": "string"},
+            "version": {"type": "string"},
+            "uptimeInSeconds": {"type": "integer", "minimum": 0},
+            "timestamp": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Version": {"type": "object", "required": ["version"], "properties": {"version": {"type": "string"}}},
+    "OpenApi": {"type": "object", "required": ["openapi", "info", "paths"]},
+}
+
+
+def document(prefix: str = "/__admin") -> dict[str, Any]:
+    """The OpenAPI 3.1 document, its paths under ``prefix``."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "mockpit admin API",
+            "version": __version__,
+            "description": (
+                "WireMock's admin API as mockpit serves it: the same paths, JSON shapes and status codes. "
+                'Errors are {"errors": [{"code", "title", "detail", "source": {"pointer"}}]}; an unknown '
+                "path is a 404 and a method a path lacks a 405 with Allow."
+            ),
+        },
+        "tags": [
+            {"name": name} for name in ("Stub Mappings", "Requests", "Near Misses", "Scenarios", "Recordings", "System")
+        ],
+        "paths": {prefix + path: operations for path, operations in _PATHS.items()},
+        "components": {"schemas": _SCHEMAS},
+    }

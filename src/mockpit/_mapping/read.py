@@ -1,0 +1,984 @@
+"""The WireMock mapping format <-> mockpit's model: the one (de)serialiser.
+
+Mapping files, the admin API and the Python builder all turn definitions into :class:`Stub` objects
+here, and stubs are written back here. Validation uses pydantic models that mirror WireMock's JSON,
+so an error names the field as a user wrote it (``request.headers.Accept.equalTo``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from mockpit._errors import MappingError
+from mockpit._matching.custom import get_matcher, unknown_matcher_message
+from mockpit._matching.json_unit import has_placeholders
+from mockpit._model import (
+    ANY_URL,
+    VALUE_OPERATORS,
+    CustomMatcherCall,
+    DelayDistribution,
+    Fault,
+    FieldPattern,
+    JsonSchemaVersion,
+    MultipartMatchingType,
+    MultipartPattern,
+    MultiValuePattern,
+    RequestPattern,
+    ResponseDefinition,
+    ServeEventListener,
+    Stub,
+    UrlMatch,
+    ValuePattern,
+    XmlOptions,
+)
+
+# WireMock features that a mapping may use and mockpit does not do yet. A mapping that uses one is
+# refused with this message: silently ignoring it would make the stub answer differently than in WireMock.
+_NOT_YET = {
+    "equalToDateTime": "date matchers",
+    "before": "date matchers",
+    "after": "date matchers",
+    "actualFormat": "date matchers",
+    "truncateExpected": "date matchers",
+    "truncateActual": "date matchers",
+    "expectedOffset": "date matchers",
+    "expectedOffsetUnit": "date matchers",
+    "applyTruncationLast": "date matchers",
+    "matchesPathTemplate": "path template value matchers",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_base64(value: str | None) -> str | None:
+    """A pydantic validator: ``value`` must be base64 (or absent)."""
+    if value is not None:
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError(f"not valid base64: {exc}") from None
+    return value
+
+
+def _check_regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+    return value
+
+
+# --- value patterns: one model for WireMock's "string value patterns", wherever they appear -------------
+
+#: operators whose JSON value is the Python attribute of another name (keywords)
+_ATTRIBUTE = {"and": "and_", "or": "or_", "not": "not_"}
+#: options that mean something with one operator only: given with another, they would be silently ignored
+_OPTION_OWNERS = {
+    "ignoreArrayOrder": "equalToJson",
+    "ignoreExtraElements": "equalToJson",
+    "schemaVersion": "matchesJsonSchema",
+    "enablePlaceholders": "equalToXml",
+    "placeholderOpeningDelimiterRegex": "equalToXml",
+    "placeholderClosingDelimiterRegex": "equalToXml",
+    "exemptedComparisons": "equalToXml",
+    "ignoreOrderOfSameNode": "equalToXml",
+    "xPathNamespaces": "matchesXPath",
+}
+_TEXT_OPERATORS = ("equalTo", "contains", "doesNotContain", "matches", "doesNotMatch", "anything", "equalToXml")
+
+
+class _ValuePatternModel(_Strict):
+    """``{"equalTo": "x"}``, ``{"matchesXPath": ..., "xPathNamespaces": ...}``, ``{"and": [...]}`` ..."""
+
+    #: the operators this kind of pattern takes (bodies add binaryEqualTo, headers hasExactly/includes)
+    _OPERATORS: ClassVar[tuple[str, ...]] = tuple(op for op in VALUE_OPERATORS if op != "binaryEqualTo")
+
+    # options first: the operators' validators below find them in info.data
+    caseInsensitive: bool | None = None
+    ignoreArrayOrder: bool | None = None
+    ignoreExtraElements: bool | None = None
+    schemaVersion: JsonSchemaVersion | None = None
+    enablePlaceholders: bool | None = None
+    placeholderOpeningDelimiterRegex: str | None = None
+    placeholderClosingDelimiterRegex: str | None = None
+    exemptedComparisons: list[str] | None = None
+    ignoreOrderOfSameNode: bool | None = None
+    xPathNamespaces: dict[str, str] | None = None
+
+    equalTo: str | None = None
+    contains: str | None = None
+    doesNotContain: str | None = None
+    matches: str | None = None
+    doesNotMatch: str | None = None
+    absent: bool | None = None
+    anything: str | None = None
+    equalToJson: Any = None
+    matchesJsonPath: str | _PathModel | None = None
+    matchesJsonSchema: Any = None
+    equalToXml: str | None = None
+    matchesXPath: str | _PathModel | None = None
+    and_: list[_ValuePatternModel] | None = Field(None, alias="and", min_length=1)
+    or_: list[_ValuePatternModel] | None = Field(None, alias="or", min_length=1)
+    not_: _ValuePatternModel | None = Field(None, alias="not")
+
+    _check = field_validator(
+        "matches", "doesNotMatch", "placeholderOpeningDelimiterRegex", "placeholderClosingDelimiterRegex"
+    )(_check_regex)
+
+    @field_validator("exemptedComparisons")
+    @classmethod
+    def _comparison_types(cls, value: list[str] | None) -> list[str] | None:
+        from mockpit._matching.xml import COMPARISON_TYPES
+
+        unknown = [name for name in value or () if name not in COMPARISON_TYPES]
+        if unknown:
+            raise ValueError(
+                f"unknown comparison type {', '.join(unknown)}; XMLUnit's are {', '.join(COMPARISON_TYPES)}"
+            )
+        return value
+
+    @field_validator("equalToJson")
+    @classmethod
+    def _json_text(cls, value: Any) -> Any:
+        # WireMock takes the expected JSON either inline or as a string holding JSON; kept as given
+        parsed = value
+        if isinstance(value, str):
+            try:
+                parsed = json.loads(value)
+            except ValueError as exc:
+                raise ValueError(f"equalToJson holds a string that is not valid JSON: {exc}") from None
+        has_placeholders(parsed)  # an unknown ${json-unit...} placeholder fails here, naming itself
+        return value
+
+    @field_validator("matchesJsonPath")
+    @classmethod
+    def _json_path(cls, value: str | _PathModel | None) -> str | _PathModel | None:
+        from mockpit._matching.jsonpath import compile_json_path
+
+        if value is not None:
+            compile_json_path(value if isinstance(value, str) else value.expression)
+        return value
+
+    @field_validator("matchesJsonSchema")
+    @classmethod
+    def _json_schema(cls, value: Any, info: ValidationInfo) -> Any:
+        from mockpit._matching.json_schema import compile_schema
+
+        compile_schema(value, info.data.get("schemaVersion"))
+        return value
+
+    @field_validator("equalToXml")
+    @classmethod
+    def _xml(cls, value: str | None, info: ValidationInfo) -> str | None:
+        from mockpit._matching.xml import compile_xml_comparison
+
+        if value is not None:
+            compile_xml_comparison(value, _xml_options(info.data))
+        return value
+
+    @field_validator("matchesXPath")
+    @classmethod
+    def _xpath(cls, value: str | _PathModel | None, info: ValidationInfo) -> str | _PathModel | None:
+        from mockpit._matching.xml import compile_xpath
+
+        if value is not None:
+            compile_xpath(value if isinstance(value, str) else value.expression, info.data.get("xPathNamespaces"))
+        return value
+
+    def _given(self) -> list[str]:
+        return [op for op in type(self)._OPERATORS if _ATTRIBUTE.get(op, op) in self.model_fields_set]
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> _ValuePatternModel:
+        given = self._given()
+        if len(given) != 1 and not (isinstance(self, _PathModel) and not given):
+            ops = type(self)._OPERATORS
+            raise ValueError(
+                f"give {'at most' if isinstance(self, _PathModel) else 'exactly'} one of "
+                f"{', '.join(ops)} (got {', '.join(given) or 'none'})"
+            )
+        op = given[0] if given else None
+        if self.absent is False:
+            raise ValueError('"absent" can only be true; to require presence use {"matches": ".*"}')
+        if op in _TEXT_OPERATORS and getattr(self, op) is None:
+            raise ValueError(f"{op} must be a string, not null")
+        for option, owner in _OPTION_OWNERS.items():
+            if option in self.model_fields_set and getattr(self, option) is not None and op != owner:
+                raise ValueError(f"{option} only goes with {owner}")
+        if (
+            self.placeholderOpeningDelimiterRegex is not None or self.placeholderClosingDelimiterRegex is not None
+        ) and not self.enablePlaceholders:
+            raise ValueError('placeholder delimiters need "enablePlaceholders": true')
+        return self
+
+    def to_model(self) -> ValuePattern:
+        given = self._given()
+        assert given, "validated above"
+        return self._pattern(given[0])
+
+    def _pattern(self, op: str) -> ValuePattern:
+        value = getattr(self, _ATTRIBUTE.get(op, op))
+        operands: tuple[ValuePattern, ...] = ()
+        sub_pattern = None
+        if op in {"and", "or"}:
+            operands = tuple(model.to_model() for model in value)
+            value = None
+        elif op == "not":
+            operands = (value.to_model(),)
+            value = None
+        elif op == "absent":
+            value = None
+        elif isinstance(value, _PathModel):
+            sub_pattern = value.to_model() if value._given() else None
+            value = value.expression
+        return ValuePattern(
+            op,  # type: ignore[arg-type]
+            value,
+            case_insensitive=bool(self.caseInsensitive),
+            ignore_array_order=bool(self.ignoreArrayOrder),
+            ignore_extra_elements=bool(self.ignoreExtraElements),
+            sub_pattern=sub_pattern,
+            operands=operands,
+            schema_version=self.schemaVersion,
+            xml=_xml_options(self.__dict__) if op == "equalToXml" else None,
+            namespaces=self.xPathNamespaces if op == "matchesXPath" else None,
+        )
+
+
+class _PathModel(_ValuePatternModel):
+    """The object form of matchesJsonPath / matchesXPath: an expression and what it must select."""
+
+    expression: str
+
+
+_ValuePatternModel.model_rebuild()
+_PathModel.model_rebuild()
+
+
+def _xml_options(data: Mapping[str, Any]) -> XmlOptions:
+    return XmlOptions(
+        enable_placeholders=bool(data.get("enablePlaceholders")),
+        placeholder_opening=data.get("placeholderOpeningDelimiterRegex"),
+        placeholder_closing=data.get("placeholderClosingDelimiterRegex"),
+        exempted_comparisons=tuple(data.get("exemptedComparisons") or ()),
+        ignore_order_of_same_node=bool(data.get("ignoreOrderOfSameNode")),
+    )
+
+
+class _FieldPatternModel(_ValuePatternModel):
+    """A header, query or form parameter: a value pattern, or hasExactly / includes over all its values."""
+
+    _OPERATORS: ClassVar[tuple[str, ...]] = (*_ValuePatternModel._OPERATORS, "hasExactly", "includes")
+
+    hasExactly: list[_ValuePatternModel] | None = Field(None, min_length=1)
+    includes: list[_ValuePatternModel] | None = Field(None, min_length=1)
+
+    def to_model(self) -> FieldPattern:  # type: ignore[override]
+        (op,) = self._given()
+        if op in {"hasExactly", "includes"}:
+            return MultiValuePattern(op, tuple(model.to_model() for model in getattr(self, op)))  # type: ignore[arg-type]
+        return self._pattern(op)
+
+
+class _BodyPatternModel(_ValuePatternModel):
+    """One of ``bodyPatterns``: a value pattern on the body text, or binaryEqualTo on its bytes."""
+
+    _OPERATORS: ClassVar[tuple[str, ...]] = tuple(op for op in VALUE_OPERATORS if op != "absent")
+
+    binaryEqualTo: str | None = None
+
+    _base64 = field_validator("binaryEqualTo")(check_base64)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_absent(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "absent" in data:
+            raise ValueError('absent does not apply to a body; to require an empty body use {"equalTo": ""}')
+        return data
+
+
+class _MultipartModel(_Strict):
+    """One of ``multipartPatterns``."""
+
+    name: str | None = None
+    matchingType: MultipartMatchingType | None = None
+    headers: dict[str, _FieldPatternModel] | None = None
+    bodyPatterns: list[_BodyPatternModel] | None = None
+
+    def to_model(self) -> MultipartPattern:
+        return MultipartPattern(
+            matching_type=self.matchingType,
+            headers=_patterns(self.headers),
+            body_patterns=tuple(p.to_model() for p in self.bodyPatterns or ()),
+            name=self.name,
+        )
+
+
+class _CustomMatcherModel(_Strict):
+    name: str
+    parameters: dict[str, Any] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        if get_matcher(value) is None:
+            raise ValueError(unknown_matcher_message(value))
+        return value
+
+
+class _BasicAuthModel(_Strict):
+    username: str
+    password: str
+
+
+_NO_PATTERNS: Mapping[str, Any] = MappingProxyType({})
+_URL_FIELDS = ("url", "urlPath", "urlPattern", "urlPathPattern", "urlPathTemplate")
+_TEMPLATE_VARIABLE = re.compile(r"\{([^{}/]+)\}")
+
+
+def _patterns(models: Mapping[str, _ValuePatternModel] | None) -> Mapping[str, Any]:
+    if not models:
+        return _NO_PATTERNS  # most stubs have none of a kind; 10,000 stubs, 40,000 empty dicts
+    return {key: model.to_model() for key, model in models.items()}
+
+
+class _RequestModel(_Strict):
+    method: str = "ANY"
+    url: str | None = None
+    urlPath: str | None = None
+    urlPattern: str | None = None
+    urlPathPattern: str | None = None
+    urlPathTemplate: str | None = None
+    pathParameters: dict[str, _ValuePatternModel] | None = None
+    queryParameters: dict[str, _FieldPatternModel] | None = None
+    headers: dict[str, _FieldPatternModel] | None = None
+    cookies: dict[str, _ValuePatternModel] | None = None
+    formParameters: dict[str, _FieldPatternModel] | None = None
+    bodyPatterns: list[_BodyPatternModel] | None = None
+    multipartPatterns: list[_MultipartModel] | None = None
+    basicAuthCredentials: _BasicAuthModel | None = None
+    #: WireMock 3's documented name for basicAuthCredentials (which it still writes)
+    basicAuth: _BasicAuthModel | None = None
+    customMatcher: _CustomMatcherModel | None = None
+    scheme: Literal["http", "https"] | None = None
+    host: _ValuePatternModel | None = None
+    port: int | None = Field(None, ge=1, le=65535)
+    clientIp: _ValuePatternModel | None = None
+
+    _check = field_validator("urlPattern", "urlPathPattern")(_check_regex)
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z]+", value):
+            raise ValueError(f"{value!r} is not an HTTP method; use e.g. GET, POST or ANY")
+        return value.upper()
+
+    @field_validator("urlPathTemplate")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is not None:
+            names = _TEMPLATE_VARIABLE.findall(value)
+            twice = sorted({name for name in names if names.count(name) > 1})
+            if twice:
+                raise ValueError(f"variable {', '.join(twice)} appears more than once in {value!r}")
+        return value
+
+    # declared after urlPathTemplate, so that one is in info.data (unless it failed on its own)
+    @field_validator("pathParameters")
+    @classmethod
+    def _path_parameters(
+        cls, value: dict[str, _ValuePatternModel] | None, info: ValidationInfo
+    ) -> dict[str, _ValuePatternModel] | None:
+        if not value or "urlPathTemplate" not in info.data:
+            return value
+        template = info.data["urlPathTemplate"]
+        if template is None:
+            raise ValueError("pathParameters needs a urlPathTemplate such as /users/{id}")
+        names = set(_TEMPLATE_VARIABLE.findall(template))
+        unknown = sorted(set(value) - names)
+        if unknown:
+            raise ValueError(
+                f"{', '.join(unknown)} is not a variable of urlPathTemplate {template!r} "
+                f"(it has: {', '.join(sorted(names)) or 'none'})"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _urls(self) -> _RequestModel:
+        given = [name for name in _URL_FIELDS if getattr(self, name) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give at most one of {', '.join(_URL_FIELDS)} (got {', '.join(given)})")
+        if self.basicAuth is not None and self.basicAuthCredentials is not None:
+            raise ValueError("give one of basicAuth and basicAuthCredentials (they are the same field)")
+        for name in ("url", "urlPath", "urlPathTemplate"):
+            value = getattr(self, name)
+            if value is not None and not value.startswith("/"):
+                raise ValueError(f"{name} must start with '/', got {value!r}")
+        return self
+
+    def to_model(self) -> RequestPattern:
+        url = ANY_URL
+        for name in _URL_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                url = UrlMatch(name, value)  # type: ignore[arg-type]
+
+        auth = self.basicAuthCredentials or self.basicAuth
+        custom = self.customMatcher
+        return RequestPattern(
+            method=self.method,
+            url=url,
+            path_parameters=_patterns(self.pathParameters),
+            query_parameters=_patterns(self.queryParameters),
+            headers=_patterns(self.headers),
+            cookies=_patterns(self.cookies),
+            body_patterns=tuple(p.to_model() for p in self.bodyPatterns or ()),
+            basic_auth=(auth.username, auth.password) if auth else None,
+            form_parameters=_patterns(self.formParameters),
+            multipart_patterns=tuple(p.to_model() for p in self.multipartPatterns or ()),
+            custom_matcher=CustomMatcherCall(custom.name, custom.parameters or {}, get_matcher(custom.name))
+            if custom
+            else None,
+            scheme=self.scheme,
+            host=self.host.to_model() if self.host else None,
+            port=self.port,
+            client_ip=self.clientIp.to_model() if self.clientIp else None,
+        )
+
+
+_BODY_FIELDS = ("body", "jsonBody", "base64Body", "bodyFileName")
+#: ``transformers`` names: WireMock's Handlebars transformer, and Jinja2 for mappings written Python-style
+TRANSFORMERS = ("response-template", "jinja")
+
+
+class _DelayDistributionModel(_Strict):
+    type: Literal["uniform", "lognormal"]
+    lower: int | None = Field(None, ge=0)
+    upper: int | None = Field(None, ge=0)
+    median: float | None = Field(None, ge=0)
+    sigma: float | None = Field(None, ge=0)
+    maxValue: float | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _fields(self) -> _DelayDistributionModel:
+        given = {name for name in ("lower", "upper", "median", "sigma", "maxValue") if getattr(self, name) is not None}
+        wanted = {"lower", "upper"} if self.type == "uniform" else {"median", "sigma"}
+        allowed = wanted | ({"maxValue"} if self.type == "lognormal" else set())
+        if not wanted <= given:
+            raise ValueError(f"a {self.type} delay needs {' and '.join(sorted(wanted))}")
+        if given - allowed:
+            raise ValueError(f"{', '.join(sorted(given - allowed))} does not go with a {self.type} delay")
+        if self.type == "uniform" and (self.lower or 0) > (self.upper or 0):
+            raise ValueError(f"lower ({self.lower}) is greater than upper ({self.upper})")
+        if self.maxValue is not None and self.maxValue < (self.median or 0):
+            raise ValueError(f"maxValue ({self.maxValue}) is below the median ({self.median}); it caps the long tail")
+        return self
+
+    def to_model(self) -> DelayDistribution:
+        if self.type == "uniform":
+            return DelayDistribution("uniform", lower=self.lower or 0, upper=self.upper or 0)
+        return DelayDistribution(
+            "lognormal", median=self.median or 0.0, sigma=self.sigma or 0.0, max_value=self.maxValue
+        )
+
+
+class _DribbleModel(_Strict):
+    numberOfChunks: int = Field(ge=1)
+    totalDuration: int = Field(ge=0)
+
+
+class _ResponseModel(_Strict):
+    status: int = Field(200, ge=100, le=599)
+    statusMessage: str | None = None
+    headers: dict[str, str | list[str]] | None = None
+    body: str | None = None
+    jsonBody: Any = None
+    base64Body: str | None = None
+    bodyFileName: str | None = None
+    fixedDelayMilliseconds: int | None = Field(None, ge=0)
+    delayDistribution: _DelayDistributionModel | None = None
+    chunkedDribbleDelay: _DribbleModel | None = None
+    fault: Fault | None = None
+    transformers: list[str] | None = None
+    transformerParameters: dict[str, Any] | None = None
+    proxyBaseUrl: str | None = None
+    additionalProxyRequestHeaders: dict[str, str] | None = None
+    removeProxyRequestHeaders: list[str] | None = None
+    proxyUrlPrefixToRemove: str | None = None
+
+    @field_validator("transformers")
+    @classmethod
+    def _transformers(cls, value: list[str] | None) -> list[str] | None:
+        for name in value or ():
+            if name not in TRANSFORMERS:
+                raise ValueError(f"unknown transformer {name!r}; mockpit has {', '.join(TRANSFORMERS)}")
+        if value and len(set(value)) > 1:
+            raise ValueError("give one transformer: a response is rendered either by Handlebars or by Jinja2")
+        return value
+
+    @field_validator("proxyBaseUrl")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in {"http", "https"} or not parts.netloc:
+                raise ValueError(f"{value!r} is not an http(s) URL such as http://localhost:8000")
+            if parts.query or parts.fragment:
+                raise ValueError(f"{value!r} must not have a query or fragment: the request's own are sent")
+        return value
+
+    @field_validator("proxyUrlPrefixToRemove")
+    @classmethod
+    def _prefix(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("/"):
+            raise ValueError(f"must start with '/', got {value!r}")
+        return value
+
+    _base64 = field_validator("base64Body")(check_base64)
+
+    @field_validator("bodyFileName")
+    @classmethod
+    def _file_name(cls, value: str | None) -> str | None:
+        if value is not None and (value.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", value)):
+            raise ValueError(f"{value!r} must be a relative path inside __files/ (no leading / and no ..)")
+        return value
+
+    @field_validator("statusMessage")
+    @classmethod
+    def _reason(cls, value: str | None) -> str | None:
+        if value is not None and any(c in value for c in "\r\n"):
+            raise ValueError("must be one line (no CR or LF)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_body(self) -> _ResponseModel:
+        given = [name for name in _BODY_FIELDS if getattr(self, name) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give at most one of {', '.join(_BODY_FIELDS)} (got {', '.join(given)})")
+        if self.proxyBaseUrl is None:
+            proxy_only = [
+                name
+                for name in ("additionalProxyRequestHeaders", "removeProxyRequestHeaders", "proxyUrlPrefixToRemove")
+                if getattr(self, name) is not None
+            ]
+            if proxy_only:
+                raise ValueError(f"{', '.join(proxy_only)} only goes with proxyBaseUrl")
+        elif given:
+            raise ValueError(f"a proxied response takes its body from the upstream; remove {given[0]}")
+        if self.fixedDelayMilliseconds is not None and self.delayDistribution is not None:
+            raise ValueError("give either fixedDelayMilliseconds or delayDistribution, not both")
+        return self
+
+    def to_model(self) -> ResponseDefinition:
+        headers: list[tuple[str, str]] = []
+        for name, value in (self.headers or {}).items():
+            headers.extend((name, v) for v in ([value] if isinstance(value, str) else value))
+        return ResponseDefinition(
+            status=self.status,
+            status_message=self.statusMessage,
+            headers=tuple(headers),
+            body=self.body,
+            json_body=self.jsonBody,
+            base64_body=self.base64Body,
+            body_file_name=self.bodyFileName,
+            fixed_delay_ms=self.fixedDelayMilliseconds,
+            delay_distribution=self.delayDistribution.to_model() if self.delayDistribution else None,
+            chunked_dribble_delay=(
+                (self.chunkedDribbleDelay.numberOfChunks, self.chunkedDribbleDelay.totalDuration)
+                if self.chunkedDribbleDelay
+                else None
+            ),
+            fault=self.fault,
+            transformers=tuple(self.transformers or ()),
+            transformer_parameters=self.transformerParameters,
+            proxy_base_url=self.proxyBaseUrl,
+            additional_proxy_request_headers=tuple((self.additionalProxyRequestHeaders or {}).items()),
+            remove_proxy_request_headers=tuple(self.removeProxyRequestHeaders or ()),
+            proxy_url_prefix_to_remove=self.proxyUrlPrefixToRemove,
+        )
+
+
+#: what mockpit can do after serving a request (WireMock's ``serveEventListeners``)
+SERVE_EVENT_LISTENERS = ("webhook",)
+
+
+class _ListenerModel(_Strict):
+    name: str
+    parameters: dict[str, Any] | None = None
+    requestPhases: list[str] | None = None  # WireMock's; mockpit's webhooks always run after the response
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if value not in SERVE_EVENT_LISTENERS:
+            raise ValueError(f"unknown serve event listener {value!r}; mockpit has {', '.join(SERVE_EVENT_LISTENERS)}")
+        return value
+
+
+class _StubModel(_Strict):
+    id: str | None = None
+    uuid: str | None = None
+    name: str | None = None
+    priority: int | None = Field(None, ge=1)
+    metadata: dict[str, Any] | None = None
+    persistent: bool | None = None
+    insertionIndex: int | None = None  # written by WireMock; order is mockpit's own
+    scenarioName: str | None = Field(None, min_length=1)
+    requiredScenarioState: str | None = Field(None, min_length=1)
+    newScenarioState: str | None = Field(None, min_length=1)
+    request: _RequestModel = Field(default_factory=_RequestModel)
+    response: _ResponseModel | None = None
+    #: mockpit's sequence: these responses in turn (WireMock needs a scenario per step for that)
+    responses: list[_ResponseModel] | None = Field(None, min_length=1)
+    responseSequence: Literal["stopOnLast", "cycle"] | None = None
+    serveEventListeners: list[_ListenerModel] | None = None
+    #: a list, or WireMock 2's object form ``{"webhook": {...parameters}}`` (which WireMock 3 still reads)
+    postServeActions: list[_ListenerModel] | dict[str, dict[str, Any]] | None = None
+
+    @model_validator(mode="after")
+    def _ids(self) -> _StubModel:
+        if self.id and self.uuid and self.id != self.uuid:
+            raise ValueError(f"id {self.id!r} and uuid {self.uuid!r} differ; give one of them")
+        if self.response is not None and self.responses is not None:
+            raise ValueError("give either response or responses (a sequence), not both")
+        if self.responseSequence is not None and self.responses is None:
+            raise ValueError("responseSequence goes with responses, a list of responses given in turn")
+        return self
+
+    # declared after scenarioName, so that one is in info.data (unless it failed on its own)
+    @field_validator("requiredScenarioState", "newScenarioState")
+    @classmethod
+    def _in_a_scenario(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # WireMock ignores a state without a scenarioName; a stub that silently never changes state is worse
+        if value is not None and "scenarioName" in info.data and info.data["scenarioName"] is None:
+            raise ValueError("a scenario state needs a scenarioName naming its scenario; add one or remove the state")
+        return value
+
+    def definitions(self) -> list[ResponseDefinition]:
+        if self.responses is not None:
+            return [response.to_model() for response in self.responses]
+        return [(self.response or _ResponseModel()).to_model()]
+
+    def listeners(self) -> tuple[ServeEventListener, ...]:
+        actions = self.postServeActions
+        found = [(item.name, item.parameters) for item in self.serveEventListeners or ()]
+        if isinstance(actions, dict):
+            found.extend(actions.items())
+        else:
+            found.extend((item.name, item.parameters) for item in actions or ())
+        return tuple(ServeEventListener(name, parameters or {}) for name, parameters in found)
+
+    @field_validator("postServeActions")
+    @classmethod
+    def _action_names(
+        cls, value: list[_ListenerModel] | dict[str, dict[str, Any]] | None
+    ) -> list[_ListenerModel] | dict[str, dict[str, Any]] | None:
+        if isinstance(value, dict):
+            for name in value:
+                _ListenerModel._name(name)
+        return value
+
+
+def stub_from_mapping(data: Any, *, source: str = "mapping", stub_id: str | None = None) -> Stub:
+    """Validate one WireMock stub mapping (a dict) and return the :class:`Stub` it defines.
+
+    Raises :class:`MappingError` naming ``source`` and the offending field.
+    """
+    if not isinstance(data, Mapping):
+        raise MappingError(f"a stub mapping must be a JSON object, got {type(data).__name__}", source=source)
+    try:
+        model = _StubModel.model_validate(data)
+    except ValidationError as exc:
+        raise _mapping_error(exc, source) from None
+    kwargs: dict[str, Any] = {}
+    chosen = stub_id or model.id or model.uuid
+    if chosen:
+        kwargs["id"] = chosen
+    first, *then = model.definitions()
+    return Stub(
+        request=model.request.to_model(),
+        response=first,
+        name=model.name,
+        priority=model.priority,
+        metadata=model.metadata,
+        persistent=model.persistent,
+        then=tuple(then),
+        cycle=model.responseSequence == "cycle",
+        serve_event_listeners=model.listeners(),
+        scenario_name=model.scenarioName,
+        required_scenario_state=model.requiredScenarioState,
+        new_scenario_state=model.newScenarioState,
+        **kwargs,
+    )
+
+
+def stubs_from_document(data: Any, *, source: str) -> list[Stub]:
+    """A mapping file's content: one stub, or ``{"mappings": [...]}``."""
+    if isinstance(data, Mapping) and "mappings" in data:
+        extra = sorted(set(data) - {"mappings", "meta"})
+        if extra:
+            raise MappingError(
+                f"unexpected key(s) {', '.join(extra)} beside 'mappings'", source=source, field=(extra[0],)
+            )
+        items = data["mappings"]
+        if not isinstance(items, list):
+            raise MappingError("must be a list of stub mappings", source=source, field=("mappings",))
+        stubs = []
+        for i, item in enumerate(items):
+            try:
+                stubs.append(stub_from_mapping(item, source=source))
+            except MappingError as exc:
+                raise exc.within("mappings", i) from None
+        return stubs
+    return [stub_from_mapping(data, source=source)]
+
+
+def _mapping_error(exc: ValidationError, source: str) -> MappingError:
+    found: list[tuple[tuple[str | int, ...], str, bool]] = []  # (location, message, is a type mismatch)
+    for error in exc.errors(include_url=False):
+        # pydantic names union branches in locations ("str", "function-after[...]"); users never wrote those
+        loc = tuple(part for part in error["loc"] if not _is_union_branch(part))
+        field = loc
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            key = str(loc[-1]) if loc else "?"
+            feature = _NOT_YET.get(key)
+            message = (
+                f"{feature} ({key}) is not supported by mockpit yet; remove it or see the docs' list of "
+                "supported fields"
+                if feature
+                else f"unknown field {key!r}; check its spelling against the WireMock mapping format"
+            )
+        elif "input" in error and error["type"] not in {"value_error", "assertion_error"}:
+            message += f" (got {json.dumps(error['input'], default=str)[:80]})"
+        found.append((field, message, error["type"].endswith("_type")))
+    # A value that fits no branch of a union gets one error per branch. A branch that got past the type
+    # check (a dict for ``str | _PathModel``) says what is really wrong: drop the others' "not a str".
+    specific = [f for f, _, mismatch in found if not mismatch]
+    kept = [e for e in found if not (e[2] and any(_within(f, e[0]) for f in specific))] or found
+    fields = {field for field, _, _ in kept}
+    if len(fields) == 1:
+        (field,) = fields
+        return MappingError(" or ".join(message for _, message, _ in kept), source=source, field=field)
+    # several fields: ``field`` is the first, the message lists every other one with its own field
+    first = kept[0][0]
+    rest = "; ".join(f"{_dotted(f)}: {m}" if f else m for f, m, _ in kept[1:])
+    return MappingError(f"{kept[0][1]}; {rest}", source=source, field=first)
+
+
+def _is_union_branch(part: str | int) -> bool:
+    return isinstance(part, str) and (
+        part in {"str", "list[str]", "_PathModel"} or part.startswith(("function-", "list[_", "dict[str,"))
+    )
+
+
+def _within(field: tuple[str | int, ...], parent: tuple[str | int, ...]) -> bool:
+    return field[: len(parent)] == parent
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    return MappingError("", field=loc).field or ""
+
+
+# --- model -> mapping -------------------------------------------------------------------------------
+
+
+def stub_to_mapping(stub: Stub) -> dict[str, Any]:
+    """The WireMock JSON for ``stub`` (a Python handler is noted in ``metadata``, as it has no JSON)."""
+    out: dict[str, Any] = {"id": stub.id, "uuid": stub.id}
+    if stub.name is not None:
+        out["name"] = stub.name
+    out["request"] = pattern_to_mapping(stub.request)
+    if stub.then:
+        out["responses"] = [_response_to_mapping(r) for r in (stub.response, *stub.then)]
+        out["responseSequence"] = "cycle" if stub.cycle else "stopOnLast"
+    else:
+        out["response"] = _response_to_mapping(stub.response)
+    if stub.serve_event_listeners:
+        out["serveEventListeners"] = [
+            {"name": listener.name, "parameters": dict(listener.parameters)} for listener in stub.serve_event_listeners
+        ]
+    if stub.priority is not None:
+        out["priority"] = stub.priority
+    for key, value in (
+        ("scenarioName", stub.scenario_name),
+        ("requiredScenarioState", stub.required_scenario_state),
+        ("newScenarioState", stub.new_scenario_state),
+    ):
+        if value is not None:
+            out[key] = value
+    metadata = dict(stub.metadata or {})
+    if stub.response.handler is not None:
+        handler = stub.response.handler
+        metadata["mockpitHandler"] = getattr(handler, "__qualname__", repr(handler))
+    if metadata:
+        out["metadata"] = metadata
+    if stub.persistent is not None:
+        out["persistent"] = stub.persistent
+    return out
+
+
+def _value_pattern_to_mapping(pattern: FieldPattern) -> dict[str, Any]:
+    """A value pattern (or hasExactly/includes) as WireMock's JSON: what the models above read."""
+    if isinstance(pattern, MultiValuePattern):
+        return {pattern.operator: [_value_pattern_to_mapping(p) for p in pattern.patterns]}
+    op = pattern.operator
+    out: dict[str, Any]
+    if op in {"and", "or"}:
+        out = {op: [_value_pattern_to_mapping(p) for p in pattern.operands]}
+    elif op == "not":
+        out = {op: _value_pattern_to_mapping(pattern.operands[0])}
+    elif op == "absent":
+        out = {op: True}
+    elif pattern.sub_pattern is not None:
+        out = {op: {"expression": pattern.value, **_value_pattern_to_mapping(pattern.sub_pattern)}}
+    else:
+        out = {op: pattern.value}
+    for key, on in (
+        ("caseInsensitive", pattern.case_insensitive),
+        ("ignoreArrayOrder", pattern.ignore_array_order),
+        ("ignoreExtraElements", pattern.ignore_extra_elements),
+    ):
+        if on:
+            out[key] = True
+    if pattern.schema_version is not None:
+        out["schemaVersion"] = pattern.schema_version
+    xml = pattern.xml
+    if xml is not None:
+        options: tuple[tuple[str, Any], ...] = (
+            ("enablePlaceholders", xml.enable_placeholders or None),
+            ("placeholderOpeningDelimiterRegex", xml.placeholder_opening),
+            ("placeholderClosingDelimiterRegex", xml.placeholder_closing),
+            ("exemptedComparisons", list(xml.exempted_comparisons) or None),
+            ("ignoreOrderOfSameNode", xml.ignore_order_of_same_node or None),
+        )
+        out.update((key, value) for key, value in options if value is not None)
+    if pattern.namespaces:
+        out["xPathNamespaces"] = dict(pattern.namespaces)
+    return out
+
+
+def _multipart_to_mapping(pattern: MultipartPattern) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if pattern.name is not None:
+        out["name"] = pattern.name
+    if pattern.matching_type is not None:
+        out["matchingType"] = pattern.matching_type
+    if pattern.headers:
+        out["headers"] = {name: _value_pattern_to_mapping(p) for name, p in pattern.headers.items()}
+    if pattern.body_patterns:
+        out["bodyPatterns"] = [_value_pattern_to_mapping(p) for p in pattern.body_patterns]
+    return out
+
+
+def pattern_to_mapping(pattern: RequestPattern) -> dict[str, Any]:
+    """A request pattern as WireMock's ``request`` JSON (what :func:`pattern_from_mapping` reads)."""
+    out: dict[str, Any] = {}
+    if pattern.scheme is not None:
+        out["scheme"] = pattern.scheme
+    if pattern.host is not None:
+        out["host"] = _value_pattern_to_mapping(pattern.host)
+    if pattern.port is not None:
+        out["port"] = pattern.port
+    if pattern.url.kind != "anyUrl":
+        out[pattern.url.kind] = pattern.url.value
+    out["method"] = pattern.method
+    if pattern.client_ip is not None:
+        out["clientIp"] = _value_pattern_to_mapping(pattern.client_ip)
+    sections: tuple[tuple[str, Mapping[str, FieldPattern]], ...] = (
+        ("pathParameters", pattern.path_parameters),
+        ("queryParameters", pattern.query_parameters),
+        ("formParameters", pattern.form_parameters),
+        ("headers", pattern.headers),
+        ("cookies", pattern.cookies),
+    )
+    for key, patterns in sections:
+        if patterns:
+            out[key] = {name: _value_pattern_to_mapping(p) for name, p in patterns.items()}
+    if pattern.body_patterns:
+        out["bodyPatterns"] = [_value_pattern_to_mapping(body) for body in pattern.body_patterns]
+    if pattern.multipart_patterns:
+        out["multipartPatterns"] = [_multipart_to_mapping(p) for p in pattern.multipart_patterns]
+    if pattern.basic_auth:
+        out["basicAuthCredentials"] = {"username": pattern.basic_auth[0], "password": pattern.basic_auth[1]}
+    if pattern.custom_matcher is not None:
+        custom: dict[str, Any] = {"name": pattern.custom_matcher.name}
+        if pattern.custom_matcher.parameters:
+            custom["parameters"] = dict(pattern.custom_matcher.parameters)
+        out["customMatcher"] = custom
+    return out
+
+
+def _response_to_mapping(definition: ResponseDefinition) -> dict[str, Any]:
+    out: dict[str, Any] = {"status": definition.status}
+    if definition.status_message is not None:
+        out["statusMessage"] = definition.status_message
+    if definition.headers:
+        headers: dict[str, Any] = {}
+        for name, value in definition.headers:
+            if name in headers:
+                previous = headers[name]
+                headers[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+            else:
+                headers[name] = value
+        out["headers"] = headers
+    fields: tuple[tuple[str, Any], ...] = (
+        ("body", definition.body),
+        ("jsonBody", definition.json_body),
+        ("base64Body", definition.base64_body),
+        ("bodyFileName", definition.body_file_name),
+        ("fixedDelayMilliseconds", definition.fixed_delay_ms),
+        ("fault", definition.fault),
+        ("transformers", list(definition.transformers) or None),
+        ("transformerParameters", definition.transformer_parameters),
+        ("proxyBaseUrl", definition.proxy_base_url),
+        ("additionalProxyRequestHeaders", dict(definition.additional_proxy_request_headers) or None),
+        ("removeProxyRequestHeaders", list(definition.remove_proxy_request_headers) or None),
+        ("proxyUrlPrefixToRemove", definition.proxy_url_prefix_to_remove),
+    )
+    for key, value in fields:
+        if value is not None:
+            out[key] = value
+    delay = definition.delay_distribution
+    if delay is not None:
+        out["delayDistribution"] = (
+            {"type": "uniform", "lower": delay.lower, "upper": delay.upper}
+            if delay.type == "uniform"
+            else {"type": "lognormal", "median": delay.median, "sigma": delay.sigma}
+            | ({} if delay.max_value is None else {"maxValue": delay.max_value})
+        )
+    if definition.chunked_dribble_delay is not None:
+        chunks, total = definition.chunked_dribble_delay
+        out["chunkedDribbleDelay"] = {"numberOfChunks": chunks, "totalDuration": total}
+    return out
+
+
+def pattern_from_mapping(data: Any, *, source: str = "request pattern") -> RequestPattern:
+    """Validate a WireMock request pattern (the ``request`` part of a stub) on its own."""
+    if not isinstance(data, Mapping):
+        raise MappingError(f"a request pattern must be a JSON object, got {type(data).__name__}", source=source)
+    try:
+        return _RequestModel.model_validate(data).to_model()
+    except ValidationError as exc:
+        raise _mapping_error(exc, source) from None

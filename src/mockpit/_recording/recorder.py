@@ -1,0 +1,992 @@
+"""Record and playback: exchanges seen through a proxy (or in the journal, or in a HAR file) become stubs
+and mapping files, which ``mockpit serve DIR`` replays with the upstream gone.
+
+The pieces, lowest first:
+
+- :class:`Exchange`: one request and what the client got, as plain bytes and header pairs.
+- :class:`RecordSpec`: WireMock's recording options (``filters``, ``captureHeaders``,
+  ``requestBodyPattern``, ``extractBodyCriteria``, ``repeatsAsScenarios``, ``persist``, ``transformers``).
+- :class:`StubCollector`: exchanges in, stubs out, one exchange at a time. It decides what a stub
+  matches (method, ``url`` as sent, the captured headers, the body), what it answers (status, headers
+  less the hop-by-hop and volatile ones, the body byte for byte) and what is redacted; identical
+  requests make one stub (the first answer, as WireMock) or, with ``repeatsAsScenarios``, a scenario
+  whose states replay the answers in order. :func:`stubs_from_exchanges` runs one over a list.
+- :func:`write_recording`: stubs to ``mappings/`` and their large or binary bodies to ``__files/``,
+  every file written atomically.
+- :class:`Recorder`: recording on a running server. ``start`` adds a catch-all proxy stub to the
+  target and wraps each proxied response's stream, so that the whole body is kept (the journal keeps
+  only its first MiB) and the exchange is complete when the client has had the last byte;
+  ``stop`` removes the proxy stub and adds the recorded stubs to the server; ``snapshot`` turns the
+  journal into stubs.
+
+Incremental writing and dedupe agree because both are the collector's state: after each completed
+exchange the collector says which stubs it created or changed (a new stub; or, with
+``repeatsAsScenarios``, the new step of a scenario and the step before it, whose ``newScenarioState``
+now points at it), and only those files are (re)written, on one writer thread, in order. Stub ids are
+derived from the request (and its place in a scenario), so a rewrite replaces the same file. What is
+on disk is therefore at every moment the stubs of the exchanges completed so far; ``stop`` makes one
+last pass that writes whatever is not on disk as it should be (nothing, unless a write failed), so a
+SIGKILL loses at most the exchange in flight and a clean stop leaves the same files a one-shot
+:func:`write_recording` would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import concurrent.futures
+import contextlib
+import json
+import mimetypes
+import re
+import threading
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import parse_qsl, urlsplit
+
+from mockpit._engine.engine import Engine
+from mockpit._errors import MappingError, ServerError
+from mockpit._mapping.read import pattern_to_mapping, stub_to_mapping
+from mockpit._matching.pattern import CompiledPattern, compile_pattern
+from mockpit._model import (
+    STARTED,
+    FieldPattern,
+    Headers,
+    MultiValuePattern,
+    Request,
+    RequestPattern,
+    ResponseDefinition,
+    Stub,
+    UrlMatch,
+    ValuePattern,
+    XmlOptions,
+    dump_json,
+)
+from mockpit._sources import LoadedSource, MappingFiles, safe_file_name, write_atomically
+
+if TYPE_CHECKING:
+    from mockpit._engine.journal import ServeEvent
+
+#: what a secret is redacted to
+REDACTED = "REDACTED"
+BodyMatcher = Literal["auto", "equalToJson", "equalTo", "equalToXml", "none"]
+BODY_MATCHERS: tuple[str, ...] = ("auto", "equalToJson", "equalTo", "equalToXml", "none")
+RecordingStatus = Literal["NeverStarted", "Recording", "Stopped"]
+#: a stub transformer (WireMock's ``StubMappingTransformer``): the recorded stub and the spec's
+#: ``transformerParameters`` in, the stub to keep out
+StubTransformer = Callable[[Stub, Mapping[str, Any]], Stub]
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+# --- what is recorded ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One recorded request and what the client got.
+
+    ``url`` is the path and query as sent (``/users?page=2``); header names keep their case. ``incomplete``
+    says why ``response_body`` may be less than the upstream meant to send (it broke off midway, the
+    client left, the journal kept only the start of it); the stub made from it notes that in its metadata.
+    """
+
+    method: str
+    url: str
+    request_headers: tuple[tuple[str, str], ...]
+    request_body: bytes
+    status: int
+    response_headers: tuple[tuple[str, str], ...]
+    response_body: bytes
+    timestamp: float = 0.0
+    incomplete: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    """WireMock's recording options (the admin API's record spec), with mockpit's defaults.
+
+    - ``target``: the base URL recorded from (``targetBaseUrl``); ``None`` records what other proxy
+      stubs forward.
+    - filters: ``url_pattern`` (a regex the whole URL, path and query, must match), ``url_path_pattern``
+      (the same for the path), ``methods``, ``request_filter`` (any other request pattern), ``ids``
+      (journal event ids, snapshots only) and ``allow_non_proxied`` (record requests no proxy answered).
+    - ``capture_headers``: request headers the stubs match on, name -> case-insensitive.
+    - ``request_body_pattern``: ``auto`` (``equalToJson`` for JSON bodies, ``equalToXml`` for XML,
+      ``equalTo`` otherwise, ``binaryEqualTo`` for bytes that are not UTF-8), one of those for all
+      bodies, or ``none``; ``ignore_array_order``/``ignore_extra_elements`` for ``equalToJson``,
+      ``case_insensitive`` for ``equalTo``.
+    - ``extract_body_min_size``: text bodies of this many bytes or more go to ``__files/``;
+      ``extract_binary``: binary bodies of ``extract_binary_min_size`` bytes or more do too. Only when
+      ``persist``: stubs that are not saved keep their bodies inline.
+    - ``repeats_as_scenarios``: identical requests replay their answers in order (else the first answer).
+    - ``persist``: save the stubs to the mappings folder (else they only go to the running server).
+    - ``transformers``/``transformer_parameters``: stub transformers registered with
+      :func:`register_recording_transformer`, applied to each stub in order.
+    - ``keep_secrets``: keep the values of secret headers (``Authorization``, cookies, API keys ...).
+    """
+
+    target: str | None = None
+    url_pattern: str | None = None
+    methods: tuple[str, ...] = ()
+    capture_headers: Mapping[str, bool] = field(default_factory=lambda: _EMPTY)
+    request_body_pattern: str = "auto"
+    extract_body_min_size: int = 2048
+    extract_binary: bool = True
+    repeats_as_scenarios: bool = False
+    persist: bool = True
+    transformers: tuple[str, ...] = ()
+    keep_secrets: bool = False
+    # WireMock's options beyond the fields above
+    url_path_pattern: str | None = None
+    request_filter: RequestPattern | None = None
+    ids: tuple[str, ...] = ()
+    allow_non_proxied: bool = False
+    ignore_array_order: bool = True
+    ignore_extra_elements: bool = True
+    case_insensitive: bool = False
+    extract_binary_min_size: int = 0
+    transformer_parameters: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    #: what stop and snapshot answer with: the stub mappings (``FULL``) or their ids (``IDS``)
+    output_format: Literal["FULL", "IDS"] = "FULL"
+
+    def __post_init__(self) -> None:
+        """Checks the options; raises :class:`MappingError` naming the field as WireMock's JSON spells it."""
+        if self.target is not None:
+            check_target(self.target)
+        for name, value in (
+            ("filters.urlPattern", self.url_pattern),
+            ("filters.urlPathPattern", self.url_path_pattern),
+        ):
+            if value is not None:
+                try:
+                    re.compile(value)
+                except re.error as exc:
+                    raise _spec_error(f"{value!r} is not a valid regular expression: {exc}", name) from None
+        for method in self.methods:
+            if not method.isalpha():
+                raise _spec_error(f"{method!r} is not an HTTP method; use e.g. GET, POST or ANY", "filters.method")
+        if self.request_body_pattern not in BODY_MATCHERS:
+            raise _spec_error(
+                f"unknown matcher {self.request_body_pattern!r}; use one of {', '.join(BODY_MATCHERS)}",
+                "requestBodyPattern.matcher",
+            )
+        for name, size in (
+            ("extractBodyCriteria.textSizeThreshold", self.extract_body_min_size),
+            ("extractBodyCriteria.binarySizeThreshold", self.extract_binary_min_size),
+        ):
+            if size < 0:
+                raise _spec_error(f"must be 0 or more bytes, got {size}", name)
+        for i, name in enumerate(self.transformers):
+            if name not in _TRANSFORMERS:
+                known = ", ".join(sorted(_TRANSFORMERS)) or "none is registered"
+                raise _spec_error(
+                    f"no stub transformer is registered as {name!r} (registered: {known}); "
+                    "register one with mockpit.register_recording_transformer(name, fn)",
+                    f"transformers.{i}",
+                )
+
+
+def _spec_error(message: str, where: str) -> MappingError:
+    location = tuple(int(part) if part.isdigit() else part for part in where.split("."))
+    return MappingError(message, source="record spec", field=location)
+
+
+def check_target(url: str) -> str:
+    """``url`` if it is an http(s) URL with a host; else :class:`MappingError` naming ``targetBaseUrl``."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise _spec_error(
+            f"{url!r} is not an http:// or https:// URL; give the base URL of the API to record, "
+            "such as https://api.example.com",
+            "targetBaseUrl",
+        )
+    if parts.query or parts.fragment:
+        raise _spec_error(f"{url!r} has a query or fragment; give only scheme, host and optional path", "targetBaseUrl")
+    return url
+
+
+_TRANSFORMERS: dict[str, StubTransformer] = {}
+
+
+def register_recording_transformer(name: str, transformer: StubTransformer) -> None:
+    """Register a stub transformer that recordings name in ``transformers`` (WireMock's ``StubMappingTransformer``).
+
+    ``transformer(stub, parameters)`` gets each recorded stub and the spec's ``transformerParameters`` and
+    returns the stub to keep (``dataclasses.replace(stub, priority=1)``, say); it must keep the stub's id::
+
+        register_recording_transformer("no-cache", lambda stub, params: replace(stub, metadata={"cache": False}))
+    """
+    if not name:
+        raise ValueError("a recording transformer needs a name")
+    if not callable(transformer):
+        raise TypeError(f"the transformer must be callable, got {transformer!r}")
+    _TRANSFORMERS[name] = transformer
+
+
+@dataclass(frozen=True)
+class RecordedStub:
+    """A recorded stub and the body files its response refers to: (name under ``__files/``, bytes)."""
+
+    stub: Stub
+    files: tuple[tuple[str, bytes], ...] = ()
+
+
+# --- headers: what is secret, what is volatile ------------------------------------------------------
+
+_SECRET_NAMES = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
+_SECRET_PATTERN = re.compile(r"token|secret|api[-_]?key|password|passwd", re.IGNORECASE)
+# RFC 9110 7.6.1 hop-by-hop headers, and framing mockpit recomputes for the replayed body
+_HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "proxy-authenticate",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "content-length",
+    }
+)
+# different on every response: replaying a recorded one says something false (the server adds its own
+# Date and Server); trace and request ids would make every replay claim to be the recorded request
+_VOLATILE = frozenset(
+    {
+        "date",
+        "server",
+        "age",
+        "via",
+        "x-request-id",
+        "request-id",
+        "x-correlation-id",
+        "correlation-id",
+        "x-amzn-requestid",
+        "x-amz-request-id",
+        "x-amz-id-2",
+        "x-amz-cf-id",
+        "x-amzn-trace-id",
+        "x-github-request-id",
+        "x-trace-id",
+        "traceparent",
+        "tracestate",
+        "x-b3-traceid",
+        "x-b3-spanid",
+        "x-b3-parentspanid",
+        "x-b3-sampled",
+        "x-cloud-trace-context",
+        "cf-ray",
+        "x-runtime",
+        "x-served-by",
+        "x-timer",
+    }
+)
+_REQUEST_ID = re.compile(r"(^|-)(request|correlation|trace)-?id$", re.IGNORECASE)
+
+
+def is_secret_header(name: str) -> bool:
+    """Whether header ``name`` carries a secret: credentials, cookies, API keys, tokens, passwords."""
+    return name.lower() in _SECRET_NAMES or _SECRET_PATTERN.search(name) is not None
+
+
+def is_volatile_header(name: str) -> bool:
+    """Whether response header ``name`` changes with every response (a date, a request or trace id)."""
+    lower = name.lower()
+    return lower in _VOLATILE or _REQUEST_ID.search(lower) is not None
+
+
+def _redact_set_cookie(value: str) -> str:
+    """``session=abc; Path=/; HttpOnly`` -> ``session=REDACTED; Path=/; HttpOnly``: the name and attributes stay."""
+    pair, sep, attributes = value.partition(";")
+    name, eq, _ = pair.partition("=")
+    return f"{name}{eq}{REDACTED}{sep}{attributes}" if eq else f"{REDACTED}{sep}{attributes}"
+
+
+def recorded_response_headers(exchange: Exchange, *, keep_secrets: bool) -> tuple[tuple[str, str], ...]:
+    """The response headers a recorded stub answers with: less hop-by-hop and volatile ones, secrets redacted."""
+    connection = {
+        token.strip().lower()
+        for name, value in exchange.response_headers
+        if name.lower() == "connection"
+        for token in value.split(",")
+    }
+    kept: list[tuple[str, str]] = []
+    for name, value in exchange.response_headers:
+        lower = name.lower()
+        # a HEAD response has no body: its Content-Length describes the resource and is worth keeping
+        framing = lower == "content-length" and exchange.method == "HEAD"
+        if (lower in _HOP_BY_HOP and not framing) or lower in connection or is_volatile_header(lower):
+            continue
+        if not keep_secrets and is_secret_header(lower):
+            kept.append((name, _redact_set_cookie(value) if lower == "set-cookie" else REDACTED))
+        else:
+            kept.append((name, value))
+    return tuple(kept)
+
+
+# --- exchanges -> stubs ----------------------------------------------------------------------------
+
+_TEXT_TYPES = re.compile(r"^text/|json|xml|javascript|ecmascript|x-www-form-urlencoded|csv|yaml|graphql", re.I)
+_BINARY_TYPES = re.compile(r"^(image|audio|video|font)/|octet-stream|pdf|zip|gzip|protobuf|msgpack|wasm", re.I)
+# Every recorded stub's id is a UUID derived from what it matches: re-recording the same request
+# rewrites the same files instead of adding a second stub that fights the first.
+_ID_NAMESPACE = uuid.UUID("6f6a0d3c-5e0b-4f53-9d38-2b7c8d9f1e41")
+
+
+def _media_type(headers: Iterable[tuple[str, str]]) -> str:
+    value = next((v for n, v in headers if n.lower() == "content-type"), "")
+    return value.split(";", 1)[0].strip().lower()
+
+
+def _header(headers: Iterable[tuple[str, str]], wanted: str) -> str | None:
+    return next((v for n, v in headers if n.lower() == wanted), None)
+
+
+def _as_text(body: bytes, headers: Iterable[tuple[str, str]]) -> str | None:
+    """The body as text if it is text: not content-encoded, not a binary media type, valid UTF-8."""
+    headers = list(headers)
+    encoding = (_header(headers, "content-encoding") or "identity").strip().lower()
+    if encoding not in {"", "identity"} or _BINARY_TYPES.search(_media_type(headers)):
+        return None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    # NUL and most control characters do not occur in text; their body is binary whatever it decodes to
+    if any(ord(c) < 32 and c not in "\t\n\r\f" for c in text[:4096]):
+        return None
+    return text
+
+
+class StubCollector:
+    """Turns exchanges into recorded stubs one at a time, as a recording goes.
+
+    :meth:`add` returns the stubs an exchange created or changed (``[]`` for a repeat that changes
+    nothing, ``None`` for an exchange the filters leave out); :meth:`stubs` all of them, in the order
+    of their first exchange. Thread-safe: a recorder feeds it from the server thread.
+    """
+
+    def __init__(self, spec: RecordSpec) -> None:
+        self.spec = spec
+        self._filter: CompiledPattern | None = (
+            compile_pattern(spec.request_filter) if spec.request_filter is not None else None
+        )
+        self._url_pattern = re.compile(spec.url_pattern) if spec.url_pattern is not None else None
+        self._path_pattern = re.compile(spec.url_path_pattern) if spec.url_path_pattern is not None else None
+        self._methods = {m.upper() for m in spec.methods}
+        self._capture = [(name, bool(ci)) for name, ci in spec.capture_headers.items()]
+        # request key -> the stubs of that request, in order (more than one only with repeatsAsScenarios)
+        self._groups: dict[str, list[RecordedStub]] = {}
+        self._order: list[str] = []  # stub ids, in the order they were first recorded
+        self._by_id: dict[str, RecordedStub] = {}
+        self._lock = threading.Lock()
+
+    def selects(self, exchange: Exchange) -> bool:
+        """Whether the spec's filters let ``exchange`` be recorded."""
+        if self._methods and "ANY" not in self._methods and exchange.method.upper() not in self._methods:
+            return False
+        if self._url_pattern is not None and not self._url_pattern.fullmatch(exchange.url):
+            return False
+        path = exchange.url.partition("?")[0]
+        if self._path_pattern is not None and not self._path_pattern.fullmatch(path):
+            return False
+        return self._filter is None or self._filter.match(_request(exchange)).matched
+
+    def add(self, exchange: Exchange) -> list[RecordedStub] | None:
+        if not self.selects(exchange):
+            return None
+        pattern, key = self._request_pattern(exchange)
+        with self._lock:
+            group = self._groups.setdefault(key, [])
+            if group and not self.spec.repeats_as_scenarios:
+                return []  # WireMock keeps the first answer to a request it has seen
+            stub_id = str(uuid.uuid5(_ID_NAMESPACE, f"{key}#{len(group)}"))
+            stub = Stub(
+                request=pattern,
+                response=ResponseDefinition(status=exchange.status),
+                id=stub_id,
+                persistent=True if self.spec.persist else None,
+                metadata={"mockpit": {"incomplete": exchange.incomplete}} if exchange.incomplete else None,
+            )
+            recorded = self._with_response(stub, exchange)
+            changed = [recorded]
+            if group:
+                changed = self._continue_scenario(group, recorded)
+            group.append(changed[-1])
+            for item in changed:
+                if item.stub.id not in self._by_id:
+                    self._order.append(item.stub.id)
+                self._by_id[item.stub.id] = item
+            return [self._transformed(item) for item in changed]
+
+    def stubs(self) -> list[RecordedStub]:
+        with self._lock:
+            return [self._transformed(self._by_id[stub_id]) for stub_id in self._order]
+
+    def _continue_scenario(self, group: list[RecordedStub], new: RecordedStub) -> list[RecordedStub]:
+        """Make ``new`` the next step of the scenario of ``group``'s request: the steps before it replay first.
+
+        As WireMock: step 1 requires ``Started``, step n requires state ``n``; each step but the last
+        moves the scenario on, so the last answer repeats once the others are used up.
+        """
+        first = group[0].stub
+        name = first.scenario_name or _scenario_name(first)
+        step = len(group) + 1
+        previous = group[-1]
+        previous_stub = replace(
+            previous.stub,
+            scenario_name=name,
+            required_scenario_state=previous.stub.required_scenario_state or STARTED,
+            new_scenario_state=str(step),
+        )
+        group[-1] = RecordedStub(previous_stub, previous.files)
+        current = RecordedStub(
+            replace(new.stub, scenario_name=name, required_scenario_state=str(step), new_scenario_state=None),
+            new.files,
+        )
+        return [group[-1], current]
+
+    def _transformed(self, recorded: RecordedStub) -> RecordedStub:
+        stub = recorded.stub
+        for name in self.spec.transformers:
+            stub = _TRANSFORMERS[name](stub, self.spec.transformer_parameters)
+        return recorded if stub is recorded.stub else RecordedStub(stub, recorded.files)
+
+    # --- the request side --------------------------------------------------------------------------
+
+    def _request_pattern(self, exchange: Exchange) -> tuple[RequestPattern, str]:
+        spec = self.spec
+        headers = Headers(exchange.request_headers)
+        captured: dict[str, FieldPattern] = {}
+        for name, case_insensitive in self._capture:
+            values = headers.get_all(name)
+            if not values:
+                continue
+            if is_secret_header(name) and not spec.keep_secrets:
+                # the value must not be on disk; any value matches, so the recorded client still replays
+                captured[name] = ValuePattern("matches", ".+")
+                continue
+            patterns = tuple(ValuePattern("equalTo", v, case_insensitive=case_insensitive) for v in values)
+            captured[name] = patterns[0] if len(patterns) == 1 else MultiValuePattern("hasExactly", patterns)
+        url, query = self._url(exchange.url)
+        form = self._secret_form(exchange)
+        body = self._body_pattern(exchange) if form is None else None
+        pattern = RequestPattern(
+            method=exchange.method.upper(),
+            url=url,
+            query_parameters=query,
+            headers=captured,
+            body_patterns=(body,) if body is not None else (),
+            form_parameters=form or {},
+        )
+        return pattern, _key(pattern)
+
+    def _url(self, url: str) -> tuple[UrlMatch, dict[str, FieldPattern]]:
+        """``url`` as sent; with a secret in the query (``?api_key=...``) and no ``keep_secrets``, the path
+        and each parameter, the secret ones matching any value."""
+        path, _, query = url.partition("?")
+        parameters = self._redacted_parameters(query)
+        return (UrlMatch("url", url), {}) if parameters is None else (UrlMatch("urlPath", path), parameters)
+
+    def _secret_form(self, exchange: Exchange) -> dict[str, FieldPattern] | None:
+        """A form body with a secret field (``password=...``) as its fields, the secret ones matching any value."""
+        if _media_type(exchange.request_headers) != "application/x-www-form-urlencoded":
+            return None
+        try:
+            text = exchange.request_body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return self._redacted_parameters(text)
+
+    def _redacted_parameters(self, encoded: str) -> dict[str, FieldPattern] | None:
+        """Patterns for ``a=1&token=s`` that keep no secret value, or None if it holds no secret."""
+        pairs = parse_qsl(encoded, keep_blank_values=True)
+        if self.spec.keep_secrets or not any(is_secret_header(name) for name, _ in pairs):
+            return None
+        values: dict[str, list[str]] = {}
+        for name, value in pairs:
+            values.setdefault(name, []).append(value)
+        out: dict[str, FieldPattern] = {}
+        for name, given in values.items():
+            secret = is_secret_header(name)
+            patterns = tuple(ValuePattern("matches", ".*") if secret else ValuePattern("equalTo", v) for v in given)
+            out[name] = patterns[0] if len(patterns) == 1 else MultiValuePattern("hasExactly", patterns)
+        return out
+
+    def _body_pattern(self, exchange: Exchange) -> ValuePattern | None:
+        spec = self.spec
+        body = exchange.request_body
+        matcher = spec.request_body_pattern
+        if not body or matcher == "none":
+            return None
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            # equalTo compares text: bytes that are no UTF-8 would not survive it
+            return ValuePattern("binaryEqualTo", base64.b64encode(body).decode("ascii"))
+        media = _media_type(exchange.request_headers)
+        if matcher == "auto":
+            if "json" in media or (not media and text.lstrip()[:1] in {"{", "["}):
+                matcher = "equalToJson"
+            elif "xml" in media:
+                matcher = "equalToXml"
+            else:
+                matcher = "equalTo"
+        if matcher == "equalToJson":
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                matcher = "equalTo"  # labelled JSON but is not: compare the text
+            else:
+                if not spec.keep_secrets and _redact_json(parsed):
+                    text = json.dumps(parsed, ensure_ascii=False)
+                return ValuePattern(
+                    "equalToJson",
+                    text,
+                    ignore_array_order=spec.ignore_array_order,
+                    ignore_extra_elements=spec.ignore_extra_elements,
+                )
+        if matcher == "equalToXml":
+            return ValuePattern("equalToXml", text, xml=XmlOptions())
+        return ValuePattern("equalTo", text, case_insensitive=spec.case_insensitive)
+
+    # --- the response side -------------------------------------------------------------------------
+
+    def _with_response(self, stub: Stub, exchange: Exchange) -> RecordedStub:
+        spec = self.spec
+        headers = recorded_response_headers(exchange, keep_secrets=spec.keep_secrets)
+        body = exchange.response_body
+        response = ResponseDefinition(status=exchange.status, headers=headers)
+        if not body:
+            return RecordedStub(replace(stub, response=response))
+        text = _as_text(body, exchange.response_headers)
+        extract = spec.persist and (
+            (text is not None and len(body) >= spec.extract_body_min_size)
+            or (text is None and spec.extract_binary and len(body) >= spec.extract_binary_min_size)
+        )
+        if extract:
+            name = safe_file_name(stub) + _extension(headers)
+            response = replace(response, body_file_name=name)
+            return RecordedStub(replace(stub, response=response), ((name, body),))
+        if text is None:
+            response = replace(response, base64_body=base64.b64encode(body).decode("ascii"))
+        elif _as_json_body(text, body, headers) is not None:
+            response = replace(response, json_body=json.loads(text))
+        else:
+            response = replace(response, body=text)
+        return RecordedStub(replace(stub, response=response))
+
+
+def _redact_json(value: Any) -> bool:
+    """Replace the values of secret fields (``password``, ``api_key`` ...) in place with JsonUnit's
+    ``${json-unit.ignore}``, which equalToJson matches with any value; whether there were any."""
+    found = False
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if is_secret_header(key) and not isinstance(child, (dict, list)):
+                value[key] = "${json-unit.ignore}"
+                found = True
+            else:
+                found = _redact_json(child) or found
+    elif isinstance(value, list):
+        for child in value:
+            found = _redact_json(child) or found
+    return found
+
+
+def _as_json_body(text: str, body: bytes, headers: Iterable[tuple[str, str]]) -> Any:
+    """The parsed JSON when ``jsonBody`` replays ``body`` byte for byte (mockpit writes compact JSON), else None.
+
+    Only with a Content-Type: a ``jsonBody`` without one gets ``application/json`` added on replay.
+    """
+    if "json" not in _media_type(headers):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if value is None or not isinstance(value, (dict, list)):
+        return None
+    return value if dump_json(value) == body else None
+
+
+def _extension(headers: Iterable[tuple[str, str]]) -> str:
+    """A body file's extension, from its Content-Type. None when it has no Content-Type: mockpit would
+    answer with the type the extension suggests, a header the recorded response did not have."""
+    headers = list(headers)
+    media = _media_type(headers)
+    if not media:
+        return ""
+    encoding = (_header(headers, "content-encoding") or "identity").strip().lower()
+    if encoding not in {"", "identity"}:
+        return ".bin"  # the bytes are compressed: a .json file that is gzip would mislead
+    if "json" in media:
+        return ".json"
+    return mimetypes.guess_extension(media, strict=False) or ".bin"
+
+
+def _scenario_name(stub: Stub) -> str:
+    # a scenario is the series of answers to one request: its name says which, and its id's start keeps
+    # two recordings of different requests on the same path (other query, other body) apart
+    path = (stub.request.url.value or "").partition("?")[0]
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-").lower()[:60] or "root"
+    return f"recording-{slug}-{stub.id[:8]}"
+
+
+def _key(pattern: RequestPattern) -> str:
+    """What makes two requests the same request: the pattern their stub would have (JSON bodies as JSON)."""
+    mapping = pattern_to_mapping(pattern)
+    for body in mapping.get("bodyPatterns", ()):
+        if "equalToJson" in body:
+            body["equalToJson"] = json.loads(body["equalToJson"])
+    return json.dumps(mapping, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _request(exchange: Exchange) -> Request:
+    path, _, query = exchange.url.partition("?")
+    return Request(
+        exchange.method, path, query, exchange.request_headers, exchange.request_body, timestamp=exchange.timestamp
+    )
+
+
+def stubs_from_exchanges(exchanges: Iterable[Exchange], spec: RecordSpec) -> list[RecordedStub]:
+    """The stubs that replay ``exchanges`` as ``spec`` says (filters, dedupe or scenarios, redaction ...).
+
+    Identical requests (same method, URL, captured headers and body) make one stub with the first
+    answer, or with ``repeats_as_scenarios`` one stub per answer, replayed in order.
+    """
+    collector = StubCollector(spec)
+    for exchange in exchanges:
+        collector.add(exchange)
+    return collector.stubs()
+
+
+def exchange_from_event(event: ServeEvent) -> Exchange:
+    """A journal entry as an exchange (what :meth:`Recorder.snapshot` records).
+
+    The journal keeps the first MiB of a proxied body: a body cut there is marked ``incomplete``.
+    """
+    request, response = event.request, event.response
+    incomplete = None
+    length = _header(response.headers, "content-length")
+    if length is not None and length.isdigit() and int(length) > len(response.body) and request.method != "HEAD":
+        incomplete = (
+            f"the journal kept {len(response.body)} of the {length} bytes of this body; "
+            "record with POST /__admin/recordings/start to keep all of it"
+        )
+    return _exchange(event, response.body, incomplete)
+
+
+def _exchange(event: ServeEvent, body: bytes, incomplete: str | None) -> Exchange:
+    request, response = event.request, event.response
+    return Exchange(
+        method=request.method,
+        url=request.url,
+        request_headers=tuple(request.headers.multi_items()),
+        request_body=request.body,
+        status=response.status,
+        response_headers=tuple(response.headers),
+        response_body=body,
+        timestamp=request.timestamp,
+        incomplete=incomplete,
+    )
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+
+class RecordingWriter:
+    """Writes recorded stubs to a mappings folder and their bodies to a files folder, atomically.
+
+    It remembers what it wrote, so writing a stub again costs nothing unless the stub changed (a
+    scenario step that now moves the scenario on); body files, named after their stub, never change.
+    """
+
+    def __init__(self, mappings: Path, files: Path) -> None:
+        self.mappings = mappings
+        self.files = files
+        self._written: dict[Path, str] = {}
+        self._bodies: set[str] = set()
+        #: stub id -> the mapping file that holds it
+        self.where: dict[str, Path] = {}
+        self._lock = threading.Lock()
+
+    def write(self, stubs: Iterable[RecordedStub]) -> list[Path]:
+        """Write what is not yet on disk as it is now; returns the files written. Raises :class:`OSError`."""
+        written: list[Path] = []
+        with self._lock:
+            for recorded in stubs:
+                # the body first: a mapping is never on disk before the file it names
+                for name, content in recorded.files:
+                    if name not in self._bodies:
+                        target = self.files / name
+                        write_atomically(target, content)
+                        self._bodies.add(name)
+                        written.append(target)
+                file = self.mappings / f"{safe_file_name(recorded.stub)}.json"
+                text = json.dumps(stub_to_mapping(recorded.stub), ensure_ascii=False, indent=2) + "\n"
+                if self._written.get(file) != text:
+                    write_atomically(file, text)
+                    self._written[file] = text
+                    written.append(file)
+                self.where[recorded.stub.id] = file
+        return written
+
+
+def write_recording(stubs: list[RecordedStub], root: Path) -> list[Path]:
+    """Write ``stubs`` under ``root``: one mapping file each in ``root/mappings/``, bodies in ``root/__files/``.
+
+    Every file is written atomically (whole or not at all). Returns the files written; ``mockpit serve
+    root`` replays them.
+    """
+    return RecordingWriter(root / "mappings", root / "__files").write(stubs)
+
+
+# --- recording on a running server -----------------------------------------------------------------
+
+
+class RecordingError(ServerError):
+    """A recording was started twice, stopped when none runs, or cannot be saved anywhere."""
+
+
+#: called on the writer thread after each recorded exchange: the exchange and the files written for it
+#: (none for a repeat, or when the recording is not persisted)
+ExchangeListener = Callable[[Exchange, list[Path]], None]
+
+
+class Recorder:
+    """Records the exchanges of a running server into stubs (WireMock's ``/__admin/recordings``).
+
+    ``mapping_files`` is where persisted recordings go (its folder, and the engine's ``__files`` root);
+    recordings that persist are written as each exchange completes.
+    """
+
+    def __init__(self, engine: Engine, mapping_files: MappingFiles | None = None) -> None:
+        self.engine = engine
+        self.mapping_files = mapping_files or MappingFiles(None)
+        self.listeners: list[ExchangeListener] = []
+        #: called with the recorded stubs once a recording has stopped (by :meth:`stop`, from any thread)
+        self.stop_listeners: list[Callable[[list[RecordedStub]], None]] = []
+        self._status: RecordingStatus = "NeverStarted"
+        self._spec: RecordSpec | None = None
+        self._collector: StubCollector | None = None
+        self._writer: RecordingWriter | None = None
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._proxy_id: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def status(self) -> RecordingStatus:
+        return self._status
+
+    @property
+    def spec(self) -> RecordSpec | None:
+        """The spec of the recording running (or of the last one)."""
+        return self._spec
+
+    def folders(self) -> tuple[Path, Path] | None:
+        """Where persisted stubs go: (mappings folder, files folder), or None without a mappings folder."""
+        folder = self.mapping_files.folder
+        if folder is None:
+            return None
+        files = self.engine.files_root or (folder.parent if folder.name == "mappings" else folder) / "__files"
+        return folder, files
+
+    def _writer_for(self, spec: RecordSpec) -> RecordingWriter | None:
+        if not spec.persist:
+            return None
+        folders = self.folders()
+        if folders is None:
+            raise RecordingError(
+                "this server has no mappings folder to save the recorded stubs to; start it with "
+                '`mockpit serve DIR` or MockServer(root=DIR), or pass "persist": false to only add them to it'
+            )
+        return RecordingWriter(*folders)
+
+    def start(self, spec: RecordSpec) -> None:
+        """Start recording: with a ``target``, every request is proxied there (a catch-all proxy stub)."""
+        with self._lock:
+            if self._status == "Recording":
+                raise RecordingError(
+                    "a recording is already running; stop it (POST /__admin/recordings/stop) before starting another"
+                )
+            writer = self._writer_for(spec)
+            self._spec = spec
+            self._collector = StubCollector(spec)
+            self._writer = writer
+            self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="mockpit-recorder")
+            if spec.target is not None:
+                proxy = Stub(
+                    request=RequestPattern(method="ANY"),
+                    response=ResponseDefinition(proxy_base_url=spec.target),
+                    metadata={"mockpit": {"recordingProxy": True}},
+                )
+                # initial: a reset while recording (the pytest plugin resets before each test) keeps it
+                self.engine.add_stubs([proxy], initial=True)
+                self._proxy_id = proxy.id
+            self.engine.listeners.append(self._on_event)
+            self._status = "Recording"
+
+    def stop(self) -> list[RecordedStub]:
+        """Stop recording: the proxy stub goes, the recorded stubs are added (and saved if ``persist``).
+
+        Blocks until the files of every completed exchange are written. Exchanges still in flight are
+        not recorded.
+        """
+        with self._lock:
+            if self._status != "Recording":
+                raise RecordingError("no recording is running; start one with POST /__admin/recordings/start")
+            self._status = "Stopped"
+            with contextlib.suppress(ValueError):
+                self.engine.listeners.remove(self._on_event)
+            if self._proxy_id is not None:
+                self.engine.drop_on_reset([self._proxy_id])
+                self.engine.remove_stub(self._proxy_id)
+                self._proxy_id = None
+            collector, writer, pool = self._collector, self._writer, self._pool
+            self._collector = self._writer = self._pool = None
+        if collector is None or pool is None:  # start() sets both with the status: never happens
+            raise RecordingError("the recording was not started properly; start it again")
+        pool.shutdown(wait=True)
+        stubs = collector.stubs()
+        if writer is not None:
+            writer.write(stubs)  # whatever an incremental write missed (one that failed, say)
+        self._install(stubs, writer)
+        for listener in self.stop_listeners:
+            listener(stubs)
+        return stubs
+
+    def snapshot(self, spec: RecordSpec) -> list[RecordedStub]:
+        """Turn the journal's serve events into stubs (only proxied ones unless ``allow_non_proxied``)."""
+        writer = self._writer_for(spec)
+        ids = set(spec.ids)
+        events = [
+            event
+            for event in self.engine.journal.events()
+            if (not ids or event.id in ids) and self._records(event, spec) and event.response.fault is None
+        ]
+        stubs = stubs_from_exchanges((exchange_from_event(event) for event in events), spec)
+        if writer is not None:
+            writer.write(stubs)
+        self._install(stubs, writer)
+        return stubs
+
+    def _records(self, event: ServeEvent, spec: RecordSpec) -> bool:
+        if spec.allow_non_proxied:
+            return True
+        stub = event.stub
+        return stub is not None and stub.response.proxy_base_url is not None
+
+    def _install(self, stubs: list[RecordedStub], writer: RecordingWriter | None) -> None:
+        """Serve the recorded stubs at once (as WireMock); saved ones survive a reset and are known saved."""
+        if not stubs:
+            return
+        objects = [recorded.stub for recorded in stubs]
+        if writer is None:
+            self.engine.add_stubs(objects)
+            return
+        new = [stub for stub in objects if self.engine.get_stub(stub.id) is None]
+        self.engine.add_stubs(objects, files_root=writer.files)
+        if new:
+            files = [writer.where[stub.id] for stub in new]
+            self.mapping_files.track([LoadedSource(writer.mappings, writer.files, new, files, files)])
+        self.engine.keep_on_reset(stub.id for stub in objects)
+
+    # --- on the server's thread --------------------------------------------------------------------
+
+    def _on_event(self, event: ServeEvent) -> None:
+        spec = self._spec
+        if spec is None or self._status != "Recording" or not self._records(event, spec):
+            return
+        response = event.response
+        if response.fault is not None:
+            return  # the client got a broken connection, not a response: nothing to replay
+        stream = response.stream
+        if stream is None or event.request.method == "HEAD":
+            self._completed(exchange_from_event(event))
+            return
+        # The stream is wrapped before the transport reads it (listeners run before the response goes
+        # out): the exchange is complete once the client has had the last byte, with all of the body.
+        response.stream = self._capture(event, stream)
+
+    async def _capture(self, event: ServeEvent, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        chunks: list[bytes] = []
+        size = 0
+        length = _header(event.response.headers, "content-length")
+        expected = int(length) if length is not None and length.isdigit() else None
+        done = False
+        problem: str | None = None
+        try:
+            async for chunk in stream:
+                chunks.append(chunk)
+                size += len(chunk)
+                if expected is not None and size >= expected and not done:
+                    # Recorded before the last bytes go out: once the client has its whole answer, a stop
+                    # must find the exchange recorded (the stream's own end comes a moment later).
+                    done = True
+                    self._completed(_exchange(event, b"".join(chunks), None))
+                yield chunk
+        except (GeneratorExit, asyncio.CancelledError):
+            problem = f"the client left after {size} bytes of the body; this is the part it was sent"
+            raise
+        except BaseException as exc:
+            problem = f"the response broke off after {size} bytes ({type(exc).__name__}: {exc})"
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                await _aclose(stream)
+            if not done:
+                self._completed(_exchange(event, b"".join(chunks), problem))
+
+    def _completed(self, exchange: Exchange) -> None:
+        with self._lock:
+            if self._status != "Recording" or self._collector is None or self._pool is None:
+                return  # completed after the recording stopped: in flight at the stop
+            changed = self._collector.add(exchange)
+            if changed is None:
+                return
+            self._pool.submit(self._write, exchange, changed, self._writer)
+
+    def _write(self, exchange: Exchange, changed: list[RecordedStub], writer: RecordingWriter | None) -> None:
+        # on the writer thread: fsync per file must not hold up the server's event loop
+        paths: list[Path] = []
+        if writer is not None:
+            try:
+                paths = writer.write(changed)
+            except OSError as exc:
+                # stop() tries again; meanwhile the test (or `mockpit record`) hears of it
+                self.engine.record_error(
+                    exc, _request(exchange), f"mockpit: could not write the recording of this exchange: {exc}"
+                )
+                return
+        for listener in self.listeners:
+            try:
+                listener(exchange, paths)
+            except Exception as exc:  # a printing hook must not stop the recording
+                print(f"mockpit: a recording listener raised {exc!r}")
+
+
+async def _aclose(stream: AsyncIterator[bytes]) -> None:
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
+def parse_size(value: int | str, where: str) -> int:
+    """A size in bytes from WireMock's friendly syntax: ``2048``, ``"2048"``, ``"2 kb"``, ``"1 Mb"``, ``"1.5 GB"``."""
+    if isinstance(value, bool):
+        raise _spec_error(f'must be a size such as 2048 or "2 kb", got {value!r}', where)
+    if isinstance(value, int):
+        if value < 0:
+            raise _spec_error(f"must be 0 or more bytes, got {value}", where)
+        return value
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?b?)\s*", value, re.IGNORECASE)
+    if not found:
+        raise _spec_error(f'must be a size such as "2048", "2 kb" or "1 Mb", got {value!r}', where)
+    unit = found.group(2).lower().rstrip("b")
+    return int(float(found.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit])
