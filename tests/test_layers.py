@@ -26,7 +26,7 @@ LAYERS = {
     "_types": 0,
     "_model": 1,
     "_matching": 2,
-    "_mapping": 2,  # 3 once the near-miss JSON shapes leave _matching
+    "_mapping": 3,
     "_templating": 3,
     "_dsl": 4,
     "_openapi": 4,

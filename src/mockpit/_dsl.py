@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from ._mapping.read import stub_from_mapping
+from ._mapping.read import headers_to_mapping, stub_from_mapping
 from ._model import STARTED, Fault, Handler, Response, Stub
 from ._types import JSON, HeadersInput
 
@@ -380,7 +380,7 @@ class StubBuilder:
         """After each request this stub serves, call ``url`` (WireMock's ``webhook``; templated, Handlebars)."""
         parameters: dict[str, Any] = {"method": method, "url": url}
         if headers:
-            parameters["headers"] = _headers_mapping(headers)
+            parameters["headers"] = headers_to_mapping(headers)
         if body is not None:
             parameters["body"] = body
         if delay_ms is not None:
@@ -435,7 +435,7 @@ class StubBuilder:
         if body_file is not None:
             response["bodyFileName"] = body_file
         if headers:
-            response["headers"] = _headers_mapping(headers)
+            response["headers"] = headers_to_mapping(headers)
         if reason is not None:
             response["statusMessage"] = reason
         if delay_ms is not None:
@@ -513,7 +513,7 @@ def _response_to_mapping(response: Response) -> dict[str, Any]:
 
     out: dict[str, Any] = {"status": response.status}
     if response.headers:
-        out["headers"] = _headers_mapping(response.headers)
+        out["headers"] = headers_to_mapping(response.headers)
     if response.body:
         try:
             out["body"] = response.body.decode("utf-8")
@@ -528,19 +528,6 @@ def _response_to_mapping(response: Response) -> dict[str, Any]:
             "numberOfChunks": response.dribble[0],
             "totalDuration": round(response.dribble[1] * 1000),
         }
-    return out
-
-
-def _headers_mapping(headers: HeadersInput) -> dict[str, str | list[str]]:
-    pairs = headers.items() if isinstance(headers, Mapping) else headers
-    out: dict[str, str | list[str]] = {}
-    for name, value in pairs:
-        values = [value] if isinstance(value, str) else list(value)
-        previous = out.get(name)
-        if previous is None:
-            out[name] = values[0] if len(values) == 1 else values
-        else:
-            out[name] = [*([previous] if isinstance(previous, str) else previous), *values]
     return out
 
 

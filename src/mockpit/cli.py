@@ -88,7 +88,7 @@ def serve(
 
     from ._engine.journal import ServeEvent
     from ._errors import HandlerError, MappingError, ServerError
-    from ._matching.near_miss import report_markup
+    from ._matching.report import report_markup
     from ._server import MockServer
 
     # soft_wrap: when piped (a log file, a CI step) rich would break lines at 80 columns, mid-path

@@ -28,12 +28,19 @@ from mockpit import __version__
 from mockpit._engine.engine import Engine, Settings
 from mockpit._engine.journal import ServeEvent
 from mockpit._errors import MappingError
-from mockpit._mapping.read import check_base64, pattern_from_mapping, stub_from_mapping, stub_to_mapping
-from mockpit._matching.near_miss import iso_timestamp, multi_dict, near_miss_to_json, request_to_json
+from mockpit._mapping.read import (
+    check_base64,
+    headers_to_mapping,
+    pattern_from_mapping,
+    stub_from_mapping,
+    stub_to_mapping,
+)
 from mockpit._matching.pattern import compile_pattern
 from mockpit._model import STARTED, Request, Response, Stub
 from mockpit._recording.recorder import RecordedStub, Recorder, RecordingError, RecordSpec, parse_size
 from mockpit._sources import MappingFiles, NoMappingsFolder
+
+from .shapes import iso_timestamp, near_miss_to_json, request_to_json
 
 #: answers one route: the request and the values of the template's variables
 Handler = Callable[[Request, dict[str, str]], "Response | Awaitable[Response]"]
@@ -578,7 +585,7 @@ def serve_event_to_json(event: ServeEvent) -> dict[str, Any]:
         "request": request_to_json(event.request),
         "response": {
             "status": event.response.status,
-            "headers": multi_dict(event.response.headers),
+            "headers": headers_to_mapping(event.response.headers),
             "bodyAsBase64": base64.b64encode(event.response.body).decode("ascii"),
             "body": event.response.text,
         },

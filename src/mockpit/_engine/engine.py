@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mockpit._errors import HandlerError, MappingError
-from mockpit._matching.near_miss import NearMiss, format_report, near_misses, near_misses_for_pattern
+from mockpit._matching.near_miss import NearMiss, near_misses, near_misses_for_pattern
 from mockpit._matching.pattern import CompiledPattern, compile_pattern
+from mockpit._matching.report import format_report
 from mockpit._model import Request, RequestPattern, Response, ResponseDefinition, Stub
 
 from .index import IndexedStub, StubIndex

@@ -48,6 +48,7 @@ from mockpit._model import (
     ValuePattern,
     XmlOptions,
 )
+from mockpit._types import HeadersInput
 
 # WireMock features that a mapping may use and mockpit does not do yet. A mapping that uses one is
 # refused with this message: silently ignoring it would make the stub answer differently than in WireMock.
@@ -935,14 +936,7 @@ def _response_to_mapping(definition: ResponseDefinition) -> dict[str, Any]:
     if definition.status_message is not None:
         out["statusMessage"] = definition.status_message
     if definition.headers:
-        headers: dict[str, Any] = {}
-        for name, value in definition.headers:
-            if name in headers:
-                previous = headers[name]
-                headers[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
-            else:
-                headers[name] = value
-        out["headers"] = headers
+        out["headers"] = headers_to_mapping(definition.headers)
     fields: tuple[tuple[str, Any], ...] = (
         ("body", definition.body),
         ("jsonBody", definition.json_body),
@@ -971,6 +965,23 @@ def _response_to_mapping(definition: ResponseDefinition) -> dict[str, Any]:
     if definition.chunked_dribble_delay is not None:
         chunks, total = definition.chunked_dribble_delay
         out["chunkedDribbleDelay"] = {"numberOfChunks": chunks, "totalDuration": total}
+    return out
+
+
+def headers_to_mapping(headers: HeadersInput) -> dict[str, str | list[str]]:
+    """Headers as WireMock writes them: a name with one value maps to it, a name with several to a list.
+
+    Takes pairs (a name may come back) or a mapping whose values are strings or lists of them.
+    """
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    out: dict[str, str | list[str]] = {}
+    for name, value in pairs:
+        values = [value] if isinstance(value, str) else list(value)
+        previous = out.get(name)
+        if previous is None:
+            out[name] = values[0] if len(values) == 1 else values
+        else:
+            out[name] = [*([previous] if isinstance(previous, str) else previous), *values]
     return out
 
 
