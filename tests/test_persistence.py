@@ -18,7 +18,7 @@ import pytest
 
 from _processes import mockpit_command, started
 from mockpit import MockServer
-from mockpit._sources import write_atomically
+from mockpit._mapping.files import write_atomically
 
 ADMIN = "/__admin"
 URL = re.compile(r"serving (\d+) stub\(s\) on (http://127\.0\.0\.1:\d+)")
@@ -224,7 +224,7 @@ def test_a_handler_stub_is_not_saved_and_the_answer_says_why(tmp_path: Path) -> 
 
 
 def test_a_failed_write_of_a_persistent_stub_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import mockpit._sources
+    import mockpit._mapping.files
 
     with MockServer(root=tmp_path) as server, httpx.Client(base_url=server.url) as client:
         kept = client.post(f"{ADMIN}/mappings", json=_stub("kept", "/kept", "v1", persistent=True)).json()
@@ -232,7 +232,7 @@ def test_a_failed_write_of_a_persistent_stub_changes_nothing(tmp_path: Path, mon
         def disk_full(file: Path, text: str) -> None:
             raise OSError(28, "No space left on device", str(file))
 
-        monkeypatch.setattr(mockpit._sources, "write_atomically", disk_full)
+        monkeypatch.setattr(mockpit._mapping.files, "write_atomically", disk_full)
         created = client.post(f"{ADMIN}/mappings", json=_stub("new", "/new", "n", persistent=True))
         updated = client.put(f"{ADMIN}/mappings/{kept['id']}", json=_stub("kept", "/kept", "v2", persistent=True))
 

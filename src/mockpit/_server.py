@@ -21,12 +21,13 @@ from ._engine.engine import Engine
 from ._engine.journal import Journal, ServeEvent
 from ._engine.scenarios import Scenario
 from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError
+from ._mapping.files import LoadedSource, MappingFiles
 from ._mapping.read import pattern_from_mapping, pattern_to_mapping, stub_from_mapping
 from ._matching.near_miss import NearMiss
 from ._matching.pattern import compile_pattern
 from ._model import RequestPattern, Stub
 from ._recording.recorder import Recorder
-from ._sources import LoadedSource, MappingFiles, load_openapi_source, load_sources
+from ._sources import load_openapi_source, load_sources
 from ._transport.asgi import DEFAULT_MAX_BODY_SIZE, MockpitApp
 
 if TYPE_CHECKING:

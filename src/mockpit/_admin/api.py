@@ -28,6 +28,7 @@ from mockpit import __version__
 from mockpit._engine.engine import Engine, Settings
 from mockpit._engine.journal import ServeEvent
 from mockpit._errors import MappingError
+from mockpit._mapping.files import MappingFiles, NoMappingsFolder
 from mockpit._mapping.read import (
     check_base64,
     headers_to_mapping,
@@ -38,7 +39,6 @@ from mockpit._mapping.read import (
 from mockpit._matching.pattern import compile_pattern
 from mockpit._model import STARTED, Request, Response, Stub
 from mockpit._recording.recorder import RecordedStub, Recorder, RecordingError, RecordSpec, parse_size
-from mockpit._sources import MappingFiles, NoMappingsFolder
 
 from .shapes import iso_timestamp, near_miss_to_json, request_to_json
 

@@ -50,6 +50,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from mockpit._engine.engine import Engine
 from mockpit._errors import MappingError, ServerError
+from mockpit._mapping.files import LoadedSource, MappingFiles, safe_file_name, write_atomically
 from mockpit._mapping.read import pattern_to_mapping, stub_to_mapping
 from mockpit._matching.pattern import CompiledPattern, compile_pattern
 from mockpit._model import (
@@ -66,7 +67,6 @@ from mockpit._model import (
     XmlOptions,
     dump_json,
 )
-from mockpit._sources import LoadedSource, MappingFiles, safe_file_name, write_atomically
 
 if TYPE_CHECKING:
     from mockpit._engine.journal import ServeEvent
