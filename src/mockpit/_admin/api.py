@@ -29,7 +29,7 @@ from mockpit._engine.engine import Engine, Settings
 from mockpit._engine.journal import ServeEvent
 from mockpit._errors import MappingError
 from mockpit._mapping.files import MappingFiles, NoMappingsFolder
-from mockpit._mapping.read import (
+from mockpit._mapping.models import (
     check_base64,
     headers_to_mapping,
     pattern_from_mapping,
