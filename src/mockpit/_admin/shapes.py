@@ -6,7 +6,7 @@ import base64
 from datetime import datetime, timezone
 from typing import Any
 
-from mockpit._mapping.models import headers_to_mapping, pattern_to_mapping, stub_to_mapping
+from mockpit._mapping.write import headers_to_mapping, pattern_to_mapping, stub_to_mapping
 from mockpit._matching.near_miss import NearMiss
 from mockpit._model import Request
 
