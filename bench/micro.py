@@ -15,7 +15,7 @@ from typing import Any
 from run import HELLO_STUB
 
 from mockpit._engine.engine import Engine
-from mockpit._mapping.models import stub_from_mapping
+from mockpit._mapping.read import stub_from_mapping
 from mockpit._transport.asgi import MockpitApp
 
 SCOPE: dict[str, Any] = {

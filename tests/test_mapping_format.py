@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from mockpit import MappingError, MockServer, stub_from_mapping, stub_to_mapping
-from mockpit._mapping.models import pattern_from_mapping, stubs_from_document
+from mockpit._mapping.read import pattern_from_mapping, stubs_from_document
 
 # one server for the module, reset around each test (see conftest.py)
 SHARED_SERVER = True

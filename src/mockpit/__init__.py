@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from ._engine.journal import ServeEvent
     from ._engine.scenarios import Scenario
     from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError
-    from ._mapping.models import stub_from_mapping
+    from ._mapping.read import stub_from_mapping
     from ._mapping.write import stub_to_mapping
     from ._matching.custom import register_matcher, unregister_matcher
     from ._matching.near_miss import NearMiss
@@ -109,7 +109,7 @@ _WHERE = {
     "ServerError": "._errors",
     "VerificationError": "._errors",
     "ServeEvent": "._engine.journal",
-    "stub_from_mapping": "._mapping.models",
+    "stub_from_mapping": "._mapping.read",
     "stub_to_mapping": "._mapping.write",
     "Difference": "._matching.pattern",
     "MatchResult": "._matching.pattern",

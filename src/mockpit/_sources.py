@@ -16,7 +16,7 @@ from typing import Any
 from ._engine.rendering import RenderError, resolve_body_file
 from ._errors import MappingError
 from ._mapping.files import LoadedSource, read_document
-from ._mapping.models import stubs_from_document
+from ._mapping.read import stubs_from_document
 from ._model import Stub
 
 MAPPING_SUFFIXES = (".json", ".yaml", ".yml")

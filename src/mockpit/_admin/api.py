@@ -29,7 +29,8 @@ from mockpit._engine.engine import Engine, Settings
 from mockpit._engine.journal import ServeEvent
 from mockpit._errors import MappingError
 from mockpit._mapping.files import MappingFiles, NoMappingsFolder
-from mockpit._mapping.models import check_base64, pattern_from_mapping, stub_from_mapping
+from mockpit._mapping.models import check_base64
+from mockpit._mapping.read import pattern_from_mapping, stub_from_mapping
 from mockpit._mapping.write import headers_to_mapping, stub_to_mapping
 from mockpit._matching.pattern import compile_pattern
 from mockpit._model import STARTED, Request, Response, Stub

@@ -1,8 +1,9 @@
-"""The WireMock mapping format -> mockpit's model: the reading half of the one (de)serialiser.
+"""WireMock's mapping format as pydantic models: what each field may hold, and its model object.
 
-Mapping files, the admin API and the Python builder all turn definitions into :class:`Stub` objects
-here (:mod:`.write` writes them back). Validation uses pydantic models that mirror WireMock's JSON,
-so an error names the field as a user wrote it (``request.headers.Accept.equalTo``).
+The models mirror WireMock's JSON field for field, so a check fails on the field as a user wrote it
+(``request.headers.Accept.equalTo``); each has a ``to_model`` that builds mockpit's model once valid.
+They check what can be checked alone (a regex compiles, an XPath parses, one operator per pattern);
+:mod:`.read` runs them.
 """
 
 from __future__ import annotations
@@ -20,13 +21,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from mockpit._errors import MappingError
 from mockpit._matching.custom import get_matcher, unknown_matcher_message
 from mockpit._matching.json_unit import has_placeholders
 from mockpit._model import (
@@ -43,13 +42,10 @@ from mockpit._model import (
     RequestPattern,
     ResponseDefinition,
     ServeEventListener,
-    Stub,
     UrlMatch,
     ValuePattern,
     XmlOptions,
 )
-
-from .errors import mapping_error
 
 
 class _Strict(BaseModel):
@@ -685,67 +681,3 @@ class _StubModel(_Strict):
             for name in value:
                 _ListenerModel._name(name)
         return value
-
-
-def stub_from_mapping(data: Any, *, source: str = "mapping", stub_id: str | None = None) -> Stub:
-    """Validate one WireMock stub mapping (a dict) and return the :class:`Stub` it defines.
-
-    Raises :class:`MappingError` naming ``source`` and the offending field.
-    """
-    if not isinstance(data, Mapping):
-        raise MappingError(f"a stub mapping must be a JSON object, got {type(data).__name__}", source=source)
-    try:
-        model = _StubModel.model_validate(data)
-    except ValidationError as exc:
-        raise mapping_error(exc, source) from None
-    kwargs: dict[str, Any] = {}
-    chosen = stub_id or model.id or model.uuid
-    if chosen:
-        kwargs["id"] = chosen
-    first, *then = model.definitions()
-    return Stub(
-        request=model.request.to_model(),
-        response=first,
-        name=model.name,
-        priority=model.priority,
-        metadata=model.metadata,
-        persistent=model.persistent,
-        then=tuple(then),
-        cycle=model.responseSequence == "cycle",
-        serve_event_listeners=model.listeners(),
-        scenario_name=model.scenarioName,
-        required_scenario_state=model.requiredScenarioState,
-        new_scenario_state=model.newScenarioState,
-        **kwargs,
-    )
-
-
-def stubs_from_document(data: Any, *, source: str) -> list[Stub]:
-    """A mapping file's content: one stub, or ``{"mappings": [...]}``."""
-    if isinstance(data, Mapping) and "mappings" in data:
-        extra = sorted(set(data) - {"mappings", "meta"})
-        if extra:
-            raise MappingError(
-                f"unexpected key(s) {', '.join(extra)} beside 'mappings'", source=source, field=(extra[0],)
-            )
-        items = data["mappings"]
-        if not isinstance(items, list):
-            raise MappingError("must be a list of stub mappings", source=source, field=("mappings",))
-        stubs = []
-        for i, item in enumerate(items):
-            try:
-                stubs.append(stub_from_mapping(item, source=source))
-            except MappingError as exc:
-                raise exc.within("mappings", i) from None
-        return stubs
-    return [stub_from_mapping(data, source=source)]
-
-
-def pattern_from_mapping(data: Any, *, source: str = "request pattern") -> RequestPattern:
-    """Validate a WireMock request pattern (the ``request`` part of a stub) on its own."""
-    if not isinstance(data, Mapping):
-        raise MappingError(f"a request pattern must be a JSON object, got {type(data).__name__}", source=source)
-    try:
-        return _RequestModel.model_validate(data).to_model()
-    except ValidationError as exc:
-        raise mapping_error(exc, source) from None
