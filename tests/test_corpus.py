@@ -1846,7 +1846,7 @@ def test_mockpit_serve_loads_the_whole_corpus(http: httpx.Client) -> None:
 
 # --- the rest of WireMock's format is refused, never ignored ---------------------------------------
 
-#: WireMock fields mockpit does not support yet (``_NOT_YET`` in _mapping/errors.py, and JsonUnit's
+#: WireMock fields mockpit does not support yet (``_NOT_YET`` in _mapping/read.py, and JsonUnit's
 #: other placeholders), each in a stub that uses it; docs/wiremock-compatibility.md lists the same fields
 UNSUPPORTED: list[tuple[str, dict[str, object]]] = [
     ("equalToDateTime", {"request": {"url": "/x", "headers": {"X-Date": {"equalToDateTime": "2021-06-24T00:00:00Z"}}}}),

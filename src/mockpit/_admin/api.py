@@ -19,7 +19,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qs, unquote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -28,6 +28,7 @@ from mockpit import __version__
 from mockpit._engine.engine import Engine, Settings
 from mockpit._engine.journal import ServeEvent
 from mockpit._errors import MappingError
+from mockpit._mapping.errors import Location, mapping_error
 from mockpit._mapping.files import MappingFiles, NoMappingsFolder
 from mockpit._mapping.models import check_base64
 from mockpit._mapping.read import pattern_from_mapping, stub_from_mapping
@@ -919,30 +920,13 @@ def _validate(model: type[_M], data: Any, title: str) -> _M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        _raise_invalid(exc, model, title)
 
+        def unknown_field(loc: Location) -> str:
+            return f"unknown field; {_expected_fields(model, loc[:-1])}"
 
-def _raise_invalid(exc: ValidationError, model: type[BaseModel], title: str) -> NoReturn:
-    messages: list[str] = []
-    first: tuple[str | int, ...] | None = None
-    # a misspelt field is also a missing one: name the field the user wrote first
-    for error in sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden"):
-        # pydantic names union branches in locations ("str", "list[str]"); users never wrote those
-        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and ("[" in p or p in {"str", "int"})))
-        if first is None:
-            first = loc
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = f"unknown field; {_expected_fields(model, loc[:-1])}"
-        elif error["type"] == "missing":
-            message = "is required"
-        elif "input" in error and error["type"] not in {"value_error", "assertion_error"}:
-            message += f" (got {json.dumps(error['input'], default=str)[:80]})"
-        field = MappingError("", field=loc).field
-        entry = f"{field}: {message}" if field else message
-        if entry not in messages:  # one message per field, not one per union branch
-            messages.append(entry)
-    raise AdminError(400, title, "; ".join(messages), pointer=MappingError("", field=first or ()).pointer)
+        wording = {"extra_forbidden": unknown_field, "missing": lambda _: "is required"}
+        error = mapping_error(exc, data, wording=wording, listed=True)
+        raise AdminError(400, title, str(error), pointer=error.pointer) from None
 
 
 def _expected_fields(model: type[BaseModel], parent: tuple[str | int, ...]) -> str:

@@ -1,76 +1,84 @@
-"""pydantic's ValidationError -> a MappingError that names the field as the user wrote it.
+"""pydantic's ValidationError -> one MappingError that names the field as the user wrote it.
 
-pydantic reports every failed branch of a union, each with the branch's type in its location
-(``request.headers.X.str``), which the user never wrote. This keeps what they wrote, says which
-WireMock features mockpit lacks rather than calling them misspelt, and makes one error of them all.
+The mapping format and the admin API's payloads both validate with pydantic and both report through
+here. pydantic reports every failed branch of a union, each with the branch's type in its location
+(``request.headers.X.str``), which the user never wrote: a location keeps only what the data holds.
+Each format words the errors that depend on it (an unknown field, a missing one).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from pydantic import ValidationError
 
 from mockpit._errors import MappingError
 
-# WireMock features that a mapping may use and mockpit does not do yet. A mapping that uses one is
-# refused with this message: silently ignoring it would make the stub answer differently than in WireMock.
-_NOT_YET = {
-    "equalToDateTime": "date matchers",
-    "before": "date matchers",
-    "after": "date matchers",
-    "actualFormat": "date matchers",
-    "truncateExpected": "date matchers",
-    "truncateActual": "date matchers",
-    "expectedOffset": "date matchers",
-    "expectedOffsetUnit": "date matchers",
-    "applyTruncationLast": "date matchers",
-    "matchesPathTemplate": "path template value matchers",
-}
+#: the keys and list positions leading to a field, as in :attr:`MappingError.location`
+Location = tuple[str | int, ...]
+#: a format's own message for a type of pydantic error (``"extra_forbidden"``), given where it is
+Wording = Mapping[str, Callable[[Location], str]]
+_NO_INPUT = object()
 
 
-def mapping_error(exc: ValidationError, source: str) -> MappingError:
-    found: list[tuple[tuple[str | int, ...], str, bool]] = []  # (location, message, is a type mismatch)
-    for error in exc.errors(include_url=False):
-        # pydantic names union branches in locations ("str", "function-after[...]"); users never wrote those
-        loc = tuple(part for part in error["loc"] if not _is_union_branch(part))
-        field = loc
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            key = str(loc[-1]) if loc else "?"
-            feature = _NOT_YET.get(key)
-            message = (
-                f"{feature} ({key}) is not supported by mockpit yet; remove it or see the docs' list of "
-                "supported fields"
-                if feature
-                else f"unknown field {key!r}; check its spelling against the WireMock mapping format"
-            )
-        elif "input" in error and error["type"] not in {"value_error", "assertion_error"}:
-            message += f" (got {json.dumps(error['input'], default=str)[:80]})"
-        found.append((field, message, error["type"].endswith("_type")))
+def mapping_error(
+    exc: ValidationError, data: Any, *, wording: Wording, source: str | None = None, listed: bool = False
+) -> MappingError:
+    """The error to report for ``exc``, raised validating ``data``: on the first field, naming the others.
+
+    ``wording`` replaces pydantic's message for the types of error it names; the others lose
+    pydantic's "Value error, " and show the value given. Several errors on one field read as
+    alternatives ("a or b"): a value that fits no branch of a union. ``listed`` (the admin API's
+    payloads) names each error with its field instead, misspelt fields first.
+    """
+    errors = exc.errors(include_url=False)
+    if listed:
+        # a misspelt field is also a missing one: name the field the user wrote first
+        errors = sorted(errors, key=lambda e: e["type"] != "extra_forbidden")
+    found: list[tuple[Location, str, bool]] = []  # (location, message, is a type mismatch)
+    for error in errors:
+        loc = _as_written(error["loc"], data, error["type"] == "missing", error.get("input", _NO_INPUT))
+        reword = wording.get(error["type"])
+        if reword is not None:
+            message = reword(loc)
+        else:
+            message = error["msg"].removeprefix("Value error, ")
+            if "input" in error and error["type"] not in {"value_error", "assertion_error"}:
+                message += f" (got {json.dumps(error['input'], default=str)[:80]})"
+        found.append((loc, message, error["type"].endswith("_type")))
     # A value that fits no branch of a union gets one error per branch. A branch that got past the type
     # check (a dict for ``str | _PathModel``) says what is really wrong: drop the others' "not a str".
-    specific = [f for f, _, mismatch in found if not mismatch]
-    kept = [e for e in found if not (e[2] and any(_within(f, e[0]) for f in specific))] or found
-    fields = {field for field, _, _ in kept}
-    if len(fields) == 1:
-        (field,) = fields
-        return MappingError(" or ".join(message for _, message, _ in kept), source=source, field=field)
-    # several fields: ``field`` is the first, the message lists every other one with its own field
-    first = kept[0][0]
-    rest = "; ".join(f"{_dotted(f)}: {m}" if f else m for f, m, _ in kept[1:])
-    return MappingError(f"{kept[0][1]}; {rest}", source=source, field=first)
+    specific = [loc for loc, _, mismatch in found if not mismatch]
+    kept = [e for e in found if not (e[2] and any(_within(loc, e[0]) for loc in specific))] or found
+    (first, message), *rest = dict.fromkeys((loc, message) for loc, message, _ in kept)
+    if not listed and all(loc == first for loc, _ in rest):
+        return MappingError(" or ".join([message, *(m for _, m in rest)]), source=source, field=first)
+    others = [f"{MappingError('', field=loc).field}: {m}" if loc else m for loc, m in rest]
+    return MappingError("; ".join([message, *others]), source=source, field=first)
 
 
-def _is_union_branch(part: str | int) -> bool:
-    return isinstance(part, str) and (
-        part in {"str", "list[str]", "_PathModel"} or part.startswith(("function-", "list[_", "dict[str,"))
-    )
+def _as_written(loc: Location, data: Any, missing: bool, found: Any) -> Location:
+    """``loc`` without the union branches pydantic adds (``str``, ``function-after[...]``): a name stays
+    if the data has it there, or names the missing field; a list position always stays."""
+    kept: list[str | int] = []
+    node = data
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        # a value of the wrong type may hold a key named like the branch: {"str": 1} for ``int | str``
+        if isinstance(node, Mapping) and part in node and not (last and found is node):
+            node = node[part]
+        elif isinstance(part, int):  # pydantic names branches with strings, never numbers
+            try:
+                node = node[part]
+            except (TypeError, LookupError):
+                node = None  # a set, say: what follows is a branch or the missing field
+        elif not (missing and last) and part != "[key]":  # pydantic's name for a key that is not a string
+            continue
+        kept.append(part)
+    return tuple(kept)
 
 
-def _within(field: tuple[str | int, ...], parent: tuple[str | int, ...]) -> bool:
+def _within(field: Location, parent: Location) -> bool:
     return field[: len(parent)] == parent
-
-
-def _dotted(loc: tuple[str | int, ...]) -> str:
-    return MappingError("", field=loc).field or ""

@@ -1,7 +1,8 @@
 """WireMock's mapping format -> mockpit's model: the entry points of the one (de)serialiser.
 
 Mapping files, the admin API, recordings and the Python API read stubs and request patterns here; the
-models in :mod:`.models` check them, :mod:`.errors` words what is wrong, :mod:`.write` writes them back.
+models in :mod:`.models` check them, :mod:`.errors` makes one error naming the field of what they find
+(worded here for the mapping format), :mod:`.write` writes them back.
 """
 
 from __future__ import annotations
@@ -14,8 +15,34 @@ from pydantic import ValidationError
 from mockpit._errors import MappingError
 from mockpit._model import RequestPattern, Stub
 
-from .errors import mapping_error
+from .errors import Location, mapping_error
 from .models import _RequestModel, _StubModel
+
+# WireMock features that a mapping may use and mockpit does not do yet. A mapping that uses one is
+# refused with this message: silently ignoring it would make the stub answer differently than in WireMock.
+_NOT_YET = {
+    "equalToDateTime": "date matchers",
+    "before": "date matchers",
+    "after": "date matchers",
+    "actualFormat": "date matchers",
+    "truncateExpected": "date matchers",
+    "truncateActual": "date matchers",
+    "expectedOffset": "date matchers",
+    "expectedOffsetUnit": "date matchers",
+    "applyTruncationLast": "date matchers",
+    "matchesPathTemplate": "path template value matchers",
+}
+
+
+def _unknown_field(loc: Location) -> str:
+    key = str(loc[-1]) if loc else "?"
+    feature = _NOT_YET.get(key)
+    if feature:
+        return f"{feature} ({key}) is not supported by mockpit yet; remove it or see the docs' list of supported fields"
+    return f"unknown field {key!r}; check its spelling against the WireMock mapping format"
+
+
+_WORDING = {"extra_forbidden": _unknown_field}
 
 
 def stub_from_mapping(data: Any, *, source: str = "mapping", stub_id: str | None = None) -> Stub:
@@ -28,7 +55,7 @@ def stub_from_mapping(data: Any, *, source: str = "mapping", stub_id: str | None
     try:
         model = _StubModel.model_validate(data)
     except ValidationError as exc:
-        raise mapping_error(exc, source) from None
+        raise mapping_error(exc, data, wording=_WORDING, source=source) from None
     kwargs: dict[str, Any] = {}
     chosen = stub_id or model.id or model.uuid
     if chosen:
@@ -79,4 +106,4 @@ def pattern_from_mapping(data: Any, *, source: str = "request pattern") -> Reque
     try:
         return _RequestModel.model_validate(data).to_model()
     except ValidationError as exc:
-        raise mapping_error(exc, source) from None
+        raise mapping_error(exc, data, wording=_WORDING, source=source) from None
