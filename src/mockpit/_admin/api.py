@@ -1,14 +1,9 @@
 """The admin API under ``/__admin``, in WireMock's JSON shapes and status codes, over the engine.
 
-Routes are a method and a path template (``/mappings/{id}``). Among the templates that fit a path and
-have its method, the most literal wins, as in WireMock: ``GET /requests/unmatched`` is never the request
-whose id is "unmatched". A path no template fits is a 404; a method none of them has, a 405 with ``Allow``.
-
-Errors are WireMock's ``{"errors": [{"code", "title", "detail", "source": {"pointer"}}]}``, the pointer
-naming the payload field (a query parameter is named by ``source.parameter``). Payloads are validated
-whole before anything changes: a request that fails changes nothing (an import checks every mapping
-before adding any). Stubs marked ``persistent`` are written to (or removed from) the mappings folder at
-once, as WireMock does; ``POST /__admin/mappings/save`` writes all of them.
+Payloads are validated whole before anything changes: a request that fails changes nothing (an import
+checks every mapping before adding any). Stubs marked ``persistent`` are written to (or removed from)
+the mappings folder at once, as WireMock does; ``POST /__admin/mappings/save`` writes all of them.
+Routing and the error answers are :mod:`.router`'s.
 """
 
 from __future__ import annotations
@@ -17,10 +12,10 @@ import asyncio
 import base64
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any, Literal, TypeVar
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -37,99 +32,10 @@ from mockpit._matching.pattern import compile_pattern
 from mockpit._model import STARTED, Request, Response, Stub
 from mockpit._recording.recorder import RecordedStub, Recorder, RecordingError, RecordSpec, parse_size
 
+from .router import AdminError, Router, json_response, write_failed
 from .shapes import iso_timestamp, near_miss_to_json, request_to_json
 
-#: answers one route: the request and the values of the template's variables
-Handler = Callable[[Request, dict[str, str]], "Response | Awaitable[Response]"]
 _M = TypeVar("_M", bound=BaseModel)
-
-
-class AdminError(Exception):
-    """Ends an admin request with a JSON error; raised by the handlers, answered by :meth:`AdminApi.handle`."""
-
-    def __init__(
-        self, status: int, title: str, detail: str, *, pointer: str | None = None, parameter: str | None = None
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.title = title
-        self.detail = detail
-        self.pointer = pointer
-        self.parameter = parameter
-
-    def to_response(self) -> Response:
-        error: dict[str, Any] = {"code": 10 if self.status == 400 else self.status, "title": self.title}
-        error["detail"] = self.detail
-        if self.pointer is not None:
-            error["source"] = {"pointer": self.pointer}
-        elif self.parameter is not None:
-            error["source"] = {"parameter": self.parameter}
-        return _json({"errors": [error]}, self.status)
-
-
-class Router:
-    """Method + path template -> handler. Templates are ``/``-separated; ``{name}`` matches one segment."""
-
-    def __init__(self) -> None:
-        # template segments -> method -> handler; the templates stay in the order they were added
-        self._routes: dict[tuple[str, ...], dict[str, Handler]] = {}
-        self._templates: dict[tuple[str, ...], str] = {}
-
-    def add(self, method: str, template: str, handler: Handler) -> None:
-        segments = tuple(_split(template))
-        methods = self._routes.setdefault(segments, {})
-        if method in methods:
-            raise ValueError(f"{method} {template} is routed twice")
-        methods[method] = handler
-        self._templates[segments] = template
-
-    def routes(self) -> list[tuple[str, str]]:
-        """Every (method, template) routed, e.g. ``("PUT", "/scenarios/{name}/state")``."""
-        return [(method, self._templates[segments]) for segments, methods in self._routes.items() for method in methods]
-
-    def resolve(self, method: str, path: str, shown: str) -> tuple[Handler, dict[str, str]]:
-        """The handler for ``path`` (relative to the prefix) and its variables; ``shown`` names it in errors."""
-        parts = [unquote(part) for part in _split(path)]
-        fitting = [segments for segments in self._routes if _fits(segments, parts)]
-        if not fitting:
-            raise AdminError(404, "Not found", f"no admin endpoint at {shown}")
-        with_method = [segments for segments in fitting if method in self._routes[segments]]
-        if not with_method:
-            allowed = ", ".join(sorted({m for segments in fitting for m in self._routes[segments]}))
-            raise _MethodNotAllowed(method, shown, allowed)
-        # the most literal template wins, as in WireMock: POST /mappings/save is not an update of stub "save"
-        segments = max(with_method, key=lambda s: tuple(not _is_variable(part) for part in s))
-        params = {s[1:-1]: p for s, p in zip(segments, parts, strict=True) if _is_variable(s)}
-        return self._routes[segments][method], params
-
-
-class _MethodNotAllowed(AdminError):
-    def __init__(self, method: str, shown: str, allowed: str) -> None:
-        super().__init__(405, "Method not allowed", f"{method} is not allowed on {shown}; use {allowed}")
-        self.allowed = allowed
-
-    def to_response(self) -> Response:
-        response = super().to_response()
-        response.headers.append(("Allow", self.allowed))
-        return response
-
-
-def _split(path: str) -> list[str]:
-    """A path's segments; a trailing slash does not count, but the bare prefix (``""``) is not its root ``/``."""
-    if not path:
-        return [""]  # /__admin, which WireMock redirects to /__admin/
-    stripped = path.strip("/")
-    return stripped.split("/") if stripped else []
-
-
-def _is_variable(segment: str) -> bool:
-    return segment.startswith("{") and segment.endswith("}")
-
-
-def _fits(segments: tuple[str, ...], parts: list[str]) -> bool:
-    if len(segments) != len(parts):
-        return False
-    return all(bool(p) if _is_variable(s) else s == p for s, p in zip(segments, parts, strict=True))
 
 
 class AdminApi:
@@ -218,7 +124,7 @@ class AdminApi:
     # --- mappings ----------------------------------------------------------------------------------
 
     def redirect_to_root(self, request: Request, _: dict[str, str]) -> Response:
-        response = _json({}, 302)
+        response = json_response({}, 302)
         response.headers.append(("Location", self.prefix + "/"))
         return response
 
@@ -227,30 +133,30 @@ class AdminApi:
         offset = _int_param(request, "offset") or 0
         limit = _int_param(request, "limit")
         page = stubs[offset:] if limit is None else stubs[offset : offset + limit]
-        return _json(_mappings_json(page, total=len(stubs)))
+        return json_response(_mappings_json(page, total=len(stubs)))
 
     def create_mapping(self, request: Request, _: dict[str, str]) -> Response:
         stub = _stub(_payload(request))
         self._add([stub])
-        return _json(stub_to_mapping(stub), 201)
+        return json_response(stub_to_mapping(stub), 201)
 
     def delete_all_mappings(self, request: Request, _: dict[str, str]) -> Response:
         self._remove(self.engine.stubs())
-        return _json({})
+        return json_response({})
 
     def get_mapping(self, request: Request, params: dict[str, str]) -> Response:
-        return _json(stub_to_mapping(self._stub_or_404(params["id"])))
+        return json_response(stub_to_mapping(self._stub_or_404(params["id"])))
 
     def update_mapping(self, request: Request, params: dict[str, str]) -> Response:
         stub_id = params["id"]
         self._stub_or_404(stub_id, f"; create it with POST {self.prefix}/mappings")
         stub = _stub(_payload(request), stub_id=stub_id)
         self._add([stub])
-        return _json(stub_to_mapping(stub))
+        return json_response(stub_to_mapping(stub))
 
     def delete_mapping(self, request: Request, params: dict[str, str]) -> Response:
         self._remove([self._stub_or_404(params["id"])])
-        return _json({})
+        return json_response({})
 
     def import_mappings(self, request: Request, _: dict[str, str]) -> Response:
         payload = _payload(request)
@@ -277,11 +183,11 @@ class AdminApi:
         self._add([s for s in reversed(stubs) if overwrite or self.engine.get_stub(s.id) is None])
         if options.deleteAllNotInImport:
             self._remove([s for s in self.engine.stubs() if s.id not in seen])
-        return _json({})
+        return json_response({})
 
     def reset_mappings(self, request: Request, _: dict[str, str]) -> Response:
         self.engine.reset_stubs()
-        return _json({})
+        return json_response({})
 
     async def save_mappings(self, request: Request, _: dict[str, str]) -> Response:
         stubs = self.engine.stubs()
@@ -292,9 +198,9 @@ class AdminApi:
         except NoMappingsFolder as exc:
             raise AdminError(409, "No mappings folder", str(exc)) from None
         except OSError as exc:
-            raise _write_failed(exc) from None
+            raise write_failed(exc) from None
         self.engine.keep_on_reset(s.id for s in savable)
-        return _json(
+        return json_response(
             {
                 "written": [str(path) for path in written],
                 "notSaved": [
@@ -308,20 +214,20 @@ class AdminApi:
     def find_mappings_by_metadata(self, request: Request, _: dict[str, str]) -> Response:
         matches = _metadata_matcher(_payload(request))
         found = [s for s in self.engine.stubs() if matches(s)]
-        return _json(_mappings_json(found, total=len(found)))
+        return json_response(_mappings_json(found, total=len(found)))
 
     def remove_mappings_by_metadata(self, request: Request, _: dict[str, str]) -> Response:
         matches = _metadata_matcher(_payload(request))
         self._remove([s for s in self.engine.stubs() if matches(s)])
-        return _json({})
+        return json_response({})
 
     def unmatched_mappings(self, request: Request, _: dict[str, str]) -> Response:
         found = self._unmatched_stubs()
-        return _json(_mappings_json(found, total=len(found)))
+        return json_response(_mappings_json(found, total=len(found)))
 
     def remove_unmatched_mappings(self, request: Request, _: dict[str, str]) -> Response:
         self._remove(self._unmatched_stubs())
-        return _json({})
+        return json_response({})
 
     def _unmatched_stubs(self) -> list[Stub]:
         served = {event.stub.id for event in self.engine.journal.events() if event.stub is not None}
@@ -352,7 +258,7 @@ class AdminApi:
                     self.engine.remove_stub(stub_id)
                 else:
                     self.engine.add_stub(old)
-            raise _write_failed(exc) from None
+            raise write_failed(exc) from None
         self.engine.keep_on_reset(stub.id for stub in persistent)
 
     def _remove(self, stubs: Iterable[Stub]) -> None:
@@ -362,7 +268,7 @@ class AdminApi:
                 try:
                     self.files.remove(stub.id)
                 except OSError as exc:
-                    raise _write_failed(exc) from None
+                    raise write_failed(exc) from None
                 self.engine.drop_on_reset([stub.id])
             self.engine.remove_stub(stub.id)
 
@@ -385,7 +291,7 @@ class AdminApi:
         limit = _int_param(request, "limit")
         if limit is not None:
             events = events[:limit]
-        return _json(
+        return json_response(
             {
                 "requests": [serve_event_to_json(e) for e in events],
                 "meta": {"total": total},
@@ -395,57 +301,59 @@ class AdminApi:
 
     def clear_requests(self, request: Request, _: dict[str, str]) -> Response:
         self.engine.clear_requests()
-        return _json({})
+        return json_response({})
 
     def get_request(self, request: Request, params: dict[str, str]) -> Response:
         event = self.engine.journal.get(params["id"])
         if event is None:
             raise AdminError(404, "Not found", f"no request with id {params['id']} in the journal")
-        return _json(serve_event_to_json(event))
+        return json_response(serve_event_to_json(event))
 
     def delete_request(self, request: Request, params: dict[str, str]) -> Response:
         event_id = params["id"]
         if not self.engine.remove_requests(lambda event: event.id == event_id):
             raise AdminError(404, "Not found", f"no request with id {event_id} in the journal")
-        return _json({})
+        return json_response({})
 
     def count_requests(self, request: Request, _: dict[str, str]) -> Response:
         found = self.engine.find_requests(_request_pattern(_payload(request)))
-        return _json({"count": len(found), "requestJournalDisabled": self._journal_disabled})
+        return json_response({"count": len(found), "requestJournalDisabled": self._journal_disabled})
 
     def find_requests(self, request: Request, _: dict[str, str]) -> Response:
         found = self.engine.find_requests(_request_pattern(_payload(request)))
-        return _json(
+        return json_response(
             {"requests": [request_to_json(e.request) for e in found], "requestJournalDisabled": self._journal_disabled}
         )
 
     def remove_requests(self, request: Request, _: dict[str, str]) -> Response:
         compiled = compile_pattern(_request_pattern(_payload(request)))
         removed = self.engine.remove_requests(lambda event: compiled.match(event.request).matched)
-        return _json({"serveEvents": [serve_event_to_json(e) for e in removed]})
+        return json_response({"serveEvents": [serve_event_to_json(e) for e in removed]})
 
     def remove_requests_by_metadata(self, request: Request, _: dict[str, str]) -> Response:
         matches = _metadata_matcher(_payload(request))
         removed = self.engine.remove_requests(lambda event: event.stub is not None and matches(event.stub))
-        return _json({"serveEvents": [serve_event_to_json(e) for e in removed]})
+        return json_response({"serveEvents": [serve_event_to_json(e) for e in removed]})
 
     def unmatched_requests(self, request: Request, _: dict[str, str]) -> Response:
         events = self.engine.unmatched()
-        return _json(
+        return json_response(
             {"requests": [request_to_json(e.request) for e in events], "requestJournalDisabled": self._journal_disabled}
         )
 
     def unmatched_near_misses(self, request: Request, _: dict[str, str]) -> Response:
         misses = [miss for event in self.engine.unmatched() for miss in self.engine.near_misses(event.request)]
-        return _json({"nearMisses": [near_miss_to_json(miss) for miss in misses]})
+        return json_response({"nearMisses": [near_miss_to_json(miss) for miss in misses]})
 
     def near_misses_for_request(self, request: Request, _: dict[str, str]) -> Response:
         logged = _logged_request(_payload(request))
-        return _json({"nearMisses": [near_miss_to_json(m) for m in self.engine.near_misses(logged)]})
+        return json_response({"nearMisses": [near_miss_to_json(m) for m in self.engine.near_misses(logged)]})
 
     def near_misses_for_pattern(self, request: Request, _: dict[str, str]) -> Response:
         pattern = _request_pattern(_payload(request))
-        return _json({"nearMisses": [near_miss_to_json(m) for m in self.engine.near_misses_for_pattern(pattern)]})
+        return json_response(
+            {"nearMisses": [near_miss_to_json(m) for m in self.engine.near_misses_for_pattern(pattern)]}
+        )
 
     @property
     def _journal_disabled(self) -> bool:
@@ -466,11 +374,11 @@ class AdminApi:
                     "mappings": [stub_to_mapping(stub) for stub in stubs],
                 }
             )
-        return _json({"scenarios": out})
+        return json_response({"scenarios": out})
 
     def reset_scenarios(self, request: Request, _: dict[str, str]) -> Response:
         self.engine.scenarios.reset()
-        return _json({})
+        return json_response({})
 
     def set_scenario_state(self, request: Request, params: dict[str, str]) -> Response:
         name = params["name"]
@@ -484,7 +392,7 @@ class AdminApi:
             raise AdminError(404, "Not found", str(exc.args[0])) from None
         except ValueError as exc:
             raise AdminError(400, "Invalid scenario state", str(exc), pointer="/state") from None
-        return _json({})
+        return json_response({})
 
     # --- recordings --------------------------------------------------------------------------------
 
@@ -494,10 +402,10 @@ class AdminApi:
             self.recorder.start(spec)
         except RecordingError as exc:
             raise AdminError(409, "Cannot start recording", str(exc)) from None
-        return _json({})
+        return json_response({})
 
     def recording_status(self, request: Request, _: dict[str, str]) -> Response:
-        return _json({"status": self.recorder.status})
+        return json_response({"status": self.recorder.status})
 
     async def stop_recording(self, request: Request, _: dict[str, str]) -> Response:
         try:
@@ -506,7 +414,7 @@ class AdminApi:
         except RecordingError as exc:
             raise AdminError(409, "Not recording", str(exc)) from None
         except OSError as exc:
-            raise _write_failed(exc) from None
+            raise write_failed(exc) from None
         spec = self.recorder.spec
         return _recorded_json(stubs, spec.output_format if spec is not None else "FULL")
 
@@ -517,13 +425,13 @@ class AdminApi:
         except RecordingError as exc:
             raise AdminError(409, "Cannot snapshot", str(exc)) from None
         except OSError as exc:
-            raise _write_failed(exc) from None
+            raise write_failed(exc) from None
         return _recorded_json(stubs, spec.output_format)
 
     # --- settings and the server -------------------------------------------------------------------
 
     def get_settings(self, request: Request, _: dict[str, str]) -> Response:
-        return _json({"settings": _settings_json(self.engine.settings)})
+        return json_response({"settings": _settings_json(self.engine.settings)})
 
     def update_settings(self, request: Request, _: dict[str, str]) -> Response:
         payload = _payload(request)
@@ -537,11 +445,11 @@ class AdminApi:
         )
         self.engine.update_settings(settings)
         # WireMock answers with an empty body; the settings are more useful (and its Python client reads them)
-        return _json(_settings_json(settings))
+        return json_response(_settings_json(settings))
 
     def reset(self, request: Request, _: dict[str, str]) -> Response:
         self.engine.reset()
-        return _json({})
+        return json_response({})
 
     def shutdown(self, request: Request, _: dict[str, str]) -> Response:
         callback = self.on_shutdown
@@ -549,11 +457,11 @@ class AdminApi:
             raise AdminError(501, "Not implemented", "this server was started without a way to shut it down")
         # after this response is sent: the loop runs the callback once the handler has returned
         asyncio.get_running_loop().call_soon(callback)
-        return _json({})
+        return json_response({})
 
     def health(self, request: Request, _: dict[str, str]) -> Response:
         now = time.time()
-        return _json(
+        return json_response(
             {
                 "status": "healthy",
                 "message": "mockpit is ok",
@@ -564,12 +472,12 @@ class AdminApi:
         )
 
     def version(self, request: Request, _: dict[str, str]) -> Response:
-        return _json({"version": __version__})
+        return json_response({"version": __version__})
 
     def openapi(self, request: Request, _: dict[str, str]) -> Response:
         from .openapi import document
 
-        return _json(document(self.prefix))
+        return json_response(document(self.prefix))
 
 
 # --- JSON shapes -----------------------------------------------------------------------------------
@@ -598,8 +506,8 @@ def serve_event_to_json(event: ServeEvent) -> dict[str, Any]:
 def _recorded_json(stubs: list[RecordedStub], output_format: str) -> Response:
     """What stop and snapshot answer, as WireMock: the stub mappings, or with ``"outputFormat": "IDS"`` their ids."""
     if output_format == "IDS":
-        return _json({"ids": [recorded.stub.id for recorded in stubs]})
-    return _json({"mappings": [stub_to_mapping(recorded.stub) for recorded in stubs]})
+        return json_response({"ids": [recorded.stub.id for recorded in stubs]})
+    return json_response({"mappings": [stub_to_mapping(recorded.stub) for recorded in stubs]})
 
 
 def _mappings_json(stubs: list[Stub], *, total: int) -> dict[str, Any]:
@@ -613,12 +521,6 @@ def _settings_json(settings: Settings) -> dict[str, Any]:
     out["extended"] = settings.extended
     out["proxyPassThrough"] = settings.proxy_pass_through
     return out
-
-
-def _json(value: Any, status: int = 200) -> Response:
-    return Response(
-        status, json.dumps(value, ensure_ascii=False, indent=2), headers=[("Content-Type", "application/json")]
-    )
 
 
 # --- reading payloads ------------------------------------------------------------------------------
@@ -745,15 +647,6 @@ def _since_param(request: Request) -> int | None:
     if moment.tzinfo is None:  # WireMock reads a date without a zone as UTC
         moment = moment.replace(tzinfo=timezone.utc)
     return round(moment.timestamp() * 1000)
-
-
-def _write_failed(exc: OSError) -> AdminError:
-    where = f" {exc.filename}" if exc.filename else ""
-    return AdminError(
-        500,
-        "Could not save",
-        f"cannot write the mapping file{where}: {exc.strerror or exc}; nothing was changed for this request",
-    )
 
 
 # --- payload models: validated whole, so that an error names the field -----------------------------
