@@ -21,19 +21,27 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mockpit import __version__
 from mockpit._engine.engine import Engine, Settings
-from mockpit._engine.journal import ServeEvent
 from mockpit._errors import MappingError
 from mockpit._mapping.errors import Location, mapping_error
 from mockpit._mapping.files import MappingFiles, NoMappingsFolder
 from mockpit._mapping.models import check_base64
 from mockpit._mapping.read import pattern_from_mapping, stub_from_mapping
-from mockpit._mapping.write import headers_to_mapping, stub_to_mapping
+from mockpit._mapping.write import stub_to_mapping
 from mockpit._matching.pattern import compile_pattern
 from mockpit._model import STARTED, Request, Response, Stub
-from mockpit._recording.recorder import RecordedStub, Recorder, RecordingError, RecordSpec, parse_size
+from mockpit._recording.recorder import Recorder, RecordingError, RecordSpec, parse_size
 
 from .router import AdminError, Router, json_response, write_failed
-from .shapes import iso_timestamp, near_miss_to_json, request_to_json
+from .shapes import (
+    iso_timestamp,
+    mappings_to_json,
+    near_miss_to_json,
+    recorded_to_json,
+    request_to_json,
+    scenario_to_json,
+    serve_event_to_json,
+    settings_to_json,
+)
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -133,7 +141,7 @@ class AdminApi:
         offset = _int_param(request, "offset") or 0
         limit = _int_param(request, "limit")
         page = stubs[offset:] if limit is None else stubs[offset : offset + limit]
-        return json_response(_mappings_json(page, total=len(stubs)))
+        return json_response(mappings_to_json(page, total=len(stubs)))
 
     def create_mapping(self, request: Request, _: dict[str, str]) -> Response:
         stub = _stub(_payload(request))
@@ -214,7 +222,7 @@ class AdminApi:
     def find_mappings_by_metadata(self, request: Request, _: dict[str, str]) -> Response:
         matches = _metadata_matcher(_payload(request))
         found = [s for s in self.engine.stubs() if matches(s)]
-        return json_response(_mappings_json(found, total=len(found)))
+        return json_response(mappings_to_json(found, total=len(found)))
 
     def remove_mappings_by_metadata(self, request: Request, _: dict[str, str]) -> Response:
         matches = _metadata_matcher(_payload(request))
@@ -223,7 +231,7 @@ class AdminApi:
 
     def unmatched_mappings(self, request: Request, _: dict[str, str]) -> Response:
         found = self._unmatched_stubs()
-        return json_response(_mappings_json(found, total=len(found)))
+        return json_response(mappings_to_json(found, total=len(found)))
 
     def remove_unmatched_mappings(self, request: Request, _: dict[str, str]) -> Response:
         self._remove(self._unmatched_stubs())
@@ -365,15 +373,7 @@ class AdminApi:
         out = []
         for scenario in self.engine.scenarios.all():
             stubs = [stub for stub in map(self.engine.get_stub, scenario.mappings) if stub is not None]
-            out.append(
-                {
-                    "id": scenario.id,
-                    "name": scenario.name,
-                    "state": scenario.state,
-                    "possibleStates": scenario.possible_states,
-                    "mappings": [stub_to_mapping(stub) for stub in stubs],
-                }
-            )
+            out.append(scenario_to_json(scenario, stubs))
         return json_response({"scenarios": out})
 
     def reset_scenarios(self, request: Request, _: dict[str, str]) -> Response:
@@ -416,7 +416,7 @@ class AdminApi:
         except OSError as exc:
             raise write_failed(exc) from None
         spec = self.recorder.spec
-        return _recorded_json(stubs, spec.output_format if spec is not None else "FULL")
+        return json_response(recorded_to_json(stubs, spec.output_format if spec is not None else "FULL"))
 
     async def snapshot_recording(self, request: Request, _: dict[str, str]) -> Response:
         spec = _record_spec(request, recording=False)
@@ -426,12 +426,12 @@ class AdminApi:
             raise AdminError(409, "Cannot snapshot", str(exc)) from None
         except OSError as exc:
             raise write_failed(exc) from None
-        return _recorded_json(stubs, spec.output_format)
+        return json_response(recorded_to_json(stubs, spec.output_format))
 
     # --- settings and the server -------------------------------------------------------------------
 
     def get_settings(self, request: Request, _: dict[str, str]) -> Response:
-        return json_response({"settings": _settings_json(self.engine.settings)})
+        return json_response({"settings": settings_to_json(self.engine.settings)})
 
     def update_settings(self, request: Request, _: dict[str, str]) -> Response:
         payload = _payload(request)
@@ -445,7 +445,7 @@ class AdminApi:
         )
         self.engine.update_settings(settings)
         # WireMock answers with an empty body; the settings are more useful (and its Python client reads them)
-        return json_response(_settings_json(settings))
+        return json_response(settings_to_json(settings))
 
     def reset(self, request: Request, _: dict[str, str]) -> Response:
         self.engine.reset()
@@ -478,49 +478,6 @@ class AdminApi:
         from .openapi import document
 
         return json_response(document(self.prefix))
-
-
-# --- JSON shapes -----------------------------------------------------------------------------------
-
-
-def serve_event_to_json(event: ServeEvent) -> dict[str, Any]:
-    """A serve event as WireMock lists it in ``/__admin/requests``: the request, the response, the stub."""
-    out: dict[str, Any] = {
-        "id": event.id,
-        "request": request_to_json(event.request),
-        "response": {
-            "status": event.response.status,
-            "headers": headers_to_mapping(event.response.headers),
-            "bodyAsBase64": base64.b64encode(event.response.body).decode("ascii"),
-            "body": event.response.text,
-        },
-        "wasMatched": event.matched,
-    }
-    if event.stub is not None:
-        mapping = stub_to_mapping(event.stub)
-        out["stubMapping"] = mapping
-        out["responseDefinition"] = mapping["response"]
-    return out
-
-
-def _recorded_json(stubs: list[RecordedStub], output_format: str) -> Response:
-    """What stop and snapshot answer, as WireMock: the stub mappings, or with ``"outputFormat": "IDS"`` their ids."""
-    if output_format == "IDS":
-        return json_response({"ids": [recorded.stub.id for recorded in stubs]})
-    return json_response({"mappings": [stub_to_mapping(recorded.stub) for recorded in stubs]})
-
-
-def _mappings_json(stubs: list[Stub], *, total: int) -> dict[str, Any]:
-    return {"mappings": [stub_to_mapping(s) for s in stubs], "meta": {"total": total}}
-
-
-def _settings_json(settings: Settings) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if settings.fixed_delay_ms is not None:
-        out["fixedDelay"] = settings.fixed_delay_ms
-    out["extended"] = settings.extended
-    out["proxyPassThrough"] = settings.proxy_pass_through
-    return out
 
 
 # --- reading payloads ------------------------------------------------------------------------------
