@@ -10,27 +10,35 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
-from typing import Any, Literal, TypeVar
-from urllib.parse import parse_qs
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import Any
 
 from mockpit import __version__
 from mockpit._engine.engine import Engine, Settings
 from mockpit._errors import MappingError
-from mockpit._mapping.errors import Location, mapping_error
 from mockpit._mapping.files import MappingFiles, NoMappingsFolder
-from mockpit._mapping.models import check_base64
 from mockpit._mapping.read import pattern_from_mapping, stub_from_mapping
 from mockpit._mapping.write import stub_to_mapping
 from mockpit._matching.pattern import compile_pattern
 from mockpit._model import STARTED, Request, Response, Stub
 from mockpit._recording.recorder import Recorder, RecordingError, RecordSpec, parse_size
 
+from .payloads import (
+    _ExtractBodyModel,
+    _ImportModel,
+    _LoggedRequestModel,
+    _RecordSpecModel,
+    _RequestBodyPatternModel,
+    _ScenarioStateModel,
+    _SettingsModel,
+    int_param,
+    metadata_matcher,
+    query_parameters,
+    read_json,
+    since_param,
+    validate,
+)
 from .router import AdminError, Router, json_response, write_failed
 from .shapes import (
     iso_timestamp,
@@ -42,8 +50,6 @@ from .shapes import (
     serve_event_to_json,
     settings_to_json,
 )
-
-_M = TypeVar("_M", bound=BaseModel)
 
 
 class AdminApi:
@@ -138,13 +144,13 @@ class AdminApi:
 
     def list_mappings(self, request: Request, _: dict[str, str]) -> Response:
         stubs = self.engine.stubs()
-        offset = _int_param(request, "offset") or 0
-        limit = _int_param(request, "limit")
+        offset = int_param(request, "offset") or 0
+        limit = int_param(request, "limit")
         page = stubs[offset:] if limit is None else stubs[offset : offset + limit]
         return json_response(mappings_to_json(page, total=len(stubs)))
 
     def create_mapping(self, request: Request, _: dict[str, str]) -> Response:
-        stub = _stub(_payload(request))
+        stub = _stub(read_json(request))
         self._add([stub])
         return json_response(stub_to_mapping(stub), 201)
 
@@ -158,7 +164,7 @@ class AdminApi:
     def update_mapping(self, request: Request, params: dict[str, str]) -> Response:
         stub_id = params["id"]
         self._stub_or_404(stub_id, f"; create it with POST {self.prefix}/mappings")
-        stub = _stub(_payload(request), stub_id=stub_id)
+        stub = _stub(read_json(request), stub_id=stub_id)
         self._add([stub])
         return json_response(stub_to_mapping(stub))
 
@@ -167,10 +173,10 @@ class AdminApi:
         return json_response({})
 
     def import_mappings(self, request: Request, _: dict[str, str]) -> Response:
-        payload = _payload(request)
+        payload = read_json(request)
         if not isinstance(payload, Mapping):
             raise AdminError(400, "Invalid import", 'the body must be {"mappings": [...], "importOptions": {...}}')
-        model = _validate(_ImportModel, payload, "Invalid import")
+        model = validate(_ImportModel, payload, "Invalid import")
         stubs: list[Stub] = []
         seen: dict[str, int] = {}
         for i, mapping in enumerate(model.mappings):
@@ -220,12 +226,12 @@ class AdminApi:
         )
 
     def find_mappings_by_metadata(self, request: Request, _: dict[str, str]) -> Response:
-        matches = _metadata_matcher(_payload(request))
+        matches = metadata_matcher(read_json(request))
         found = [s for s in self.engine.stubs() if matches(s)]
         return json_response(mappings_to_json(found, total=len(found)))
 
     def remove_mappings_by_metadata(self, request: Request, _: dict[str, str]) -> Response:
-        matches = _metadata_matcher(_payload(request))
+        matches = metadata_matcher(read_json(request))
         self._remove([s for s in self.engine.stubs() if matches(s)])
         return json_response({})
 
@@ -285,18 +291,18 @@ class AdminApi:
     def list_requests(self, request: Request, _: dict[str, str]) -> Response:
         events = self.engine.journal.events()
         events.reverse()  # newest first, as WireMock lists them
-        query = _query(request)
+        query = query_parameters(request)
         if query.get("unmatched", [""])[0].lower() == "true":
             events = [e for e in events if not e.matched]
         stub_id = query.get("matchingStub", [None])[0]
         if stub_id is not None:
             events = [e for e in events if e.stub is not None and e.stub.id == stub_id]
         total = len(events)
-        since = _since_param(request)
+        since = since_param(request)
         if since is not None:
             # in milliseconds, as loggedDate: since=<a request's loggedDateString> leaves that request out
             events = [e for e in events if int(e.timestamp * 1000) > since]
-        limit = _int_param(request, "limit")
+        limit = int_param(request, "limit")
         if limit is not None:
             events = events[:limit]
         return json_response(
@@ -324,22 +330,22 @@ class AdminApi:
         return json_response({})
 
     def count_requests(self, request: Request, _: dict[str, str]) -> Response:
-        found = self.engine.find_requests(_request_pattern(_payload(request)))
+        found = self.engine.find_requests(_request_pattern(read_json(request)))
         return json_response({"count": len(found), "requestJournalDisabled": self._journal_disabled})
 
     def find_requests(self, request: Request, _: dict[str, str]) -> Response:
-        found = self.engine.find_requests(_request_pattern(_payload(request)))
+        found = self.engine.find_requests(_request_pattern(read_json(request)))
         return json_response(
             {"requests": [request_to_json(e.request) for e in found], "requestJournalDisabled": self._journal_disabled}
         )
 
     def remove_requests(self, request: Request, _: dict[str, str]) -> Response:
-        compiled = compile_pattern(_request_pattern(_payload(request)))
+        compiled = compile_pattern(_request_pattern(read_json(request)))
         removed = self.engine.remove_requests(lambda event: compiled.match(event.request).matched)
         return json_response({"serveEvents": [serve_event_to_json(e) for e in removed]})
 
     def remove_requests_by_metadata(self, request: Request, _: dict[str, str]) -> Response:
-        matches = _metadata_matcher(_payload(request))
+        matches = metadata_matcher(read_json(request))
         removed = self.engine.remove_requests(lambda event: event.stub is not None and matches(event.stub))
         return json_response({"serveEvents": [serve_event_to_json(e) for e in removed]})
 
@@ -354,11 +360,11 @@ class AdminApi:
         return json_response({"nearMisses": [near_miss_to_json(miss) for miss in misses]})
 
     def near_misses_for_request(self, request: Request, _: dict[str, str]) -> Response:
-        logged = _logged_request(_payload(request))
+        logged = _logged_request(read_json(request))
         return json_response({"nearMisses": [near_miss_to_json(m) for m in self.engine.near_misses(logged)]})
 
     def near_misses_for_pattern(self, request: Request, _: dict[str, str]) -> Response:
-        pattern = _request_pattern(_payload(request))
+        pattern = _request_pattern(read_json(request))
         return json_response(
             {"nearMisses": [near_miss_to_json(m) for m in self.engine.near_misses_for_pattern(pattern)]}
         )
@@ -385,7 +391,7 @@ class AdminApi:
         # as WireMock: an empty body puts the scenario back in Started
         state = STARTED
         if request.body.strip():
-            state = _validate(_ScenarioStateModel, _payload(request), "Invalid scenario state").state
+            state = validate(_ScenarioStateModel, read_json(request), "Invalid scenario state").state
         try:
             self.engine.scenarios.set_state(name, state)
         except KeyError as exc:
@@ -434,10 +440,10 @@ class AdminApi:
         return json_response({"settings": settings_to_json(self.engine.settings)})
 
     def update_settings(self, request: Request, _: dict[str, str]) -> Response:
-        payload = _payload(request)
+        payload = read_json(request)
         # WireMock takes the settings bare or as GET /__admin/settings gives them
         wrapped = isinstance(payload, Mapping) and set(payload) == {"settings"}
-        model = _validate(_SettingsModel, payload["settings"] if wrapped else payload, "Invalid settings")
+        model = validate(_SettingsModel, payload["settings"] if wrapped else payload, "Invalid settings")
         settings = Settings(
             fixed_delay_ms=model.fixedDelay,
             extended=dict(model.extended or {}),
@@ -480,20 +486,7 @@ class AdminApi:
         return json_response(document(self.prefix))
 
 
-# --- reading payloads ------------------------------------------------------------------------------
-
-
-def _payload(request: Request) -> Any:
-    try:
-        return json.loads(request.body, parse_constant=_reject_constant)
-    except ValueError as exc:
-        raise AdminError(400, "Error parsing JSON", f"the request body is not valid JSON: {exc}") from None
-
-
-def _reject_constant(name: str) -> Any:
-    # Python's json reads NaN and Infinity, which are not JSON: a stub holding one would be listed
-    # back as invalid JSON by GET /__admin/mappings.
-    raise ValueError(f"{name} is not a JSON value")
+# --- reading payloads into the model -------------------------------------------------------------
 
 
 def _stub(data: Any, *, stub_id: str | None = None, within: tuple[str | int, ...] = ()) -> Stub:
@@ -514,44 +507,11 @@ def _request_pattern(data: Any) -> Any:
         raise AdminError(400, "Invalid request pattern", exc.message, pointer=exc.pointer) from None
 
 
-def _metadata_matcher(data: Any) -> Callable[[Stub], bool]:
-    """WireMock's metadata search: a content pattern (``matchesJsonPath``, ``equalToJson`` ...) tested
-    on each stub's metadata as JSON. Stubs without metadata never match."""
-    if not isinstance(data, Mapping):
-        raise AdminError(
-            400,
-            "Invalid metadata pattern",
-            'the body must be a pattern such as {"matchesJsonPath": "$.team"} or {"equalToJson": {...}}',
-            pointer="/",
-        )
-    try:
-        # the body patterns are exactly WireMock's content patterns: reuse their validation and matchers
-        pattern = pattern_from_mapping({"bodyPatterns": [data]}, source="admin API")
-    except MappingError as exc:
-        location = exc.location[2:] if exc.location[:2] == ("bodyPatterns", 0) else exc.location
-        raise AdminError(
-            400, "Invalid metadata pattern", exc.message, pointer=MappingError("", field=location).pointer
-        ) from None
-    compiled = compile_pattern(pattern)
-
-    def matches(stub: Stub) -> bool:
-        if stub.metadata is None:
-            return False
-        probe = Request("POST", "/", headers=[("Content-Type", "application/json")], body=_dump(stub.metadata))
-        return compiled.match(probe).matched
-
-    return matches
-
-
-def _dump(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")
-
-
 def _logged_request(data: Any) -> Request:
     """A request as WireMock logs it (``url``, ``method``, ``headers``, ``body`` ...) back into a :class:`Request`."""
     if not isinstance(data, Mapping):
         raise AdminError(400, "Invalid logged request", 'the body must be a request such as {"url": "/x", ...}')
-    model = _validate(_LoggedRequestModel, data, "Invalid logged request")
+    model = validate(_LoggedRequestModel, data, "Invalid logged request")
     headers: list[tuple[str, str]] = []
     for name, value in (model.headers or {}).items():
         headers.extend((name, v) for v in ([value] if isinstance(value, str) else value))
@@ -570,155 +530,12 @@ def _logged_request(data: Any) -> Request:
     return Request(model.method, path, query, headers, body, client=client, timestamp=timestamp)
 
 
-def _query(request: Request) -> dict[str, list[str]]:
-    return parse_qs(request.query_string, keep_blank_values=True)
-
-
-def _int_param(request: Request, name: str) -> int | None:
-    values = _query(request).get(name)
-    if not values:
-        return None
-    value = values[0]
-    if not value.isdigit():
-        raise AdminError(
-            400, "Invalid query parameter", f"{name} must be a whole number of 0 or more, got {value!r}", parameter=name
-        )
-    return int(value)
-
-
-def _since_param(request: Request) -> int | None:
-    """The ``since`` query parameter in milliseconds since the epoch."""
-    values = _query(request).get("since")
-    if not values:
-        return None
-    value = values[0]
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise AdminError(
-            400,
-            "Invalid query parameter",
-            f"since must be an ISO 8601 date-time such as 2024-05-01T12:00:00Z, got {value!r}",
-            parameter="since",
-        ) from None
-    if moment.tzinfo is None:  # WireMock reads a date without a zone as UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return round(moment.timestamp() * 1000)
-
-
-# --- payload models: validated whole, so that an error names the field -----------------------------
-
-
-class _Payload(BaseModel):
-    # built on the first admin call, not at import: `mockpit serve` starts faster, most runs never need them
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
-
-
-class _SettingsModel(_Payload):
-    fixedDelay: int | None = Field(None, ge=0)
-    extended: dict[str, Any] | None = None
-    proxyPassThrough: bool | None = None
-    delayDistribution: Any = None
-
-    @field_validator("delayDistribution")
-    @classmethod
-    def _not_yet(cls, value: Any) -> Any:
-        if value is not None:
-            raise ValueError(
-                "random delays (delayDistribution) are not supported by mockpit yet; use fixedDelay (milliseconds)"
-            )
-        return value
-
-
-class _ImportOptionsModel(_Payload):
-    duplicatePolicy: Literal["OVERWRITE", "IGNORE"] = "OVERWRITE"
-    deleteAllNotInImport: bool = False
-
-
-class _ImportModel(_Payload):
-    mappings: list[Any]
-    importOptions: _ImportOptionsModel = Field(default_factory=_ImportOptionsModel)
-    meta: Any = None  # GET /__admin/mappings writes it: an export imports unchanged
-
-
-class _ScenarioStateModel(_Payload):
-    state: str = Field(min_length=1)
-
-
-class _CredentialsModel(_Payload):
-    username: str
-    password: str
-
-
-class _LoggedRequestModel(BaseModel):
-    # a logged request has many more fields (loggedDate, queryParams, id ...), all derived from these
-    model_config = ConfigDict(extra="ignore", strict=True, frozen=True, defer_build=True)
-
-    url: str
-    method: str
-    headers: dict[str, str | list[str]] | None = None
-    cookies: dict[str, str | list[str]] | None = None
-    body: str | None = None
-    bodyAsBase64: str | None = None
-    clientIp: str | None = None
-    basicAuthCredentials: _CredentialsModel | None = None
-    loggedDate: int | None = None
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError(f"must be a path (and query) starting with '/', got {value!r}")
-        return value
-
-    @field_validator("method")
-    @classmethod
-    def _method(cls, value: str) -> str:
-        if not value.isalpha():
-            raise ValueError(f"{value!r} is not an HTTP method; use e.g. GET or POST")
-        return value.upper()
-
-    _base64 = field_validator("bodyAsBase64")(check_base64)
-
-
-class _CaptureHeaderModel(_Payload):
-    caseInsensitive: bool = False
-
-
-class _RequestBodyPatternModel(_Payload):
-    matcher: Literal["auto", "equalToJson", "equalTo", "equalToXml", "none"] = "auto"
-    ignoreArrayOrder: bool = True
-    ignoreExtraElements: bool = True
-    caseInsensitive: bool = False
-
-
-class _ExtractBodyModel(_Payload):
-    # WireMock's sizes are strings ("2048", "2 kb", "1 Mb"); a number is taken too
-    textSizeThreshold: int | str | None = None
-    binarySizeThreshold: int | str | None = None
-
-
-class _RecordSpecModel(_Payload):
-    targetBaseUrl: str | None = None
-    filters: dict[str, Any] | None = None
-    captureHeaders: dict[str, _CaptureHeaderModel] | None = None
-    requestBodyPattern: _RequestBodyPatternModel | None = None
-    extractBodyCriteria: _ExtractBodyModel | None = None
-    outputFormat: Literal["FULL", "IDS"] = "FULL"
-    persist: bool = True
-    repeatsAsScenarios: bool = False
-    transformers: list[str] | None = None
-    transformerParameters: dict[str, Any] | None = None
-    #: mockpit's own: keep the values of secret headers (Authorization, cookies, API keys) in the stubs
-    keepSecrets: bool = False
-
-
 def _record_spec(request: Request, *, recording: bool) -> RecordSpec:
     """The record spec of a start or snapshot request (an empty body is ``{}``), checked whole."""
-    payload = _payload(request) if request.body.strip() else {}
+    payload = read_json(request) if request.body.strip() else {}
     if not isinstance(payload, Mapping):
         raise AdminError(400, "Invalid recording spec", 'the body must be a record spec such as {"targetBaseUrl": ...}')
-    model = _validate(_RecordSpecModel, payload, "Invalid recording spec")
+    model = validate(_RecordSpecModel, payload, "Invalid recording spec")
     try:
         filters = dict(model.filters or {})
         ids = filters.pop("ids", [])
@@ -764,26 +581,3 @@ def _record_spec(request: Request, *, recording: bool) -> RecordSpec:
         )
     except MappingError as exc:
         raise AdminError(400, "Invalid recording spec", exc.message, pointer=exc.pointer) from None
-
-
-def _validate(model: type[_M], data: Any, title: str) -> _M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-
-        def unknown_field(loc: Location) -> str:
-            return f"unknown field; {_expected_fields(model, loc[:-1])}"
-
-        wording = {"extra_forbidden": unknown_field, "missing": lambda _: "is required"}
-        error = mapping_error(exc, data, wording=wording, listed=True)
-        raise AdminError(400, title, str(error), pointer=error.pointer) from None
-
-
-def _expected_fields(model: type[BaseModel], parent: tuple[str | int, ...]) -> str:
-    for part in parent:
-        field = model.model_fields.get(str(part))
-        annotation = field.annotation if field else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return "check its spelling"
-        model = annotation
-    return f"expected one of: {', '.join(model.model_fields)}"
