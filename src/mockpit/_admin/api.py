@@ -9,31 +9,25 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from mockpit import __version__
 from mockpit._engine.engine import Engine, Settings
-from mockpit._errors import MappingError
 from mockpit._mapping.files import MappingFiles
-from mockpit._mapping.read import pattern_from_mapping
 from mockpit._model import STARTED, Request, Response
-from mockpit._recording.recorder import Recorder, RecordingError, RecordSpec, parse_size
+from mockpit._recording.recorder import Recorder
 
 from .mappings import Mappings
 from .payloads import (
-    _ExtractBodyModel,
-    _RecordSpecModel,
-    _RequestBodyPatternModel,
     _ScenarioStateModel,
     _SettingsModel,
     read_json,
     validate,
 )
+from .recordings import Recordings
 from .requests import Requests
-from .router import AdminError, Router, json_response, write_failed
+from .router import AdminError, Router, json_response
 from .shapes import (
     iso_timestamp,
-    recorded_to_json,
     scenario_to_json,
     settings_to_json,
 )
@@ -66,6 +60,7 @@ class AdminApi:
         self.started = time.time()
         mappings = Mappings(engine, self.files, prefix)
         requests = Requests(engine)
+        recordings = Recordings(self.recorder)
         self.router = Router()
         for method, template, handler in (
             ("GET", "", self.redirect_to_root),
@@ -100,10 +95,10 @@ class AdminApi:
             ("GET", "/scenarios", self.list_scenarios),
             ("POST", "/scenarios/reset", self.reset_scenarios),
             ("PUT", "/scenarios/{name}/state", self.set_scenario_state),
-            ("POST", "/recordings/start", self.start_recording),
-            ("GET", "/recordings/status", self.recording_status),
-            ("POST", "/recordings/stop", self.stop_recording),
-            ("POST", "/recordings/snapshot", self.snapshot_recording),
+            ("POST", "/recordings/start", recordings.start_recording),
+            ("GET", "/recordings/status", recordings.recording_status),
+            ("POST", "/recordings/stop", recordings.stop_recording),
+            ("POST", "/recordings/snapshot", recordings.snapshot_recording),
             ("GET", "/settings", self.get_settings),
             ("POST", "/settings", self.update_settings),
             ("PUT", "/settings", self.update_settings),
@@ -163,38 +158,6 @@ class AdminApi:
 
     # --- recordings --------------------------------------------------------------------------------
 
-    def start_recording(self, request: Request, _: dict[str, str]) -> Response:
-        spec = _record_spec(request, recording=True)
-        try:
-            self.recorder.start(spec)
-        except RecordingError as exc:
-            raise AdminError(409, "Cannot start recording", str(exc)) from None
-        return json_response({})
-
-    def recording_status(self, request: Request, _: dict[str, str]) -> Response:
-        return json_response({"status": self.recorder.status})
-
-    async def stop_recording(self, request: Request, _: dict[str, str]) -> Response:
-        try:
-            # waits for the writer thread and syncs files to disk: off the event loop, which keeps serving
-            stubs = await asyncio.to_thread(self.recorder.stop)
-        except RecordingError as exc:
-            raise AdminError(409, "Not recording", str(exc)) from None
-        except OSError as exc:
-            raise write_failed(exc) from None
-        spec = self.recorder.spec
-        return json_response(recorded_to_json(stubs, spec.output_format if spec is not None else "FULL"))
-
-    async def snapshot_recording(self, request: Request, _: dict[str, str]) -> Response:
-        spec = _record_spec(request, recording=False)
-        try:
-            stubs = await asyncio.to_thread(self.recorder.snapshot, spec)
-        except RecordingError as exc:
-            raise AdminError(409, "Cannot snapshot", str(exc)) from None
-        except OSError as exc:
-            raise write_failed(exc) from None
-        return json_response(recorded_to_json(stubs, spec.output_format))
-
     # --- settings and the server -------------------------------------------------------------------
 
     def get_settings(self, request: Request, _: dict[str, str]) -> Response:
@@ -245,59 +208,3 @@ class AdminApi:
         from .openapi import document
 
         return json_response(document(self.prefix))
-
-
-# --- reading payloads into the model -------------------------------------------------------------
-
-
-def _record_spec(request: Request, *, recording: bool) -> RecordSpec:
-    """The record spec of a start or snapshot request (an empty body is ``{}``), checked whole."""
-    payload = read_json(request) if request.body.strip() else {}
-    if not isinstance(payload, Mapping):
-        raise AdminError(400, "Invalid recording spec", 'the body must be a record spec such as {"targetBaseUrl": ...}')
-    model = validate(_RecordSpecModel, payload, "Invalid recording spec")
-    try:
-        filters = dict(model.filters or {})
-        ids = filters.pop("ids", [])
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise MappingError("must be a list of serve event ids", field=("filters", "ids"))
-        allow_non_proxied = filters.pop("allowNonProxied", False)
-        if not isinstance(allow_non_proxied, bool):
-            raise MappingError("must be true or false", field=("filters", "allowNonProxied"))
-        request_filter = None
-        if filters:
-            try:
-                request_filter = pattern_from_mapping(filters, source="record spec")
-            except MappingError as exc:
-                raise exc.within("filters") from None
-        body = model.requestBodyPattern or _RequestBodyPatternModel()
-        extract = model.extractBodyCriteria or _ExtractBodyModel()
-        sizes: dict[str, Any] = {}
-        if extract.textSizeThreshold is not None:
-            where = "extractBodyCriteria.textSizeThreshold"
-            sizes["extract_body_min_size"] = parse_size(extract.textSizeThreshold, where)
-        if extract.binarySizeThreshold is not None:
-            where = "extractBodyCriteria.binarySizeThreshold"
-            sizes["extract_binary_min_size"] = parse_size(extract.binarySizeThreshold, where)
-        return RecordSpec(
-            # WireMock ignores it when snapshotting: nothing is proxied then
-            target=model.targetBaseUrl if recording else None,
-            request_filter=request_filter,
-            # WireMock ignores ids when recording: they name journal events, which a recording does not read
-            ids=() if recording else tuple(ids),
-            allow_non_proxied=allow_non_proxied,
-            capture_headers={name: header.caseInsensitive for name, header in (model.captureHeaders or {}).items()},
-            request_body_pattern=body.matcher,
-            ignore_array_order=body.ignoreArrayOrder,
-            ignore_extra_elements=body.ignoreExtraElements,
-            case_insensitive=body.caseInsensitive,
-            output_format=model.outputFormat,
-            persist=model.persist,
-            repeats_as_scenarios=model.repeatsAsScenarios,
-            transformers=tuple(model.transformers or ()),
-            transformer_parameters=dict(model.transformerParameters or {}),
-            keep_secrets=model.keepSecrets,
-            **sizes,
-        )
-    except MappingError as exc:
-        raise AdminError(400, "Invalid recording spec", exc.message, pointer=exc.pointer) from None
