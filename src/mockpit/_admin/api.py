@@ -1,36 +1,25 @@
-"""The admin API under ``/__admin``, in WireMock's JSON shapes and status codes, over the engine.
+"""WireMock's admin API under ``/__admin``: every route, and the resource that answers it.
 
-Payloads are validated whole before anything changes: a request that fails changes nothing. Routing
-and the error answers are :mod:`.router`'s; each resource has its module (:mod:`.mappings` ...).
+Each resource has its module (:mod:`.mappings`, :mod:`.requests`, :mod:`.recordings`, :mod:`.system`)
+over the engine; :mod:`.router` routes and answers errors, :mod:`.payloads` reads what requests send and
+:mod:`.shapes` writes WireMock's JSON back. A payload is validated whole before anything changes: a
+request that fails changes nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
-from mockpit import __version__
-from mockpit._engine.engine import Engine, Settings
+from mockpit._engine.engine import Engine
 from mockpit._mapping.files import MappingFiles
-from mockpit._model import STARTED, Request, Response
+from mockpit._model import Request, Response
 from mockpit._recording.recorder import Recorder
 
 from .mappings import Mappings
-from .payloads import (
-    _ScenarioStateModel,
-    _SettingsModel,
-    read_json,
-    validate,
-)
 from .recordings import Recordings
 from .requests import Requests
-from .router import AdminError, Router, json_response
-from .shapes import (
-    iso_timestamp,
-    scenario_to_json,
-    settings_to_json,
-)
+from .router import AdminError, Router
+from .system import System
 
 
 class AdminApi:
@@ -54,16 +43,14 @@ class AdminApi:
     ) -> None:
         self.engine = engine
         self.prefix = prefix
-        self.files = mapping_files or MappingFiles(None)
-        self.on_shutdown = on_shutdown
-        self.recorder = recorder or Recorder(engine, self.files)
-        self.started = time.time()
-        mappings = Mappings(engine, self.files, prefix)
+        files = mapping_files or MappingFiles(None)
+        mappings = Mappings(engine, files, prefix)
         requests = Requests(engine)
-        recordings = Recordings(self.recorder)
+        recordings = Recordings(recorder or Recorder(engine, files))
+        system = System(engine, prefix, on_shutdown)
         self.router = Router()
         for method, template, handler in (
-            ("GET", "", self.redirect_to_root),
+            ("GET", "", system.redirect_to_root),
             # WireMock's admin root lists the stubs; the wiremock client probes it
             ("GET", "/", mappings.list_mappings),
             ("GET", "/mappings", mappings.list_mappings),
@@ -92,21 +79,21 @@ class AdminApi:
             ("GET", "/requests/unmatched/near-misses", requests.unmatched_near_misses),
             ("POST", "/near-misses/request", requests.near_misses_for_request),
             ("POST", "/near-misses/request-pattern", requests.near_misses_for_pattern),
-            ("GET", "/scenarios", self.list_scenarios),
-            ("POST", "/scenarios/reset", self.reset_scenarios),
-            ("PUT", "/scenarios/{name}/state", self.set_scenario_state),
+            ("GET", "/scenarios", system.list_scenarios),
+            ("POST", "/scenarios/reset", system.reset_scenarios),
+            ("PUT", "/scenarios/{name}/state", system.set_scenario_state),
             ("POST", "/recordings/start", recordings.start_recording),
             ("GET", "/recordings/status", recordings.recording_status),
             ("POST", "/recordings/stop", recordings.stop_recording),
             ("POST", "/recordings/snapshot", recordings.snapshot_recording),
-            ("GET", "/settings", self.get_settings),
-            ("POST", "/settings", self.update_settings),
-            ("PUT", "/settings", self.update_settings),
-            ("POST", "/reset", self.reset),
-            ("POST", "/shutdown", self.shutdown),
-            ("GET", "/health", self.health),
-            ("GET", "/version", self.version),
-            ("GET", "/openapi.json", self.openapi),
+            ("GET", "/settings", system.get_settings),
+            ("POST", "/settings", system.update_settings),
+            ("PUT", "/settings", system.update_settings),
+            ("POST", "/reset", system.reset),
+            ("POST", "/shutdown", system.shutdown),
+            ("GET", "/health", system.health),
+            ("GET", "/version", system.version),
+            ("GET", "/openapi.json", system.openapi),
         ):
             self.router.add(method, template, handler)
 
@@ -119,92 +106,3 @@ class AdminApi:
             return answer if isinstance(answer, Response) else await answer
         except AdminError as exc:
             return exc.to_response()
-
-    # --- mappings ----------------------------------------------------------------------------------
-
-    def redirect_to_root(self, request: Request, _: dict[str, str]) -> Response:
-        response = json_response({}, 302)
-        response.headers.append(("Location", self.prefix + "/"))
-        return response
-
-    # --- requests ----------------------------------------------------------------------------------
-
-    # --- scenarios ---------------------------------------------------------------------------------
-
-    def list_scenarios(self, request: Request, _: dict[str, str]) -> Response:
-        out = []
-        for scenario in self.engine.scenarios.all():
-            stubs = [stub for stub in map(self.engine.get_stub, scenario.mappings) if stub is not None]
-            out.append(scenario_to_json(scenario, stubs))
-        return json_response({"scenarios": out})
-
-    def reset_scenarios(self, request: Request, _: dict[str, str]) -> Response:
-        self.engine.scenarios.reset()
-        return json_response({})
-
-    def set_scenario_state(self, request: Request, params: dict[str, str]) -> Response:
-        name = params["name"]
-        # as WireMock: an empty body puts the scenario back in Started
-        state = STARTED
-        if request.body.strip():
-            state = validate(_ScenarioStateModel, read_json(request), "Invalid scenario state").state
-        try:
-            self.engine.scenarios.set_state(name, state)
-        except KeyError as exc:
-            raise AdminError(404, "Not found", str(exc.args[0])) from None
-        except ValueError as exc:
-            raise AdminError(400, "Invalid scenario state", str(exc), pointer="/state") from None
-        return json_response({})
-
-    # --- recordings --------------------------------------------------------------------------------
-
-    # --- settings and the server -------------------------------------------------------------------
-
-    def get_settings(self, request: Request, _: dict[str, str]) -> Response:
-        return json_response({"settings": settings_to_json(self.engine.settings)})
-
-    def update_settings(self, request: Request, _: dict[str, str]) -> Response:
-        payload = read_json(request)
-        # WireMock takes the settings bare or as GET /__admin/settings gives them
-        wrapped = isinstance(payload, Mapping) and set(payload) == {"settings"}
-        model = validate(_SettingsModel, payload["settings"] if wrapped else payload, "Invalid settings")
-        settings = Settings(
-            fixed_delay_ms=model.fixedDelay,
-            extended=dict(model.extended or {}),
-            proxy_pass_through=True if model.proxyPassThrough is None else model.proxyPassThrough,
-        )
-        self.engine.update_settings(settings)
-        # WireMock answers with an empty body; the settings are more useful (and its Python client reads them)
-        return json_response(settings_to_json(settings))
-
-    def reset(self, request: Request, _: dict[str, str]) -> Response:
-        self.engine.reset()
-        return json_response({})
-
-    def shutdown(self, request: Request, _: dict[str, str]) -> Response:
-        callback = self.on_shutdown
-        if callback is None:
-            raise AdminError(501, "Not implemented", "this server was started without a way to shut it down")
-        # after this response is sent: the loop runs the callback once the handler has returned
-        asyncio.get_running_loop().call_soon(callback)
-        return json_response({})
-
-    def health(self, request: Request, _: dict[str, str]) -> Response:
-        now = time.time()
-        return json_response(
-            {
-                "status": "healthy",
-                "message": "mockpit is ok",
-                "version": __version__,
-                "uptimeInSeconds": int(now - self.started),
-                "timestamp": iso_timestamp(now),
-            }
-        )
-
-    def version(self, request: Request, _: dict[str, str]) -> Response:
-        return json_response({"version": __version__})
-
-    def openapi(self, request: Request, _: dict[str, str]) -> Response:
-        from .openapi import document
-
-        return json_response(document(self.prefix))
