@@ -112,7 +112,11 @@ class _Payload(BaseModel):
 
 
 class _SettingsModel(_Payload):
-    fixedDelay: int | None = Field(None, ge=0)
+    """The global settings (``POST /__admin/settings``)."""
+
+    fixedDelay: int | None = Field(
+        None, ge=0, description="Milliseconds added to every stub response without its own fixedDelayMilliseconds"
+    )
     extended: dict[str, Any] | None = None
     proxyPassThrough: bool | None = None
     delayDistribution: Any = None
@@ -133,12 +137,17 @@ class _ImportOptionsModel(_Payload):
 
 
 class _ImportModel(_Payload):
+    """Stub mappings to import, all checked before any is added (``POST /__admin/mappings/import``)."""
+
+    # any JSON here: each is read by the mapping format, so that an error points inside it (mappings[2]...)
     mappings: list[Any]
     importOptions: _ImportOptionsModel = Field(default_factory=_ImportOptionsModel)
     meta: Any = None  # GET /__admin/mappings writes it: an export imports unchanged
 
 
 class _ScenarioStateModel(_Payload):
+    """The state to put a scenario in; one its stubs name."""
+
     state: str = Field(min_length=1)
 
 
@@ -148,6 +157,8 @@ class _CredentialsModel(_Payload):
 
 
 class _LoggedRequestModel(BaseModel):
+    """A request as the journal logs it (``GET /__admin/requests``): the fields a near-miss search reads."""
+
     # a logged request has many more fields (loggedDate, queryParams, id ...), all derived from these
     model_config = ConfigDict(extra="ignore", strict=True, frozen=True, defer_build=True)
 
@@ -190,24 +201,35 @@ class _RequestBodyPatternModel(_Payload):
 
 
 class _ExtractBodyModel(_Payload):
+    """Bodies this size or larger go to __files/: "2048", "2 kb", "1 Mb" or a number of bytes."""
+
     # WireMock's sizes are strings ("2048", "2 kb", "1 Mb"); a number is taken too
     textSizeThreshold: int | str | None = None
     binarySizeThreshold: int | str | None = None
 
 
 class _RecordSpecModel(_Payload):
-    targetBaseUrl: str | None = None
-    filters: dict[str, Any] | None = None
-    captureHeaders: dict[str, _CaptureHeaderModel] | None = None
+    """WireMock's record spec; targetBaseUrl is ignored by snapshots, filters.ids by recordings."""
+
+    targetBaseUrl: str | None = Field(None, description="An http:// or https:// URL")
+    filters: dict[str, Any] | None = Field(
+        None, description="A request pattern the recorded requests must match, and ids / allowNonProxied"
+    )
+    captureHeaders: dict[str, _CaptureHeaderModel] | None = Field(
+        None, description="Request headers the stubs match on"
+    )
     requestBodyPattern: _RequestBodyPatternModel | None = None
     extractBodyCriteria: _ExtractBodyModel | None = None
     outputFormat: Literal["FULL", "IDS"] = "FULL"
-    persist: bool = True
-    repeatsAsScenarios: bool = False
+    persist: bool = Field(True, description="Save the stubs to the mappings folder")
+    repeatsAsScenarios: bool = Field(
+        False, description="Identical requests replay their answers in order (else the first answer)"
+    )
     transformers: list[str] | None = None
     transformerParameters: dict[str, Any] | None = None
-    #: mockpit's own: keep the values of secret headers (Authorization, cookies, API keys) in the stubs
-    keepSecrets: bool = False
+    keepSecrets: bool = Field(
+        False, description="mockpit's own: keep Authorization, cookies and API keys instead of redacting them"
+    )
 
 
 def metadata_matcher(data: Any) -> Callable[[Stub], bool]:

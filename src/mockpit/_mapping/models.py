@@ -346,6 +346,8 @@ def _patterns(models: Mapping[str, _ValuePatternModel] | None) -> Mapping[str, A
 
 
 class _RequestModel(_Strict):
+    """The ``request`` of a stub mapping: what a request must be for the stub to answer it."""
+
     method: str = "ANY"
     url: str | None = None
     urlPath: str | None = None
@@ -492,6 +494,8 @@ class _DribbleModel(_Strict):
 
 
 class _ResponseModel(_Strict):
+    """The ``response`` of a stub mapping: what the stub answers."""
+
     status: int = Field(200, ge=100, le=599)
     statusMessage: str | None = None
     headers: dict[str, str | list[str]] | None = None
@@ -620,12 +624,14 @@ class _ListenerModel(_Strict):
 
 
 class _StubModel(_Strict):
+    """A stub mapping: the request it matches and the response (or the responses, in turn) it gives."""
+
     id: str | None = None
     uuid: str | None = None
     name: str | None = None
     priority: int | None = Field(None, ge=1)
     metadata: dict[str, Any] | None = None
-    persistent: bool | None = None
+    persistent: bool | None = Field(None, description="Written to the mappings folder at once (admin API)")
     insertionIndex: int | None = None  # written by WireMock; order is mockpit's own
     scenarioName: str | None = Field(None, min_length=1)
     requiredScenarioState: str | None = Field(None, min_length=1)
