@@ -1,22 +1,32 @@
 """``/__admin/openapi.json`` stays true: valid OpenAPI 3.1, every route documented, every documented
-operation answering with a documented status whose body fits the documented schema."""
+operation answering with a documented status whose body fits the documented schema, and the request
+bodies the server takes fitting the documented request schemas, which are those of the models that
+check them."""
 
 from __future__ import annotations
 
+import inspect
+import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
+import yaml
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
+from pydantic import BaseModel
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from mockpit import MockServer
+from mockpit._admin import payloads
 from mockpit._admin.api import AdminApi
+from mockpit._admin.openapi import _BODIES, _INNER
 from mockpit._engine.engine import Engine
+from mockpit._mapping import models
 
 ADMIN = "/__admin"
 DOC = "urn:mockpit:admin-openapi"
@@ -50,6 +60,7 @@ EXAMPLES: dict[tuple[str, str], Any] = {
     ("put", "/settings"): {"fixedDelay": 0},
 }
 METHODS = ("get", "put", "post", "delete", "patch")
+CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +99,8 @@ def test_every_route_is_documented_and_every_documented_operation_is_routed(docu
 _VALIDATORS: dict[str, Draft202012Validator] = {}
 
 
-def _validator(document: dict[str, Any], schema: dict[str, Any]) -> Draft202012Validator:
-    ref = schema["$ref"]
+def _validator(document: dict[str, Any], ref: str) -> Draft202012Validator:
+    """Validates against the schema at ``ref`` in the document (``#/components/schemas/Count``)."""
     if ref not in _VALIDATORS:
         registry: Registry[Any] = Registry().with_resource(
             DOC, Resource.from_contents(document, default_specification=DRAFT202012)
@@ -98,12 +109,23 @@ def _validator(document: dict[str, Any], schema: dict[str, Any]) -> Draft202012V
     return _VALIDATORS[ref]
 
 
+def _request_schema(method: str, template: str) -> str:
+    """The reference of an operation's request body schema, as a JSON pointer into the document."""
+    parts = ("paths", ADMIN + template, method, "requestBody", "content", "application/json", "schema")
+    return "#" + "".join("/" + quote(part.replace("~", "~0").replace("/", "~1"), safe="") for part in parts)
+
+
+def _misfits(document: dict[str, Any], method: str, template: str, body: Any) -> list[str]:
+    """Why ``body`` does not fit the operation's documented request schema (nothing: it fits)."""
+    return sorted(e.message for e in _validator(document, _request_schema(method, template)).iter_errors(body))
+
+
 def _check_answer(document: dict[str, Any], method: str, template: str, response: httpx.Response) -> None:
     operation = document["paths"][ADMIN + template][method]
     where = f"{method.upper()} {template} answered {response.status_code}: {response.text[:300]}"
     assert str(response.status_code) in operation["responses"], f"undocumented status: {where}"
     schema = operation["responses"][str(response.status_code)]["content"]["application/json"]["schema"]
-    errors = sorted(_validator(document, schema).iter_errors(response.json()), key=str)
+    errors = sorted(_validator(document, schema["$ref"]).iter_errors(response.json()), key=str)
     assert not errors, f"{where}\ndoes not fit {schema['$ref']}: {[e.message for e in errors]}"
 
 
@@ -143,12 +165,129 @@ def test_documented_errors_fit_the_error_schema(document: dict[str, Any]) -> Non
             operation = document["paths"][ADMIN + template][method]
             variables = _prepare(client)
             if "requestBody" in operation:
-                # a field no endpoint knows
+                # a field no endpoint knows: the server and the documented schema refuse it alike
                 response = client.request(method, _url(template, variables), json={"bogus": 1})
                 assert response.status_code == 400, f"{method.upper()} {template}: {response.text}"
                 _check_answer(document, method, template, response)
+                assert _misfits(document, method, template, {"bogus": 1}), f"{method.upper()} {template}"
             if "{" in template:
                 unknown = {"id": "no-such-id", "name": "no such scenario", "request id": "no-such-id"}
                 response = client.request(method, _url(template, unknown), json=EXAMPLES.get((method, template)))
                 assert response.status_code == 404, f"{method.upper()} {template}: {response.text}"
                 _check_answer(document, method, template, response)
+
+
+# --- request bodies ---------------------------------------------------------------------------------
+
+
+def _corpus_mappings() -> list[dict[str, Any]]:
+    """The corpus's stub mappings: real WireMock mappings, written as users write them."""
+    found: list[dict[str, Any]] = []
+    for path in sorted((CORPUS / "mappings").iterdir()):
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text) if path.suffix in {".yaml", ".yml"} else json.loads(text)
+        found.extend(data.get("mappings", [data]))
+    return found
+
+
+MAPPINGS = _corpus_mappings()
+PATTERNS = [mapping["request"] for mapping in MAPPINGS if "request" in mapping]
+CONTENT_PATTERNS = [body for pattern in PATTERNS for body in pattern.get("bodyPatterns", [])]
+RECORD_SPECS: list[dict[str, Any]] = [
+    {},
+    {"persist": False},
+    {"filters": {"allowNonProxied": True}, "persist": False},
+    {
+        "targetBaseUrl": "http://127.0.0.1:9",
+        "filters": {"urlPathPattern": "/api/.*", "method": "GET", "ids": []},
+        "captureHeaders": {"Accept": {}, "X-Id": {"caseInsensitive": True}},
+        "requestBodyPattern": {"matcher": "equalToJson", "ignoreArrayOrder": False, "ignoreExtraElements": True},
+        "extractBodyCriteria": {"textSizeThreshold": "2 kb", "binarySizeThreshold": 0},
+        "outputFormat": "IDS",
+        "persist": False,
+        "repeatsAsScenarios": True,
+        "transformers": [],
+        "transformerParameters": {"priority": 3},
+        "keepSecrets": True,
+    },
+]
+#: bodies the server takes, for each operation that reads one (the logged requests come from the journal)
+ACCEPTED: dict[tuple[str, str], list[Any]] = {
+    ("post", "/mappings"): MAPPINGS,
+    ("put", "/mappings/{id}"): [{k: v for k, v in m.items() if k not in {"id", "uuid"}} for m in MAPPINGS],
+    ("post", "/mappings/import"): [
+        {"mappings": MAPPINGS},
+        {"mappings": MAPPINGS[:3], "importOptions": {"duplicatePolicy": "IGNORE", "deleteAllNotInImport": True}},
+    ],
+    ("post", "/mappings/find-by-metadata"): [*CONTENT_PATTERNS, {"equalToJson": {"team": "docs"}}],
+    ("post", "/mappings/remove-by-metadata"): [{"matchesJsonPath": "$.tags[?(@ == 'fast')]"}],
+    ("post", "/requests/count"): PATTERNS,
+    ("post", "/requests/find"): PATTERNS,
+    ("post", "/near-misses/request-pattern"): PATTERNS,
+    ("post", "/requests/remove"): PATTERNS[:3],
+    ("post", "/requests/remove-by-metadata"): [{"equalToJson": {"team": "docs"}}],
+    ("put", "/scenarios/{name}/state"): [{"state": "Read"}, {"state": "Started"}],
+    ("post", "/settings"): [{"fixedDelay": 0, "extended": {"k": "v"}, "proxyPassThrough": False}, {}],
+    # as GET /__admin/settings gives them, which WireMock's clients send back
+    ("put", "/settings"): [{"settings": {"fixedDelay": 0, "extended": {}, "proxyPassThrough": True}}],
+    ("post", "/recordings/snapshot"): RECORD_SPECS,
+    ("post", "/recordings/start"): RECORD_SPECS[3:],
+}
+
+
+@pytest.fixture
+def corpus_server(tmp_path: Path) -> Iterator[httpx.Client]:
+    """A server whose stubs find the corpus's body files, saving persistent stubs under ``tmp_path``."""
+    with (
+        MockServer(root=tmp_path, files_root=CORPUS / "__files") as server,
+        httpx.Client(base_url=server.url, timeout=10) as client,
+    ):
+        yield client
+
+
+def test_the_bodies_the_server_takes_fit_the_documented_request_schemas(
+    document: dict[str, Any], corpus_server: httpx.Client
+) -> None:
+    client = corpus_server
+    documented = {(m, t) for m, t in _operations(document) if "requestBody" in document["paths"][ADMIN + t][m]}
+    assert documented == {*ACCEPTED, ("post", "/near-misses/request")}, "an operation without real bodies here"
+    for (method, template), bodies in ACCEPTED.items():
+        for body in bodies:
+            url = _url(template, _prepare(client))
+            response = client.request(method, url, json=body)
+            where = f"{method.upper()} {template} with {json.dumps(body)[:200]}"
+            assert response.status_code < 400, f"{where}: {response.text}"
+            if template == "/recordings/start":
+                client.post(f"{ADMIN}/recordings/stop")
+            assert not _misfits(document, method, template, body), where
+    client.get("/documented", params={"q": "1"}, headers={"Cookie": "a=1"}, auth=("ada", "pw"))
+    client.post("/documented", content=b"\x00\xff")
+    for logged in client.get(f"{ADMIN}/requests").json()["requests"]:
+        body = logged["request"]
+        response = client.post(f"{ADMIN}/near-misses/request", json=body)
+        assert response.status_code == 200, response.text
+        assert not _misfits(document, "post", "/near-misses/request", body), json.dumps(body)
+
+
+def _models(module: object) -> list[type[BaseModel]]:
+    """The pydantic models a module defines (bases without fields of their own left out)."""
+    return [
+        value
+        for value in vars(module).values()
+        if inspect.isclass(value)
+        and issubclass(value, BaseModel)
+        and value.__module__ == getattr(module, "__name__", None)
+        and value.model_fields
+    ]
+
+
+def test_every_model_that_checks_a_body_is_documented_as_it_checks(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    names = {model: name for name, model in _BODIES.items()}
+    for model in [*_models(models), *_models(payloads)]:
+        name = names.get(model) or _INNER[model.__name__]
+        schema = schemas[name]
+        fields = {field.alias or key: field for key, field in model.model_fields.items()}
+        assert set(schema["properties"]) == set(fields), name
+        assert set(schema.get("required", ())) == {key for key, field in fields.items() if field.is_required()}, name
+        assert (schema.get("additionalProperties") is False) == (model.model_config.get("extra") == "forbid"), name

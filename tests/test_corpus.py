@@ -39,7 +39,7 @@ import pytest
 import yaml
 
 from mockpit import MockServer, Request, Response, ServeEvent, request
-from mockpit._mapping.read import _ResponseModel, _StubModel
+from mockpit._mapping.models import _ResponseModel, _StubModel
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus"

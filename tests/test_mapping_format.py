@@ -464,6 +464,34 @@ def test_several_invalid_fields_are_all_reported_and_the_first_is_the_field() ->
     assert "599" in info.value.message
 
 
+@pytest.mark.parametrize(
+    ("mapping", "field"),
+    [
+        pytest.param(
+            {"request": {"bodyPatterns": [{"matchesJsonPath": 5}]}},
+            "request.bodyPatterns[0].matchesJsonPath",
+            id="union-branches-left-out",
+        ),
+        pytest.param(
+            {"request": {"queryParameters": {"str": {"equalTo": 5}}}},
+            "request.queryParameters.str.equalTo",
+            id="a-key-named-like-a-branch",
+        ),
+        pytest.param(
+            {"request": {"cookies": {"list[str]": {"equalTo": 5}}}},
+            "request.cookies.list[str].equalTo",
+            id="a-key-named-like-a-generic-branch",
+        ),
+        pytest.param({"response": {"headers": {"X": {"str": 1}}}}, "response.headers.X", id="a-value-with-branch-key"),
+    ],
+)
+def test_the_field_is_named_as_written_without_pydantics_union_branches(mapping: dict[str, Any], field: str) -> None:
+    # pydantic puts the branch of a union in a location (headers.X.str); a key of the same name is the user's own
+    with pytest.raises(MappingError) as info:
+        stub_from_mapping(mapping)
+    assert info.value.field == field
+
+
 def test_a_mapping_that_is_not_an_object() -> None:
     with pytest.raises(MappingError, match="JSON object"):
         stub_from_mapping([{"request": {}}])

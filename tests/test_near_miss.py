@@ -15,7 +15,7 @@ import pytest
 
 from mockpit import HandlerError, MockpitError, MockServer, Request, RequestPattern, get, post, stub_to_mapping
 from mockpit._admin.shapes import near_miss_to_json, request_to_json
-from mockpit._mapping.read import pattern_to_mapping
+from mockpit._mapping.write import pattern_to_mapping
 from mockpit._matching.report import report_markup
 from mockpit._model import UrlMatch, ValuePattern
 

@@ -763,7 +763,8 @@ def test_method_and_url_filters_from_python() -> None:
 
 
 def _mapping(recorded: RecordedStub) -> dict[str, Any]:
-    from mockpit._mapping.read import stub_from_mapping, stub_to_mapping
+    from mockpit._mapping.read import stub_from_mapping
+    from mockpit._mapping.write import stub_to_mapping
 
     mapping = stub_to_mapping(recorded.stub)
     # what is written loads back as the same stub: the recording is valid mapping JSON

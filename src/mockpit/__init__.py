@@ -55,7 +55,8 @@ if TYPE_CHECKING:
     from ._engine.journal import ServeEvent
     from ._engine.scenarios import Scenario
     from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError
-    from ._mapping.read import stub_from_mapping, stub_to_mapping
+    from ._mapping.read import stub_from_mapping
+    from ._mapping.write import stub_to_mapping
     from ._matching.custom import register_matcher, unregister_matcher
     from ._matching.near_miss import NearMiss
     from ._matching.pattern import Difference, MatchResult
@@ -109,7 +110,7 @@ _WHERE = {
     "VerificationError": "._errors",
     "ServeEvent": "._engine.journal",
     "stub_from_mapping": "._mapping.read",
-    "stub_to_mapping": "._mapping.read",
+    "stub_to_mapping": "._mapping.write",
     "Difference": "._matching.pattern",
     "MatchResult": "._matching.pattern",
     "Headers": "._model",

@@ -12,7 +12,8 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from ._mapping.read import headers_to_mapping, stub_from_mapping
+from ._mapping.read import stub_from_mapping
+from ._mapping.write import headers_to_mapping
 from ._model import STARTED, Fault, Handler, Response, Stub
 from ._types import JSON, HeadersInput
 

@@ -22,7 +22,8 @@ from ._engine.journal import Journal, ServeEvent
 from ._engine.scenarios import Scenario
 from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError
 from ._mapping.files import LoadedSource, MappingFiles
-from ._mapping.read import pattern_from_mapping, pattern_to_mapping, stub_from_mapping
+from ._mapping.read import pattern_from_mapping, stub_from_mapping
+from ._mapping.write import pattern_to_mapping
 from ._matching.near_miss import NearMiss
 from ._matching.pattern import compile_pattern
 from ._model import RequestPattern, Stub

@@ -326,7 +326,7 @@ def generate(document: Path, output: Path, seed: int, force: bool) -> None:
     from rich.markup import escape
 
     from ._errors import MappingError
-    from ._mapping.read import stub_to_mapping
+    from ._mapping.write import stub_to_mapping
     from ._openapi.document import load_openapi
     from ._openapi.stubs import static_stubs
 

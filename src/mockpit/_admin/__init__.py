@@ -1,2 +1,3 @@
-"""WireMock's admin API under ``/__admin``: a router, the handlers of each resource, payload models and
-the JSON shapes WireMock's clients expect, and the API's own OpenAPI document."""
+"""WireMock's admin API under ``/__admin``: ``api`` assembles the routes of ``router`` to one module per
+resource (``mappings``, ``requests``, ``recordings``, ``system``), which read ``payloads`` and answer
+in WireMock's JSON ``shapes``; ``openapi`` is the API's own OpenAPI document."""

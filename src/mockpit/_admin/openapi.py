@@ -1,15 +1,25 @@
 """The OpenAPI 3.1 document of mockpit's admin API, served at ``/__admin/openapi.json``.
 
-Written out here rather than derived from the router, so that it says what each endpoint takes and gives;
-``tests/test_admin_openapi.py`` keeps it true: every route is documented, every documented path answers,
-and real answers validate against the schemas below.
+The paths and the answers are written out here, so that the document says what each endpoint gives.
+What each takes is the schema of the pydantic model that checks it: the mapping format's own models for
+stubs and request patterns, the admin API's payload models for the rest, so the document cannot drift
+from what the server accepts. ``tests/test_admin_openapi.py`` keeps it true: every route is documented,
+every documented path answers, real answers fit the response schemas and real payloads the request ones.
+Built on the first request for it (pydantic is loaded by then), once.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
+
 from mockpit import __version__
+from mockpit._mapping.models import _BodyPatternModel, _RequestModel, _StubModel
+
+from .payloads import _ImportModel, _LoggedRequestModel, _RecordSpecModel, _ScenarioStateModel, _SettingsModel
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -25,7 +35,7 @@ def _op(
     tag: str,
     ok: tuple[int, str, str] = (200, "Empty", "Done"),
     *,
-    body: str | None = None,
+    body: str | dict[str, Any] | None = None,
     body_required: bool = True,
     errors: dict[int, str] | None = None,
     parameters: list[dict[str, Any]] | None = None,
@@ -40,7 +50,7 @@ def _op(
     if body is not None:
         operation["requestBody"] = {
             "required": body_required,
-            "content": {"application/json": {"schema": _ref(body)}},
+            "content": {"application/json": {"schema": _ref(body) if isinstance(body, str) else body}},
         }
     return operation
 
@@ -53,6 +63,8 @@ def _query_param(name: str, description: str, schema: dict[str, Any]) -> dict[st
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
+# bare, or wrapped as GET /settings gives them: WireMock's clients send those back
+_SETTINGS_BODY = {"anyOf": [_ref("Settings"), _ref("SettingsResult")]}
 _BAD_JSON = "The body is not valid JSON, or a field is wrong (source.pointer names it)"
 _BAD_PATTERN = {400: "The body is not a valid request pattern (source.pointer names the field)"}
 _BAD_METADATA = {400: "The body is not a valid content pattern (source.pointer names the field)"}
@@ -244,7 +256,7 @@ _PATHS: dict[str, dict[str, Any]] = {
             "The stubs closest to a request (as the journal logs it)",
             "Near Misses",
             (200, "NearMisses", "At most 3 near misses, closest first"),
-            body="LoggedRequest",
+            body="NearMissRequest",
             errors={400: _BAD_JSON},
         ),
     },
@@ -316,14 +328,14 @@ _PATHS: dict[str, dict[str, Any]] = {
             "Replace the global settings",
             "System",
             (200, "Settings", "The settings now in force"),
-            body="Settings",
+            body=_SETTINGS_BODY,
             errors={400: _BAD_JSON},
         ),
         "put": _op(
             "Replace the global settings (as POST)",
             "System",
             (200, "Settings", "The settings now in force"),
-            body="Settings",
+            body=_SETTINGS_BODY,
             errors={400: _BAD_JSON},
         ),
     },
@@ -348,14 +360,14 @@ _PATHS: dict[str, dict[str, Any]] = {
     },
 }
 
-_STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 _HEADERS = {
     "type": "object",
     "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
 }
 _TOTAL = {"type": "object", "required": ["total"], "properties": {"total": {"type": "integer", "minimum": 0}}}
 
-_SCHEMAS: dict[str, Any] = {
+#: the answers' schemas; the request bodies' come from their models (below)
+_ANSWERS: dict[str, Any] = {
     "Empty": {"type": "object", "description": "An empty object: {}"},
     "Errors": {
         "type": "object",
@@ -383,81 +395,10 @@ _SCHEMAS: dict[str, Any] = {
             }
         },
     },
-    "ContentPattern": {
-        "type": "object",
-        "description": 'A body pattern of the mapping format, e.g. {"matchesJsonPath": "$.team"}',
-        "minProperties": 1,
-    },
-    "RequestPattern": {
-        "type": "object",
-        "description": "The request part of a stub mapping (see the WireMock mapping format)",
-        "properties": {
-            "method": {"type": "string"},
-            "url": {"type": "string"},
-            "urlPath": {"type": "string"},
-            "urlPattern": {"type": "string"},
-            "urlPathPattern": {"type": "string"},
-            "urlPathTemplate": {"type": "string"},
-            "pathParameters": {"type": "object"},
-            "queryParameters": {"type": "object"},
-            "headers": {"type": "object"},
-            "cookies": {"type": "object"},
-            "bodyPatterns": {"type": "array", "items": _ref("ContentPattern")},
-            "basicAuthCredentials": {
-                "type": "object",
-                "required": ["username", "password"],
-                "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
-            },
-        },
-    },
-    "ResponseDefinition": {
-        "type": "object",
-        "properties": {
-            "status": {"type": "integer", "minimum": 100, "maximum": 599},
-            "statusMessage": {"type": "string"},
-            "headers": _HEADERS,
-            "body": {"type": "string"},
-            "jsonBody": {},
-            "base64Body": {"type": "string", "contentEncoding": "base64"},
-            "bodyFileName": {"type": "string"},
-            "fixedDelayMilliseconds": {"type": "integer", "minimum": 0},
-        },
-    },
-    "StubMapping": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "string"},
-            "uuid": {"type": "string"},
-            "name": {"type": "string"},
-            "priority": {"type": "integer", "minimum": 1},
-            "request": _ref("RequestPattern"),
-            "response": _ref("ResponseDefinition"),
-            "metadata": {"type": "object"},
-            "persistent": {"type": "boolean", "description": "Written to the mappings folder at once"},
-            "scenarioName": {"type": "string"},
-            "requiredScenarioState": {"type": "string"},
-            "newScenarioState": {"type": "string"},
-        },
-    },
     "StubMappings": {
         "type": "object",
         "required": ["mappings", "meta"],
         "properties": {"mappings": {"type": "array", "items": _ref("StubMapping")}, "meta": _TOTAL},
-    },
-    "Import": {
-        "type": "object",
-        "required": ["mappings"],
-        "properties": {
-            "mappings": {"type": "array", "items": _ref("StubMapping")},
-            "importOptions": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {
-                    "duplicatePolicy": {"enum": ["OVERWRITE", "IGNORE"], "default": "OVERWRITE"},
-                    "deleteAllNotInImport": {"type": "boolean", "default": False},
-                },
-            },
-        },
     },
     "SaveResult": {
         "type": "object",
@@ -579,84 +520,7 @@ _SCHEMAS: dict[str, Any] = {
         "required": ["scenarios"],
         "properties": {"scenarios": {"type": "array", "items": _ref("Scenario")}},
     },
-    "ScenarioState": {
-        "type": "object",
-        "required": ["state"],
-        "additionalProperties": False,
-        "properties": {"state": {"type": "string", "minLength": 1}},
-    },
-    "Settings": {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
-            "fixedDelay": {
-                "type": ["integer", "null"],
-                "minimum": 0,
-                "description": "Milliseconds added to every stub response without its own fixedDelayMilliseconds",
-            },
-            "extended": {"type": ["object", "null"]},
-            "proxyPassThrough": {"type": ["boolean", "null"]},
-        },
-    },
     "SettingsResult": {"type": "object", "required": ["settings"], "properties": {"settings": _ref("Settings")}},
-    "RecordSpec": {
-        "type": "object",
-        "additionalProperties": False,
-        "description": "WireMock's record spec; targetBaseUrl is ignored by snapshots, filters.ids by recordings",
-        "properties": {
-            "targetBaseUrl": {"type": "string", "description": "An http:// or https:// URL"},
-            "filters": {
-                "type": "object",
-                "description": "A request pattern the recorded requests must match, and ids / allowNonProxied",
-                "properties": {
-                    "ids": {"type": "array", "items": {"type": "string"}},
-                    "allowNonProxied": {"type": "boolean", "default": False},
-                },
-            },
-            "captureHeaders": {
-                "type": "object",
-                "description": "Request headers the stubs match on",
-                "additionalProperties": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "properties": {"caseInsensitive": {"type": "boolean", "default": False}},
-                },
-            },
-            "requestBodyPattern": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {
-                    "matcher": {"enum": ["auto", "equalToJson", "equalTo", "equalToXml", "none"], "default": "auto"},
-                    "ignoreArrayOrder": {"type": "boolean", "default": True},
-                    "ignoreExtraElements": {"type": "boolean", "default": True},
-                    "caseInsensitive": {"type": "boolean", "default": False},
-                },
-            },
-            "extractBodyCriteria": {
-                "type": "object",
-                "additionalProperties": False,
-                "description": 'Bodies this size or larger go to __files/: "2048", "2 kb", "1 Mb" or bytes',
-                "properties": {
-                    "textSizeThreshold": {"type": ["string", "integer"], "default": "2048"},
-                    "binarySizeThreshold": {"type": ["string", "integer"], "default": "0"},
-                },
-            },
-            "outputFormat": {"enum": ["FULL", "IDS"], "default": "FULL"},
-            "persist": {"type": "boolean", "default": True, "description": "Save the stubs to the mappings folder"},
-            "repeatsAsScenarios": {
-                "type": "boolean",
-                "default": False,
-                "description": "Identical requests replay their answers in order (else the first answer)",
-            },
-            "transformers": {"type": "array", "items": {"type": "string"}},
-            "transformerParameters": {"type": "object"},
-            "keepSecrets": {
-                "type": "boolean",
-                "default": False,
-                "description": "mockpit's own: keep Authorization, cookies and API keys instead of redacting them",
-            },
-        },
-    },
     "RecordingStatus": {
         "type": "object",
         "required": ["status"],
@@ -692,6 +556,75 @@ _SCHEMAS: dict[str, Any] = {
 }
 
 
+#: the request bodies, each named for the document by the model that checks it
+_BODIES: dict[str, type[BaseModel]] = {
+    "StubMapping": _StubModel,
+    "RequestPattern": _RequestModel,
+    "ContentPattern": _BodyPatternModel,
+    "Import": _ImportModel,
+    "ScenarioState": _ScenarioStateModel,
+    "Settings": _SettingsModel,
+    "RecordSpec": _RecordSpecModel,
+    "NearMissRequest": _LoggedRequestModel,
+}
+#: the models inside them, named for the document (pydantic names them after their private classes)
+_INNER = {
+    "_ResponseModel": "ResponseDefinition",
+    "_ValuePatternModel": "ValuePattern",
+    "_PathModel": "PathPattern",
+    "_FieldPatternModel": "FieldPattern",
+    "_MultipartModel": "MultipartPattern",
+    "_CustomMatcherModel": "CustomMatcher",
+    "_BasicAuthModel": "BasicAuthCredentials",
+    "_DelayDistributionModel": "DelayDistribution",
+    "_DribbleModel": "ChunkedDribbleDelay",
+    "_ListenerModel": "ServeEventListener",
+    "_ImportOptionsModel": "ImportOptions",
+    "_CredentialsModel": "Credentials",
+    "_CaptureHeaderModel": "CaptureHeader",
+    "_RequestBodyPatternModel": "RequestBodyPattern",
+    "_ExtractBodyModel": "ExtractBodyCriteria",
+}
+
+
+class _WithoutFieldTitles(GenerateJsonSchema):
+    # pydantic titles each field after its name ("fixedDelay" -> "Fixeddelay"), which says nothing more
+    def field_title_should_be_set(self, schema: object) -> bool:
+        return False
+
+
+@cache
+def _schemas() -> dict[str, Any]:
+    """Every schema of the document: the answers', then the request bodies' from their models."""
+    names = {model.__name__: name for name, model in _BODIES.items()} | _INNER
+    _, found = models_json_schema(
+        [(model, "validation") for model in _BODIES.values()], schema_generator=_WithoutFieldTitles
+    )
+    unnamed = sorted(set(found["$defs"]) - set(names))
+    if unnamed:
+        raise RuntimeError(f"name the schemas of {', '.join(unnamed)} in _admin/openapi.py")
+    derived = {names[key]: _renamed(schema, names) for key, schema in found["$defs"].items()}
+    for schema in derived.values():
+        schema.pop("title", None)  # the class's name: the component's name says it
+    # each mapping is read by the mapping format, so that errors point inside it; the model takes any JSON
+    derived["Import"]["properties"]["mappings"]["items"] = _ref("StubMapping")
+    clash = sorted(derived.keys() & _ANSWERS.keys())
+    if clash:
+        raise RuntimeError(f"{', '.join(clash)}: both an answer's schema and a request body's")
+    return {**_ANSWERS, **dict(sorted(derived.items()))}
+
+
+def _renamed(node: Any, names: dict[str, str]) -> Any:
+    """``node`` with its references to pydantic's names for the models pointing at the document's names."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return {**node, **_ref(names[node["$ref"].removeprefix("#/$defs/")])}
+        return {key: _renamed(value, names) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_renamed(item, names) for item in node]
+    return node
+
+
 def document(prefix: str = "/__admin") -> dict[str, Any]:
     """The OpenAPI 3.1 document, its paths under ``prefix``."""
     return {
@@ -709,5 +642,5 @@ def document(prefix: str = "/__admin") -> dict[str, Any]:
             {"name": name} for name in ("Stub Mappings", "Requests", "Near Misses", "Scenarios", "Recordings", "System")
         ],
         "paths": {prefix + path: operations for path, operations in _PATHS.items()},
-        "components": {"schemas": _SCHEMAS},
+        "components": {"schemas": _schemas()},
     }

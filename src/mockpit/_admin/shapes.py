@@ -1,4 +1,5 @@
-"""The JSON shapes of WireMock's admin API: logged requests, near misses and the like, as its clients read them."""
+"""The JSON shapes of WireMock's admin API, as its clients read them: serve events, logged requests,
+near misses, scenarios, settings, pages of stub mappings and what a recording gives back."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ import base64
 from datetime import datetime, timezone
 from typing import Any
 
-from mockpit._mapping.read import headers_to_mapping, pattern_to_mapping, stub_to_mapping
+from mockpit._engine.engine import Settings
+from mockpit._engine.journal import ServeEvent
+from mockpit._engine.scenarios import Scenario
+from mockpit._mapping.write import headers_to_mapping, pattern_to_mapping, stub_to_mapping
 from mockpit._matching.near_miss import NearMiss
-from mockpit._model import Request
+from mockpit._model import Request, Stub
+from mockpit._recording.recorder import RecordedStub
 
 
 def near_miss_to_json(miss: NearMiss) -> dict[str, Any]:
@@ -52,3 +57,56 @@ def _canonical(name: str) -> str:
 def iso_timestamp(timestamp: float) -> str:
     """``2024-05-01T12:00:00.123Z``, as WireMock writes dates."""
     return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def serve_event_to_json(event: ServeEvent) -> dict[str, Any]:
+    """A serve event as WireMock lists it in ``/__admin/requests``: the request, the response, the stub."""
+    out: dict[str, Any] = {
+        "id": event.id,
+        "request": request_to_json(event.request),
+        "response": {
+            "status": event.response.status,
+            "headers": headers_to_mapping(event.response.headers),
+            "bodyAsBase64": base64.b64encode(event.response.body).decode("ascii"),
+            "body": event.response.text,
+        },
+        "wasMatched": event.matched,
+    }
+    if event.stub is not None:
+        mapping = stub_to_mapping(event.stub)
+        out["stubMapping"] = mapping
+        out["responseDefinition"] = mapping["response"]
+    return out
+
+
+def mappings_to_json(stubs: list[Stub], *, total: int) -> dict[str, Any]:
+    """A page of stub mappings and how many there are in all (``GET /__admin/mappings``)."""
+    return {"mappings": [stub_to_mapping(s) for s in stubs], "meta": {"total": total}}
+
+
+def scenario_to_json(scenario: Scenario, stubs: list[Stub]) -> dict[str, Any]:
+    """One of ``GET /__admin/scenarios``: its state, the states its stubs name, and those stubs."""
+    return {
+        "id": scenario.id,
+        "name": scenario.name,
+        "state": scenario.state,
+        "possibleStates": scenario.possible_states,
+        "mappings": [stub_to_mapping(stub) for stub in stubs],
+    }
+
+
+def settings_to_json(settings: Settings) -> dict[str, Any]:
+    """The global settings, as ``GET /__admin/settings`` gives them inside ``settings``."""
+    out: dict[str, Any] = {}
+    if settings.fixed_delay_ms is not None:
+        out["fixedDelay"] = settings.fixed_delay_ms
+    out["extended"] = settings.extended
+    out["proxyPassThrough"] = settings.proxy_pass_through
+    return out
+
+
+def recorded_to_json(stubs: list[RecordedStub], output_format: str) -> dict[str, Any]:
+    """What stop and snapshot answer, as WireMock: the stub mappings, or with ``"outputFormat": "IDS"`` their ids."""
+    if output_format == "IDS":
+        return {"ids": [recorded.stub.id for recorded in stubs]}
+    return {"mappings": [stub_to_mapping(recorded.stub) for recorded in stubs]}

@@ -18,7 +18,7 @@ from typing import Any
 from mockpit._errors import MappingError, ServerError
 from mockpit._model import Stub
 
-from .read import stub_to_mapping
+from .write import stub_to_mapping
 
 
 @dataclass

@@ -51,7 +51,7 @@ from urllib.parse import parse_qsl, urlsplit
 from mockpit._engine.engine import Engine
 from mockpit._errors import MappingError, ServerError
 from mockpit._mapping.files import LoadedSource, MappingFiles, safe_file_name, write_atomically
-from mockpit._mapping.read import pattern_to_mapping, stub_to_mapping
+from mockpit._mapping.write import pattern_to_mapping, stub_to_mapping
 from mockpit._matching.pattern import CompiledPattern, compile_pattern
 from mockpit._model import (
     STARTED,

@@ -1,0 +1,109 @@
+"""The admin API's system resources: scenarios, global settings, reset, shutdown, health, version and
+the API's own OpenAPI document."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+
+from mockpit import __version__
+from mockpit._engine.engine import Engine, Settings
+from mockpit._model import STARTED, Request, Response
+
+from .payloads import _ScenarioStateModel, _SettingsModel, read_json, validate
+from .router import AdminError, json_response
+from .shapes import iso_timestamp, scenario_to_json, settings_to_json
+
+
+class System:
+    """The state of ``engine`` beyond its stubs and journal, and the server's own life.
+
+    ``on_shutdown`` is what ``POST /shutdown`` does (none: a 501), called on the server's event loop
+    once the answer is on its way.
+    """
+
+    def __init__(self, engine: Engine, prefix: str, on_shutdown: Callable[[], None] | None) -> None:
+        self.engine = engine
+        self.prefix = prefix
+        self.on_shutdown = on_shutdown
+        self.started = time.time()
+
+    def redirect_to_root(self, request: Request, _: dict[str, str]) -> Response:
+        response = json_response({}, 302)
+        response.headers.append(("Location", self.prefix + "/"))
+        return response
+
+    def list_scenarios(self, request: Request, _: dict[str, str]) -> Response:
+        out = []
+        for scenario in self.engine.scenarios.all():
+            stubs = [stub for stub in map(self.engine.get_stub, scenario.mappings) if stub is not None]
+            out.append(scenario_to_json(scenario, stubs))
+        return json_response({"scenarios": out})
+
+    def reset_scenarios(self, request: Request, _: dict[str, str]) -> Response:
+        self.engine.scenarios.reset()
+        return json_response({})
+
+    def set_scenario_state(self, request: Request, params: dict[str, str]) -> Response:
+        name = params["name"]
+        # as WireMock: an empty body puts the scenario back in Started
+        state = STARTED
+        if request.body.strip():
+            state = validate(_ScenarioStateModel, read_json(request), "Invalid scenario state").state
+        try:
+            self.engine.scenarios.set_state(name, state)
+        except KeyError as exc:
+            raise AdminError(404, "Not found", str(exc.args[0])) from None
+        except ValueError as exc:
+            raise AdminError(400, "Invalid scenario state", str(exc), pointer="/state") from None
+        return json_response({})
+
+    def get_settings(self, request: Request, _: dict[str, str]) -> Response:
+        return json_response({"settings": settings_to_json(self.engine.settings)})
+
+    def update_settings(self, request: Request, _: dict[str, str]) -> Response:
+        payload = read_json(request)
+        # WireMock takes the settings bare or as GET /__admin/settings gives them
+        wrapped = isinstance(payload, Mapping) and set(payload) == {"settings"}
+        model = validate(_SettingsModel, payload["settings"] if wrapped else payload, "Invalid settings")
+        settings = Settings(
+            fixed_delay_ms=model.fixedDelay,
+            extended=dict(model.extended or {}),
+            proxy_pass_through=True if model.proxyPassThrough is None else model.proxyPassThrough,
+        )
+        self.engine.update_settings(settings)
+        # WireMock answers with an empty body; the settings are more useful (and its Python client reads them)
+        return json_response(settings_to_json(settings))
+
+    def reset(self, request: Request, _: dict[str, str]) -> Response:
+        self.engine.reset()
+        return json_response({})
+
+    def shutdown(self, request: Request, _: dict[str, str]) -> Response:
+        callback = self.on_shutdown
+        if callback is None:
+            raise AdminError(501, "Not implemented", "this server was started without a way to shut it down")
+        # after this response is sent: the loop runs the callback once the handler has returned
+        asyncio.get_running_loop().call_soon(callback)
+        return json_response({})
+
+    def health(self, request: Request, _: dict[str, str]) -> Response:
+        now = time.time()
+        return json_response(
+            {
+                "status": "healthy",
+                "message": "mockpit is ok",
+                "version": __version__,
+                "uptimeInSeconds": int(now - self.started),
+                "timestamp": iso_timestamp(now),
+            }
+        )
+
+    def version(self, request: Request, _: dict[str, str]) -> Response:
+        return json_response({"version": __version__})
+
+    def openapi(self, request: Request, _: dict[str, str]) -> Response:
+        from .openapi import document
+
+        return json_response(document(self.prefix))
