@@ -28,10 +28,10 @@ from mockpit._recording.recorder import (
     REDACTED,
     Exchange,
     RecordedStub,
-    RecordSpec,
     stubs_from_exchanges,
     write_recording,
 )
+from mockpit._recording.spec import RecordSpec
 
 ADMIN = "/__admin/recordings"
 BIG_BINARY = random.Random(6).randbytes(3 * 1024 * 1024)  # more than the journal keeps of a body

@@ -266,7 +266,7 @@ def mockpit_cassette(request: pytest.FixtureRequest) -> Iterator[MockServer]:
             _register(item, server)
             yield server
         return
-    from ._recording.recorder import RecordSpec
+    from ._recording.spec import RecordSpec
 
     # Recorded into a folder beside the cassette, then swapped in: a run that dies half way never leaves
     # half a cassette, and re-recording (--mockpit-record=all) replaces the old one whole. The recorder

@@ -1,2 +1,7 @@
 """Record and playback: exchanges through the proxy (or a HAR file) turned into stubs and written as
-mapping files."""
+mapping files.
+
+- ``spec``: the record spec (WireMock's recording options, checked) and the stub transformers it names.
+- ``recorder``: exchanges, redaction, exchanges -> stubs, the files on disk, recording on a running server.
+- ``har``: a browser's HAR export -> exchanges -> mapping files.
+"""
