@@ -2,6 +2,7 @@
 mapping files.
 
 - ``spec``: the record spec (WireMock's recording options, checked) and the stub transformers it names.
-- ``recorder``: exchanges, redaction, exchanges -> stubs, the files on disk, recording on a running server.
+- ``exchange``: one request and what the client got, from the journal or a live stream.
+- ``recorder``: redaction, exchanges -> stubs, the files on disk, recording on a running server.
 - ``har``: a browser's HAR export -> exchanges -> mapping files.
 """

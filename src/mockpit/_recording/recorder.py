@@ -1,9 +1,9 @@
 """Record and playback: exchanges seen through a proxy (or in the journal, or in a HAR file) become stubs
 and mapping files, which ``mockpit serve DIR`` replays with the upstream gone.
 
-The pieces, lowest first (the options they follow, :class:`RecordSpec`, are in ``spec``):
+The pieces, lowest first (the options they follow, :class:`RecordSpec`, are in ``spec``; the exchanges
+they record, :class:`Exchange`, in ``exchange``):
 
-- :class:`Exchange`: one request and what the client got, as plain bytes and header pairs.
 - :class:`StubCollector`: exchanges in, stubs out, one exchange at a time. It decides what a stub
   matches (method, ``url`` as sent, the captured headers, the body), what it answers (status, headers
   less the hop-by-hop and volatile ones, the body byte for byte) and what is redacted; identical
@@ -55,7 +55,6 @@ from mockpit._model import (
     FieldPattern,
     Headers,
     MultiValuePattern,
-    Request,
     RequestPattern,
     ResponseDefinition,
     Stub,
@@ -65,6 +64,7 @@ from mockpit._model import (
     dump_json,
 )
 
+from .exchange import Exchange, exchange_from_event, exchange_with_body, header, media_type, request_of
 from .spec import RecordSpec, transform
 
 if TYPE_CHECKING:
@@ -73,29 +73,6 @@ if TYPE_CHECKING:
 #: what a secret is redacted to
 REDACTED = "REDACTED"
 RecordingStatus = Literal["NeverStarted", "Recording", "Stopped"]
-
-
-# --- what is recorded ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One recorded request and what the client got.
-
-    ``url`` is the path and query as sent (``/users?page=2``); header names keep their case. ``incomplete``
-    says why ``response_body`` may be less than the upstream meant to send (it broke off midway, the
-    client left, the journal kept only the start of it); the stub made from it notes that in its metadata.
-    """
-
-    method: str
-    url: str
-    request_headers: tuple[tuple[str, str], ...]
-    request_body: bytes
-    status: int
-    response_headers: tuple[tuple[str, str], ...]
-    response_body: bytes
-    timestamp: float = 0.0
-    incomplete: str | None = None
 
 
 @dataclass(frozen=True)
@@ -208,20 +185,11 @@ _BINARY_TYPES = re.compile(r"^(image|audio|video|font)/|octet-stream|pdf|zip|gzi
 _ID_NAMESPACE = uuid.UUID("6f6a0d3c-5e0b-4f53-9d38-2b7c8d9f1e41")
 
 
-def _media_type(headers: Iterable[tuple[str, str]]) -> str:
-    value = next((v for n, v in headers if n.lower() == "content-type"), "")
-    return value.split(";", 1)[0].strip().lower()
-
-
-def _header(headers: Iterable[tuple[str, str]], wanted: str) -> str | None:
-    return next((v for n, v in headers if n.lower() == wanted), None)
-
-
 def _as_text(body: bytes, headers: Iterable[tuple[str, str]]) -> str | None:
     """The body as text if it is text: not content-encoded, not a binary media type, valid UTF-8."""
     headers = list(headers)
-    encoding = (_header(headers, "content-encoding") or "identity").strip().lower()
-    if encoding not in {"", "identity"} or _BINARY_TYPES.search(_media_type(headers)):
+    encoding = (header(headers, "content-encoding") or "identity").strip().lower()
+    if encoding not in {"", "identity"} or _BINARY_TYPES.search(media_type(headers)):
         return None
     try:
         text = body.decode("utf-8")
@@ -265,7 +233,7 @@ class StubCollector:
         path = exchange.url.partition("?")[0]
         if self._path_pattern is not None and not self._path_pattern.fullmatch(path):
             return False
-        return self._filter is None or self._filter.match(_request(exchange)).matched
+        return self._filter is None or self._filter.match(request_of(exchange)).matched
 
     def add(self, exchange: Exchange) -> list[RecordedStub] | None:
         if not self.selects(exchange):
@@ -363,7 +331,7 @@ class StubCollector:
 
     def _secret_form(self, exchange: Exchange) -> dict[str, FieldPattern] | None:
         """A form body with a secret field (``password=...``) as its fields, the secret ones matching any value."""
-        if _media_type(exchange.request_headers) != "application/x-www-form-urlencoded":
+        if media_type(exchange.request_headers) != "application/x-www-form-urlencoded":
             return None
         try:
             text = exchange.request_body.decode("utf-8")
@@ -397,7 +365,7 @@ class StubCollector:
         except UnicodeDecodeError:
             # equalTo compares text: bytes that are no UTF-8 would not survive it
             return ValuePattern("binaryEqualTo", base64.b64encode(body).decode("ascii"))
-        media = _media_type(exchange.request_headers)
+        media = media_type(exchange.request_headers)
         if matcher == "auto":
             if "json" in media or (not media and text.lstrip()[:1] in {"{", "["}):
                 matcher = "equalToJson"
@@ -472,7 +440,7 @@ def _as_json_body(text: str, body: bytes, headers: Iterable[tuple[str, str]]) ->
 
     Only with a Content-Type: a ``jsonBody`` without one gets ``application/json`` added on replay.
     """
-    if "json" not in _media_type(headers):
+    if "json" not in media_type(headers):
         return None
     try:
         value = json.loads(text)
@@ -487,10 +455,10 @@ def _extension(headers: Iterable[tuple[str, str]]) -> str:
     """A body file's extension, from its Content-Type. None when it has no Content-Type: mockpit would
     answer with the type the extension suggests, a header the recorded response did not have."""
     headers = list(headers)
-    media = _media_type(headers)
+    media = media_type(headers)
     if not media:
         return ""
-    encoding = (_header(headers, "content-encoding") or "identity").strip().lower()
+    encoding = (header(headers, "content-encoding") or "identity").strip().lower()
     if encoding not in {"", "identity"}:
         return ".bin"  # the bytes are compressed: a .json file that is gzip would mislead
     if "json" in media:
@@ -515,13 +483,6 @@ def _key(pattern: RequestPattern) -> str:
     return json.dumps(mapping, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _request(exchange: Exchange) -> Request:
-    path, _, query = exchange.url.partition("?")
-    return Request(
-        exchange.method, path, query, exchange.request_headers, exchange.request_body, timestamp=exchange.timestamp
-    )
-
-
 def stubs_from_exchanges(exchanges: Iterable[Exchange], spec: RecordSpec) -> list[RecordedStub]:
     """The stubs that replay ``exchanges`` as ``spec`` says (filters, dedupe or scenarios, redaction ...).
 
@@ -532,37 +493,6 @@ def stubs_from_exchanges(exchanges: Iterable[Exchange], spec: RecordSpec) -> lis
     for exchange in exchanges:
         collector.add(exchange)
     return collector.stubs()
-
-
-def exchange_from_event(event: ServeEvent) -> Exchange:
-    """A journal entry as an exchange (what :meth:`Recorder.snapshot` records).
-
-    The journal keeps the first MiB of a proxied body: a body cut there is marked ``incomplete``.
-    """
-    request, response = event.request, event.response
-    incomplete = None
-    length = _header(response.headers, "content-length")
-    if length is not None and length.isdigit() and int(length) > len(response.body) and request.method != "HEAD":
-        incomplete = (
-            f"the journal kept {len(response.body)} of the {length} bytes of this body; "
-            "record with POST /__admin/recordings/start to keep all of it"
-        )
-    return _exchange(event, response.body, incomplete)
-
-
-def _exchange(event: ServeEvent, body: bytes, incomplete: str | None) -> Exchange:
-    request, response = event.request, event.response
-    return Exchange(
-        method=request.method,
-        url=request.url,
-        request_headers=tuple(request.headers.multi_items()),
-        request_body=request.body,
-        status=response.status,
-        response_headers=tuple(response.headers),
-        response_body=body,
-        timestamp=request.timestamp,
-        incomplete=incomplete,
-    )
 
 
 # --- writing ---------------------------------------------------------------------------------------
@@ -785,7 +715,7 @@ class Recorder:
     async def _capture(self, event: ServeEvent, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         chunks: list[bytes] = []
         size = 0
-        length = _header(event.response.headers, "content-length")
+        length = header(event.response.headers, "content-length")
         expected = int(length) if length is not None and length.isdigit() else None
         done = False
         problem: str | None = None
@@ -797,7 +727,7 @@ class Recorder:
                     # Recorded before the last bytes go out: once the client has its whole answer, a stop
                     # must find the exchange recorded (the stream's own end comes a moment later).
                     done = True
-                    self._completed(_exchange(event, b"".join(chunks), None))
+                    self._completed(exchange_with_body(event, b"".join(chunks), None))
                 yield chunk
         except (GeneratorExit, asyncio.CancelledError):
             problem = f"the client left after {size} bytes of the body; this is the part it was sent"
@@ -809,7 +739,7 @@ class Recorder:
             with contextlib.suppress(Exception):
                 await _aclose(stream)
             if not done:
-                self._completed(_exchange(event, b"".join(chunks), problem))
+                self._completed(exchange_with_body(event, b"".join(chunks), problem))
 
     def _completed(self, exchange: Exchange) -> None:
         with self._lock:
@@ -829,7 +759,7 @@ class Recorder:
             except OSError as exc:
                 # stop() tries again; meanwhile the test (or `mockpit record`) hears of it
                 self.engine.record_error(
-                    exc, _request(exchange), f"mockpit: could not write the recording of this exchange: {exc}"
+                    exc, request_of(exchange), f"mockpit: could not write the recording of this exchange: {exc}"
                 )
                 return
         for listener in self.listeners:
