@@ -3,6 +3,7 @@ mapping files.
 
 - ``spec``: the record spec (WireMock's recording options, checked) and the stub transformers it names.
 - ``exchange``: one request and what the client got, from the journal or a live stream.
-- ``recorder``: redaction, exchanges -> stubs, the files on disk, recording on a running server.
+- ``redaction``: what a recording must not keep: secrets, volatile and hop-by-hop headers.
+- ``recorder``: exchanges -> stubs, the files on disk, recording on a running server.
 - ``har``: a browser's HAR export -> exchanges -> mapping files.
 """
