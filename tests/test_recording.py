@@ -24,8 +24,8 @@ import pytest
 from mockpit import MockServer, Response, get, register_recording_transformer, request
 from mockpit._engine.proxy import JOURNAL_BODY_LIMIT
 from mockpit._model import Stub
+from mockpit._recording.collector import RecordedStub, stubs_from_exchanges, write_recording
 from mockpit._recording.exchange import Exchange
-from mockpit._recording.recorder import RecordedStub, stubs_from_exchanges, write_recording
 from mockpit._recording.redaction import REDACTED
 from mockpit._recording.spec import RecordSpec
 

@@ -237,8 +237,8 @@ def record(
     from rich.markup import escape
 
     from ._errors import HandlerError, ServerError
+    from ._recording.collector import RecordedStub
     from ._recording.exchange import Exchange
-    from ._recording.recorder import RecordedStub
     from ._recording.spec import RecordSpec
     from ._server import MockServer
 

@@ -30,8 +30,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mockpit._errors import MappingError
 
+from .collector import stubs_from_exchanges, write_recording
 from .exchange import Exchange
-from .recorder import stubs_from_exchanges, write_recording
 from .spec import RecordSpec
 
 # HAR's content.text is the body after the browser decoded it (gzip, br) and de-chunked it: replayed
