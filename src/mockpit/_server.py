@@ -26,7 +26,7 @@ from ._mapping.read import pattern_from_mapping, pattern_to_mapping, stub_from_m
 from ._matching.near_miss import NearMiss
 from ._matching.pattern import compile_pattern
 from ._model import RequestPattern, Stub
-from ._recording.collector import Recorder
+from ._recording.recorder import Recorder
 from ._sources import load_openapi_source, load_sources
 from ._transport.asgi import DEFAULT_MAX_BODY_SIZE, MockpitApp
 

@@ -38,7 +38,8 @@ from mockpit._mapping.read import (
 )
 from mockpit._matching.pattern import compile_pattern
 from mockpit._model import STARTED, Request, Response, Stub
-from mockpit._recording.collector import RecordedStub, Recorder, RecordingError
+from mockpit._recording.collector import RecordedStub
+from mockpit._recording.recorder import Recorder, RecordingError
 from mockpit._recording.spec import RecordSpec, parse_size
 
 from .shapes import iso_timestamp, near_miss_to_json, request_to_json

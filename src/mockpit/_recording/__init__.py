@@ -4,6 +4,7 @@ mapping files.
 - ``spec``: the record spec (WireMock's recording options, checked) and the stub transformers it names.
 - ``exchange``: one request and what the client got, from the journal or a live stream.
 - ``redaction``: what a recording must not keep: secrets, volatile and hop-by-hop headers.
-- ``collector``: exchanges -> stubs, the files on disk, recording on a running server.
+- ``collector``: exchanges -> stubs, and the files on disk.
+- ``recorder``: recording on a running server (start, stop, snapshot), written as it goes.
 - ``har``: a browser's HAR export -> exchanges -> mapping files.
 """

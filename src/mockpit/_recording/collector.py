@@ -11,42 +11,22 @@ they record, :class:`Exchange`, in ``exchange``):
   whose states replay the answers in order. :func:`stubs_from_exchanges` runs one over a list.
 - :func:`write_recording`: stubs to ``mappings/`` and their large or binary bodies to ``__files/``,
   every file written atomically.
-- :class:`Recorder`: recording on a running server. ``start`` adds a catch-all proxy stub to the
-  target and wraps each proxied response's stream, so that the whole body is kept (the journal keeps
-  only its first MiB) and the exchange is complete when the client has had the last byte;
-  ``stop`` removes the proxy stub and adds the recorded stubs to the server; ``snapshot`` turns the
-  journal into stubs.
-
-Incremental writing and dedupe agree because both are the collector's state: after each completed
-exchange the collector says which stubs it created or changed (a new stub; or, with
-``repeatsAsScenarios``, the new step of a scenario and the step before it, whose ``newScenarioState``
-now points at it), and only those files are (re)written, on one writer thread, in order. Stub ids are
-derived from the request (and its place in a scenario), so a rewrite replaces the same file. What is
-on disk is therefore at every moment the stubs of the exchanges completed so far; ``stop`` makes one
-last pass that writes whatever is not on disk as it should be (nothing, unless a write failed), so a
-SIGKILL loses at most the exchange in flight and a clean stop leaves the same files a one-shot
-:func:`write_recording` would.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import concurrent.futures
-import contextlib
 import json
 import mimetypes
 import re
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
-from mockpit._engine.engine import Engine
-from mockpit._errors import ServerError
-from mockpit._mapping.files import LoadedSource, MappingFiles, safe_file_name, write_atomically
+from mockpit._mapping.files import safe_file_name, write_atomically
 from mockpit._mapping.read import pattern_to_mapping, stub_to_mapping
 from mockpit._matching.pattern import CompiledPattern, compile_pattern
 from mockpit._model import (
@@ -63,14 +43,9 @@ from mockpit._model import (
     dump_json,
 )
 
-from .exchange import Exchange, exchange_from_event, exchange_with_body, header, media_type, request_of
+from .exchange import Exchange, header, media_type, request_of
 from .redaction import is_secret_header, recorded_response_headers, redact_json, redacted_parameters
 from .spec import RecordSpec, transform
-
-if TYPE_CHECKING:
-    from mockpit._engine.journal import ServeEvent
-
-RecordingStatus = Literal["NeverStarted", "Recording", "Stopped"]
 
 
 @dataclass(frozen=True)
@@ -416,233 +391,3 @@ def write_recording(stubs: list[RecordedStub], root: Path) -> list[Path]:
     root`` replays them.
     """
     return RecordingWriter(root / "mappings", root / "__files").write(stubs)
-
-
-# --- recording on a running server -----------------------------------------------------------------
-
-
-class RecordingError(ServerError):
-    """A recording was started twice, stopped when none runs, or cannot be saved anywhere."""
-
-
-#: called on the writer thread after each recorded exchange: the exchange and the files written for it
-#: (none for a repeat, or when the recording is not persisted)
-ExchangeListener = Callable[[Exchange, list[Path]], None]
-
-
-class Recorder:
-    """Records the exchanges of a running server into stubs (WireMock's ``/__admin/recordings``).
-
-    ``mapping_files`` is where persisted recordings go (its folder, and the engine's ``__files`` root);
-    recordings that persist are written as each exchange completes.
-    """
-
-    def __init__(self, engine: Engine, mapping_files: MappingFiles | None = None) -> None:
-        self.engine = engine
-        self.mapping_files = mapping_files or MappingFiles(None)
-        self.listeners: list[ExchangeListener] = []
-        #: called with the recorded stubs once a recording has stopped (by :meth:`stop`, from any thread)
-        self.stop_listeners: list[Callable[[list[RecordedStub]], None]] = []
-        self._status: RecordingStatus = "NeverStarted"
-        self._spec: RecordSpec | None = None
-        self._collector: StubCollector | None = None
-        self._writer: RecordingWriter | None = None
-        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
-        self._proxy_id: str | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def status(self) -> RecordingStatus:
-        return self._status
-
-    @property
-    def spec(self) -> RecordSpec | None:
-        """The spec of the recording running (or of the last one)."""
-        return self._spec
-
-    def folders(self) -> tuple[Path, Path] | None:
-        """Where persisted stubs go: (mappings folder, files folder), or None without a mappings folder."""
-        folder = self.mapping_files.folder
-        if folder is None:
-            return None
-        files = self.engine.files_root or (folder.parent if folder.name == "mappings" else folder) / "__files"
-        return folder, files
-
-    def _writer_for(self, spec: RecordSpec) -> RecordingWriter | None:
-        if not spec.persist:
-            return None
-        folders = self.folders()
-        if folders is None:
-            raise RecordingError(
-                "this server has no mappings folder to save the recorded stubs to; start it with "
-                '`mockpit serve DIR` or MockServer(root=DIR), or pass "persist": false to only add them to it'
-            )
-        return RecordingWriter(*folders)
-
-    def start(self, spec: RecordSpec) -> None:
-        """Start recording: with a ``target``, every request is proxied there (a catch-all proxy stub)."""
-        with self._lock:
-            if self._status == "Recording":
-                raise RecordingError(
-                    "a recording is already running; stop it (POST /__admin/recordings/stop) before starting another"
-                )
-            writer = self._writer_for(spec)
-            self._spec = spec
-            self._collector = StubCollector(spec)
-            self._writer = writer
-            self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="mockpit-recorder")
-            if spec.target is not None:
-                proxy = Stub(
-                    request=RequestPattern(method="ANY"),
-                    response=ResponseDefinition(proxy_base_url=spec.target),
-                    metadata={"mockpit": {"recordingProxy": True}},
-                )
-                # initial: a reset while recording (the pytest plugin resets before each test) keeps it
-                self.engine.add_stubs([proxy], initial=True)
-                self._proxy_id = proxy.id
-            self.engine.listeners.append(self._on_event)
-            self._status = "Recording"
-
-    def stop(self) -> list[RecordedStub]:
-        """Stop recording: the proxy stub goes, the recorded stubs are added (and saved if ``persist``).
-
-        Blocks until the files of every completed exchange are written. Exchanges still in flight are
-        not recorded.
-        """
-        with self._lock:
-            if self._status != "Recording":
-                raise RecordingError("no recording is running; start one with POST /__admin/recordings/start")
-            self._status = "Stopped"
-            with contextlib.suppress(ValueError):
-                self.engine.listeners.remove(self._on_event)
-            if self._proxy_id is not None:
-                self.engine.drop_on_reset([self._proxy_id])
-                self.engine.remove_stub(self._proxy_id)
-                self._proxy_id = None
-            collector, writer, pool = self._collector, self._writer, self._pool
-            self._collector = self._writer = self._pool = None
-        if collector is None or pool is None:  # start() sets both with the status: never happens
-            raise RecordingError("the recording was not started properly; start it again")
-        pool.shutdown(wait=True)
-        stubs = collector.stubs()
-        if writer is not None:
-            writer.write(stubs)  # whatever an incremental write missed (one that failed, say)
-        self._install(stubs, writer)
-        for listener in self.stop_listeners:
-            listener(stubs)
-        return stubs
-
-    def snapshot(self, spec: RecordSpec) -> list[RecordedStub]:
-        """Turn the journal's serve events into stubs (only proxied ones unless ``allow_non_proxied``)."""
-        writer = self._writer_for(spec)
-        ids = set(spec.ids)
-        events = [
-            event
-            for event in self.engine.journal.events()
-            if (not ids or event.id in ids) and self._records(event, spec) and event.response.fault is None
-        ]
-        stubs = stubs_from_exchanges((exchange_from_event(event) for event in events), spec)
-        if writer is not None:
-            writer.write(stubs)
-        self._install(stubs, writer)
-        return stubs
-
-    def _records(self, event: ServeEvent, spec: RecordSpec) -> bool:
-        if spec.allow_non_proxied:
-            return True
-        stub = event.stub
-        return stub is not None and stub.response.proxy_base_url is not None
-
-    def _install(self, stubs: list[RecordedStub], writer: RecordingWriter | None) -> None:
-        """Serve the recorded stubs at once (as WireMock); saved ones survive a reset and are known saved."""
-        if not stubs:
-            return
-        objects = [recorded.stub for recorded in stubs]
-        if writer is None:
-            self.engine.add_stubs(objects)
-            return
-        new = [stub for stub in objects if self.engine.get_stub(stub.id) is None]
-        self.engine.add_stubs(objects, files_root=writer.files)
-        if new:
-            files = [writer.where[stub.id] for stub in new]
-            self.mapping_files.track([LoadedSource(writer.mappings, writer.files, new, files, files)])
-        self.engine.keep_on_reset(stub.id for stub in objects)
-
-    # --- on the server's thread --------------------------------------------------------------------
-
-    def _on_event(self, event: ServeEvent) -> None:
-        spec = self._spec
-        if spec is None or self._status != "Recording" or not self._records(event, spec):
-            return
-        response = event.response
-        if response.fault is not None:
-            return  # the client got a broken connection, not a response: nothing to replay
-        stream = response.stream
-        if stream is None or event.request.method == "HEAD":
-            self._completed(exchange_from_event(event))
-            return
-        # The stream is wrapped before the transport reads it (listeners run before the response goes
-        # out): the exchange is complete once the client has had the last byte, with all of the body.
-        response.stream = self._capture(event, stream)
-
-    async def _capture(self, event: ServeEvent, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-        chunks: list[bytes] = []
-        size = 0
-        length = header(event.response.headers, "content-length")
-        expected = int(length) if length is not None and length.isdigit() else None
-        done = False
-        problem: str | None = None
-        try:
-            async for chunk in stream:
-                chunks.append(chunk)
-                size += len(chunk)
-                if expected is not None and size >= expected and not done:
-                    # Recorded before the last bytes go out: once the client has its whole answer, a stop
-                    # must find the exchange recorded (the stream's own end comes a moment later).
-                    done = True
-                    self._completed(exchange_with_body(event, b"".join(chunks), None))
-                yield chunk
-        except (GeneratorExit, asyncio.CancelledError):
-            problem = f"the client left after {size} bytes of the body; this is the part it was sent"
-            raise
-        except BaseException as exc:
-            problem = f"the response broke off after {size} bytes ({type(exc).__name__}: {exc})"
-            raise
-        finally:
-            with contextlib.suppress(Exception):
-                await _aclose(stream)
-            if not done:
-                self._completed(exchange_with_body(event, b"".join(chunks), problem))
-
-    def _completed(self, exchange: Exchange) -> None:
-        with self._lock:
-            if self._status != "Recording" or self._collector is None or self._pool is None:
-                return  # completed after the recording stopped: in flight at the stop
-            changed = self._collector.add(exchange)
-            if changed is None:
-                return
-            self._pool.submit(self._write, exchange, changed, self._writer)
-
-    def _write(self, exchange: Exchange, changed: list[RecordedStub], writer: RecordingWriter | None) -> None:
-        # on the writer thread: fsync per file must not hold up the server's event loop
-        paths: list[Path] = []
-        if writer is not None:
-            try:
-                paths = writer.write(changed)
-            except OSError as exc:
-                # stop() tries again; meanwhile the test (or `mockpit record`) hears of it
-                self.engine.record_error(
-                    exc, request_of(exchange), f"mockpit: could not write the recording of this exchange: {exc}"
-                )
-                return
-        for listener in self.listeners:
-            try:
-                listener(exchange, paths)
-            except Exception as exc:  # a printing hook must not stop the recording
-                print(f"mockpit: a recording listener raised {exc!r}")
-
-
-async def _aclose(stream: AsyncIterator[bytes]) -> None:
-    aclose = getattr(stream, "aclose", None)
-    if aclose is not None:
-        await aclose()
