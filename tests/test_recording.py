@@ -24,10 +24,11 @@ import pytest
 from mockpit import MockServer, Response, get, register_recording_transformer, request
 from mockpit._engine.proxy import JOURNAL_BODY_LIMIT
 from mockpit._model import Stub
-from mockpit._recording.collector import RecordedStub, stubs_from_exchanges, write_recording
+from mockpit._recording.collector import RecordedStub, stubs_from_exchanges
 from mockpit._recording.exchange import Exchange
 from mockpit._recording.redaction import REDACTED
 from mockpit._recording.spec import RecordSpec
+from mockpit._recording.writer import write_recording
 
 ADMIN = "/__admin/recordings"
 BIG_BINARY = random.Random(6).randbytes(3 * 1024 * 1024)  # more than the journal keeps of a body

@@ -4,7 +4,8 @@ mapping files.
 - ``spec``: the record spec (WireMock's recording options, checked) and the stub transformers it names.
 - ``exchange``: one request and what the client got, from the journal or a live stream.
 - ``redaction``: what a recording must not keep: secrets, volatile and hop-by-hop headers.
-- ``collector``: exchanges -> stubs, and the files on disk.
+- ``collector``: exchanges -> stubs: what each matches and answers, repeats as one stub or a scenario.
+- ``writer``: recorded stubs on disk, mapping files and body files, written atomically.
 - ``recorder``: recording on a running server (start, stop, snapshot), written as it goes.
 - ``har``: a browser's HAR export -> exchanges -> mapping files.
 """

@@ -1,16 +1,11 @@
-"""Record and playback: exchanges seen through a proxy (or in the journal, or in a HAR file) become stubs
-and mapping files, which ``mockpit serve DIR`` replays with the upstream gone.
+"""Exchanges in, stubs out, one exchange at a time: what makes a recording replay as it was recorded.
 
-The pieces, lowest first (the options they follow, :class:`RecordSpec`, are in ``spec``; the exchanges
-they record, :class:`Exchange`, in ``exchange``):
-
-- :class:`StubCollector`: exchanges in, stubs out, one exchange at a time. It decides what a stub
-  matches (method, ``url`` as sent, the captured headers, the body), what it answers (status, headers
-  less the hop-by-hop and volatile ones, the body byte for byte) and what is redacted; identical
-  requests make one stub (the first answer, as WireMock) or, with ``repeatsAsScenarios``, a scenario
-  whose states replay the answers in order. :func:`stubs_from_exchanges` runs one over a list.
-- :func:`write_recording`: stubs to ``mappings/`` and their large or binary bodies to ``__files/``,
-  every file written atomically.
+:class:`StubCollector` decides what a stub matches (method, ``url`` as sent, the captured headers, the
+body), what it answers (status, headers less the hop-by-hop and volatile ones, the body byte for
+byte, inline or as a body file) and what is redacted; identical requests make one stub (the first
+answer, as WireMock) or, with ``repeatsAsScenarios``, a scenario whose states replay the answers in
+order. :func:`stubs_from_exchanges` runs one over a list (a snapshot, a HAR import); a live recording
+feeds one exchange at a time and writes what each changed.
 """
 
 from __future__ import annotations
@@ -23,11 +18,10 @@ import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
-from mockpit._mapping.files import safe_file_name, write_atomically
-from mockpit._mapping.read import pattern_to_mapping, stub_to_mapping
+from mockpit._mapping.files import safe_file_name
+from mockpit._mapping.read import pattern_to_mapping
 from mockpit._matching.pattern import CompiledPattern, compile_pattern
 from mockpit._model import (
     STARTED,
@@ -58,7 +52,6 @@ class RecordedStub:
 
 # --- exchanges -> stubs ----------------------------------------------------------------------------
 
-_TEXT_TYPES = re.compile(r"^text/|json|xml|javascript|ecmascript|x-www-form-urlencoded|csv|yaml|graphql", re.I)
 _BINARY_TYPES = re.compile(r"^(image|audio|video|font)/|octet-stream|pdf|zip|gzip|protobuf|msgpack|wasm", re.I)
 # Every recorded stub's id is a UUID derived from what it matches: re-recording the same request
 # rewrites the same files instead of adding a second stub that fights the first.
@@ -341,53 +334,3 @@ def stubs_from_exchanges(exchanges: Iterable[Exchange], spec: RecordSpec) -> lis
     for exchange in exchanges:
         collector.add(exchange)
     return collector.stubs()
-
-
-# --- writing ---------------------------------------------------------------------------------------
-
-
-class RecordingWriter:
-    """Writes recorded stubs to a mappings folder and their bodies to a files folder, atomically.
-
-    It remembers what it wrote, so writing a stub again costs nothing unless the stub changed (a
-    scenario step that now moves the scenario on); body files, named after their stub, never change.
-    """
-
-    def __init__(self, mappings: Path, files: Path) -> None:
-        self.mappings = mappings
-        self.files = files
-        self._written: dict[Path, str] = {}
-        self._bodies: set[str] = set()
-        #: stub id -> the mapping file that holds it
-        self.where: dict[str, Path] = {}
-        self._lock = threading.Lock()
-
-    def write(self, stubs: Iterable[RecordedStub]) -> list[Path]:
-        """Write what is not yet on disk as it is now; returns the files written. Raises :class:`OSError`."""
-        written: list[Path] = []
-        with self._lock:
-            for recorded in stubs:
-                # the body first: a mapping is never on disk before the file it names
-                for name, content in recorded.files:
-                    if name not in self._bodies:
-                        target = self.files / name
-                        write_atomically(target, content)
-                        self._bodies.add(name)
-                        written.append(target)
-                file = self.mappings / f"{safe_file_name(recorded.stub)}.json"
-                text = json.dumps(stub_to_mapping(recorded.stub), ensure_ascii=False, indent=2) + "\n"
-                if self._written.get(file) != text:
-                    write_atomically(file, text)
-                    self._written[file] = text
-                    written.append(file)
-                self.where[recorded.stub.id] = file
-        return written
-
-
-def write_recording(stubs: list[RecordedStub], root: Path) -> list[Path]:
-    """Write ``stubs`` under ``root``: one mapping file each in ``root/mappings/``, bodies in ``root/__files/``.
-
-    Every file is written atomically (whole or not at all). Returns the files written; ``mockpit serve
-    root`` replays them.
-    """
-    return RecordingWriter(root / "mappings", root / "__files").write(stubs)

@@ -31,9 +31,10 @@ from mockpit._errors import ServerError
 from mockpit._mapping.files import LoadedSource, MappingFiles
 from mockpit._model import RequestPattern, ResponseDefinition, Stub
 
-from .collector import RecordedStub, RecordingWriter, StubCollector, stubs_from_exchanges
+from .collector import RecordedStub, StubCollector, stubs_from_exchanges
 from .exchange import Exchange, exchange_from_event, exchange_with_body, header, request_of
 from .spec import RecordSpec
+from .writer import RecordingWriter
 
 if TYPE_CHECKING:
     from mockpit._engine.journal import ServeEvent
