@@ -8,4 +8,5 @@ mapping files.
 - ``writer``: recorded stubs on disk, mapping files and body files, written atomically.
 - ``recorder``: recording on a running server (start, stop, snapshot), written as it goes.
 - ``har``: a browser's HAR export -> exchanges -> mapping files.
+- ``cassettes``: the pytest plugin's record and playback: where a test's cassette is, record or replay.
 """
