@@ -1,4 +1,4 @@
-"""Record and playback (``_recording.py`` and ``/__admin/recordings``): record through a mockpit server
+"""Record and playback (``_recording/`` and ``/__admin/recordings``): record through a mockpit server
 proxying to a real upstream (another mockpit server with stubs and Python handlers, or a raw HTTP server
 where the wire itself matters), stop the upstream, and replay the files with a fresh server.
 """
