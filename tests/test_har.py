@@ -16,7 +16,7 @@ import pytest
 from mockpit import MockServer
 from mockpit._errors import MappingError
 from mockpit._recording.har import har_exchanges, import_har, read_har
-from mockpit._recording.recorder import RecordSpec
+from mockpit._recording.spec import RecordSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 HAR = ROOT / "tests" / "data" / "har"

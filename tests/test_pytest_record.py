@@ -2,11 +2,15 @@
 
 Each test starts a real upstream (a MockServer with stubs), runs a test file in a pytester sandbox
 that records through mockpit into a cassette folder, stops the upstream, and runs it again to replay.
+An inner run costs a pytest session and a server per test in it, so independent inner tests share a run
+and each one's outcome is checked in its report.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,6 +62,30 @@ def test_users(mockpit_cassette):
 """
 
 
+# new code, not in the cassette: it asks for /users/2 too
+NEW_CODE = """
+import httpx, pytest
+
+@pytest.mark.mockpit_record("cassettes/users", target={upstream!r})
+def test_new_code(mockpit_cassette):
+    assert httpx.get(mockpit_cassette.url + "/users/1").json()["name"] == "Ada"
+    httpx.get(mockpit_cassette.url + "/users/2")
+"""
+
+BIG_INNER = """
+import hashlib
+
+import httpx
+import pytest
+
+
+@pytest.mark.mockpit_record("cassettes/big", target={upstream!r})
+def test_big(mockpit_cassette):
+    body = httpx.get(mockpit_cassette.url + "/big.bin").content
+    assert (len(body), hashlib.sha256(body).hexdigest()) == ({size}, {digest!r})
+"""
+
+
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     # hypothesis's plugin costs over a second per in-process run, and these test files have no use for it
     return pytester.runpytest("-p", "no:hypothesispytest", *args)
@@ -99,11 +127,19 @@ def _text(folder: Path) -> str:
 def test_records_on_the_first_run_and_replays_with_the_upstream_gone(
     pytester: pytest.Pytester, upstream: MockServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """One recording run and one replay run, for three independent tests: the users cassette (recorded
+    by httpx, and by urllib in another process), a body larger than the journal keeps (recorded whole),
+    and, added for the replay, new code that sends a request the cassette does not hold."""
+    big = bytes(range(256)) * (3 * 4096 + 17)  # 3 MiB and a bit: the journal keeps only 1 MiB of a proxied body
+    upstream.when(get("/big.bin")).respond(body=big, headers={"Content-Type": "application/octet-stream"})
     monkeypatch.setenv("FROM_ANOTHER_PROCESS", "1")
-    pytester.makepyfile(test_inner=INNER.format(upstream=upstream.url, png=PNG))
+    pytester.makepyfile(
+        test_inner=INNER.format(upstream=upstream.url, png=PNG),
+        test_big=BIG_INNER.format(upstream=upstream.url, size=len(big), digest=hashlib.sha256(big).hexdigest()),
+    )
     cassette = pytester.path / "cassettes" / "users"
 
-    run(pytester).assert_outcomes(passed=1)
+    run(pytester).assert_outcomes(passed=2)
     assert upstream.count(get("/users/1")) == 2  # httpx, and urllib in the subprocess
     assert upstream.count(get("/counter")) == 3
     mappings = sorted((cassette / "mappings").glob("*.json"))
@@ -114,9 +150,21 @@ def test_records_on_the_first_run_and_replays_with_the_upstream_gone(
     assert "upstream-secret-77" not in written
     assert "sid=REDACTED; Path=/; HttpOnly" in written
     assert not list(pytester.path.glob("cassettes/.*")), "no temporary folder is left behind"
+    (stored,) = (pytester.path / "cassettes" / "big" / "__files").iterdir()
+    assert stored.read_bytes() == big, "the big body is recorded whole"
 
     upstream.stop()
-    run(pytester).assert_outcomes(passed=1)
+    pytester.makepyfile(test_new_code=NEW_CODE.format(upstream=upstream.url))
+    result = run(pytester)
+    result.assert_outcomes(passed=2, failed=1)  # both cassettes replay; the new code's request is in neither
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_new_code _*",
+            "*1 request(s) matched no stub*",
+            "*GET /users/2*",
+            "*record it again: pytest --mockpit-record=all*",
+        ]
+    )
     assert _files(cassette) == recorded, "a replay does not touch the cassette"
 
 
@@ -173,54 +221,49 @@ def test_record_mode_none_without_a_cassette_fails_clearly(pytester: pytest.Pyte
     assert not cassette.exists()
 
 
-def test_a_request_the_cassette_does_not_hold_fails_with_the_near_miss_report(
-    pytester: pytest.Pytester, upstream: MockServer
-) -> None:
-    pytester.makepyfile(test_inner=INNER.format(upstream=upstream.url, png=PNG))
-    run(pytester).assert_outcomes(passed=1)
-    upstream.stop()
-    pytester.makepyfile(
-        test_inner=f"""
-        import httpx, pytest
-
-        @pytest.mark.mockpit_record("cassettes/users", target={upstream.url!r})
-        def test_users(mockpit_cassette):
-            assert httpx.get(mockpit_cassette.url + "/users/1").json()["name"] == "Ada"
-            httpx.get(mockpit_cassette.url + "/users/2")  # new code, not in the cassette
-        """
-    )
-    result = run(pytester)
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(
-        ["*1 request(s) matched no stub*", "*GET /users/2*", "*record it again: pytest --mockpit-record=all*"]
-    )
+# test name -> its marker, and the error the test gets
+WRONG_MARKERS = {
+    "test_no_target": (
+        "@pytest.mark.mockpit_record('cassettes/x')",
+        "give the real API in @pytest.mark.mockpit_record(*target=*",
+    ),
+    "test_ftp_target": (
+        "@pytest.mark.mockpit_record('cassettes/x', target='ftp://a')",
+        "*target must be an http:// or https://*",
+    ),
+    "test_misspelt_argument": (
+        "@pytest.mark.mockpit_record('cassettes/x', traget='http://a')",
+        # the * after the name: Python 3.13 adds "Did you mean 'target'?"
+        "*got an unexpected keyword argument 'traget'*; it takes (cassette=None, *, target=None*",
+    ),
+}
 
 
-@pytest.mark.parametrize(
-    ("marker", "message"),
-    [
-        ("@pytest.mark.mockpit_record('cassettes/x')", "give the real API in @pytest.mark.mockpit_record(*target=*"),
-        ("@pytest.mark.mockpit_record('cassettes/x', target='ftp://a')", "*target must be an http:// or https://*"),
-        (
-            "@pytest.mark.mockpit_record('cassettes/x', traget='http://a')",
-            # the * after the name: Python 3.13 adds "Did you mean 'target'?"
-            "*got an unexpected keyword argument 'traget'*; it takes (cassette=None, *, target=None*",
-        ),
-    ],
-)
-def test_a_wrong_marker_is_an_error_that_says_what_to_fix(pytester: pytest.Pytester, marker: str, message: str) -> None:
-    pytester.makepyfile(
-        f"""
-        import pytest
+def _error_sections(output: str) -> dict[str, list[str]]:
+    """The ERRORS part of a pytest report, one section per test: test name -> its lines."""
+    sections: dict[str, list[str]] = {}
+    name = None
+    for line in output.splitlines():
+        header = re.fullmatch(r"_+ ERROR at setup of (\S+) _+", line)
+        if header:
+            name = header.group(1)
+            sections[name] = []
+        elif line.startswith(("====", "____")):
+            name = None
+        elif name is not None:
+            sections[name].append(line)
+    return sections
 
-        {marker}
-        def test_x(mockpit_cassette):
-            pass
-        """
-    )
-    result = run(pytester)
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines([f"*{message}"])
+
+def test_a_wrong_marker_is_an_error_that_says_what_to_fix(pytester: pytest.Pytester) -> None:
+    tests = [f"{marker}\ndef {name}(mockpit_cassette):\n    pass\n" for name, (marker, _) in WRONG_MARKERS.items()]
+    pytester.makepyfile("import pytest\n\n\n" + "\n\n".join(tests))
+    result = run(pytester)  # one run: each test's error section must hold its own message
+    result.assert_outcomes(errors=len(WRONG_MARKERS))
+    sections = _error_sections(result.stdout.str())
+    assert sorted(sections) == sorted(WRONG_MARKERS)
+    for name, (_, message) in WRONG_MARKERS.items():
+        assert any(fnmatch.fnmatch(line, f"*{message}") for line in sections[name]), f"{name}: {sections[name]}"
     assert not (pytester.path / "cassettes").exists()
 
 
@@ -263,29 +306,3 @@ def test_nested(mockpit_cassette):
     assert (root / "recorded" / "test_places" / "test_unnamed_1" / "mappings").is_dir()
     assert (root / "recorded" / "users" / "mappings").is_dir()
     assert (root / "recorded" / "test_nested" / "test_nested" / "mappings").is_dir()
-
-
-BIG_INNER = """
-import hashlib
-
-import httpx
-import pytest
-
-
-@pytest.mark.mockpit_record("cassettes/big", target={upstream!r})
-def test_big(mockpit_cassette):
-    body = httpx.get(mockpit_cassette.url + "/big.bin").content
-    assert (len(body), hashlib.sha256(body).hexdigest()) == ({size}, {digest!r})
-"""
-
-
-def test_a_body_larger_than_the_journal_keeps_is_recorded_whole(pytester: pytest.Pytester) -> None:
-    big = bytes(range(256)) * (3 * 4096 + 17)  # 3 MiB and a bit: the journal keeps only 1 MiB of a proxied body
-    with MockServer() as upstream:
-        upstream.when(get("/big.bin")).respond(body=big, headers={"Content-Type": "application/octet-stream"})
-        inner = BIG_INNER.format(upstream=upstream.url, size=len(big), digest=hashlib.sha256(big).hexdigest())
-        pytester.makepyfile(test_inner=inner)
-        run(pytester).assert_outcomes(passed=1)
-    (stored,) = (pytester.path / "cassettes" / "big" / "__files").iterdir()
-    assert stored.read_bytes() == big
-    run(pytester).assert_outcomes(passed=1)  # and replayed with the upstream gone

@@ -1,4 +1,4 @@
-"""Record and playback (``_recording.py`` and ``/__admin/recordings``): record through a mockpit server
+"""Record and playback (``_recording/`` and ``/__admin/recordings``): record through a mockpit server
 proxying to a real upstream (another mockpit server with stubs and Python handlers, or a raw HTTP server
 where the wire itself matters), stop the upstream, and replay the files with a fresh server.
 """
@@ -24,14 +24,11 @@ import pytest
 from mockpit import MockServer, Response, get, register_recording_transformer, request
 from mockpit._engine.proxy import JOURNAL_BODY_LIMIT
 from mockpit._model import Stub
-from mockpit._recording.recorder import (
-    REDACTED,
-    Exchange,
-    RecordedStub,
-    RecordSpec,
-    stubs_from_exchanges,
-    write_recording,
-)
+from mockpit._recording.collector import RecordedStub, stubs_from_exchanges
+from mockpit._recording.exchange import Exchange
+from mockpit._recording.redaction import REDACTED
+from mockpit._recording.spec import RecordSpec
+from mockpit._recording.writer import write_recording
 
 ADMIN = "/__admin/recordings"
 BIG_BINARY = random.Random(6).randbytes(3 * 1024 * 1024)  # more than the journal keeps of a body

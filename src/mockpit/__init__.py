@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from ._matching.near_miss import NearMiss
     from ._matching.pattern import Difference, MatchResult
     from ._model import Headers, Request, RequestPattern, Response, ResponseDefinition, Stub
-    from ._recording.recorder import register_recording_transformer
+    from ._recording.spec import register_recording_transformer
     from ._server import MockServer
 
 # Names are imported on first use (PEP 562): `mockpit serve` and the pytest plugin, which pytest loads in
@@ -102,7 +102,7 @@ _WHERE = {
     "or_": "._dsl",
     "register_matcher": "._matching.custom",
     "unregister_matcher": "._matching.custom",
-    "register_recording_transformer": "._recording.recorder",
+    "register_recording_transformer": "._recording.spec",
     "HandlerError": "._errors",
     "MappingError": "._errors",
     "MockpitError": "._errors",

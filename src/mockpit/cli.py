@@ -182,7 +182,7 @@ def serve(
 
 def _target(ctx: click.Context, param: click.Parameter, value: str) -> str:
     from ._errors import MappingError
-    from ._recording.recorder import check_target
+    from ._recording.spec import check_target
 
     try:
         return check_target(value)
@@ -237,7 +237,9 @@ def record(
     from rich.markup import escape
 
     from ._errors import HandlerError, ServerError
-    from ._recording.recorder import Exchange, RecordedStub, RecordSpec
+    from ._recording.collector import RecordedStub
+    from ._recording.exchange import Exchange
+    from ._recording.spec import RecordSpec
     from ._server import MockServer
 
     out_console = Console(highlight=False, soft_wrap=True)
@@ -408,7 +410,7 @@ def import_(
 
     from ._errors import MappingError
     from ._recording.har import import_har
-    from ._recording.recorder import RecordSpec
+    from ._recording.spec import RecordSpec
 
     out_console = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -17,27 +17,18 @@ code in other processes and languages too. ``--mockpit-record=none|new|all`` say
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import uuid
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import pytest
+
+from ._recording.cassettes import MARKER_SIGNATURE, PROXY_PRIORITY, RECORD_MODES, Cassette, CassetteError
 
 if TYPE_CHECKING:
     from ._server import MockServer
 
 _SERVERS = pytest.StashKey[list["MockServer"]]()
-_CASSETTE = pytest.StashKey["_Cassette"]()
-RECORD_MODES = ("none", "new", "all")
-#: the recording proxy answers what no stub of the test's own answers (lower numbers win; the default is 5)
-_PROXY_PRIORITY = 1000
-_MARKER_SIGNATURE = "(cassette=None, *, target=None, keep_secrets=False, repeats_as_scenarios=True)"
+_CASSETTE = pytest.StashKey[Cassette]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,7 +58,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "mockpit(allow_unmatched=False): let a test leave requests that matched no stub")
     config.addinivalue_line(
         "markers",
-        f"mockpit_record{_MARKER_SIGNATURE}: "
+        f"mockpit_record{MARKER_SIGNATURE}: "
         "the mockpit_cassette fixture records the test's traffic to target once, then replays it",
     )
 
@@ -142,49 +133,6 @@ def mockpit_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., Mo
 # --- record and playback ----------------------------------------------------------------------------
 
 
-@dataclass
-class _Cassette:
-    path: Path
-    recording: bool
-    passed: bool = False
-
-
-@dataclass(frozen=True)
-class _RecordOptions:
-    cassette: str | None
-    target: str | None
-    keep_secrets: bool
-    repeats_as_scenarios: bool
-
-
-def _record_options(
-    cassette: str | os.PathLike[str] | None = None,
-    *,
-    target: str | None = None,
-    keep_secrets: bool = False,
-    # a test that reads, changes, then reads again must see the change on replay too, as it did live
-    repeats_as_scenarios: bool = True,
-) -> _RecordOptions:
-    if target is not None:
-        parts = urlsplit(target) if isinstance(target, str) else None
-        if parts is None or parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise ValueError(
-                f"target must be an http:// or https:// URL such as https://api.example.com, got {target!r}"
-            )
-    return _RecordOptions(None if cassette is None else os.fspath(cassette), target, keep_secrets, repeats_as_scenarios)
-
-
-def _cassette_path(item: pytest.Item, name: str | None) -> Path:
-    config = item.config
-    setting = str(config.getini("mockpit_cassette_dir"))
-    base = (config.inipath.parent if config.inipath else config.rootpath) / setting if setting else None
-    if name is None:
-        test = re.sub(r"[^\w.-]+", "_", item.name).strip("_")
-        return (base or item.path.parent / "cassettes") / item.path.stem / test
-    path = Path(name)
-    return path if path.is_absolute() else (base or config.rootpath) / path
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
@@ -194,15 +142,7 @@ def pytest_runtest_makereport(
     if cassette is not None and report.when == "call":
         cassette.passed = report.passed
         if report.failed:
-            if cassette.recording:
-                before = "the one recorded before stays" if cassette.path.is_dir() else "the next run records again"
-                note = f"The test failed, so its recording was not saved to {cassette.path}; {before}."
-            else:
-                note = (
-                    f"Replayed the cassette {cassette.path} (no network). If the code now sends requests the "
-                    "cassette does not hold, record it again: pytest --mockpit-record=all"
-                )
-            report.sections.append(("mockpit cassette", note))
+            report.sections.append(("mockpit cassette", cassette.failure_note()))
     return report
 
 
@@ -229,75 +169,34 @@ def mockpit_cassette(request: pytest.FixtureRequest) -> Iterator[MockServer]:
     from ._server import MockServer
 
     item = request.node
-    marker = item.get_closest_marker("mockpit_record")
     # each failure is raised outside its except block, or pytest prints it twice ("During handling ...")
     problem = None
     try:
-        options = _record_options(*marker.args, **marker.kwargs) if marker else _record_options()
-    except (TypeError, ValueError) as exc:
-        detail = str(exc).replace(f"{_record_options.__name__}() ", "")
-        problem = f"@pytest.mark.mockpit_record: {detail}; it takes {_MARKER_SIGNATURE}"
+        cassette = item.stash[_CASSETTE] = Cassette.for_test(item, request.config.getoption("mockpit_record"))
+    except CassetteError as exc:
+        problem = str(exc)
     if problem is not None:
         pytest.fail(problem, pytrace=False)
-    path = _cassette_path(item, options.cassette)
-    mode = request.config.getoption("mockpit_record")
-    recording = mode == "all" or not path.is_dir()
-    if recording and mode == "none":
-        pytest.fail(
-            f"mockpit: the cassette {path} does not exist and --mockpit-record=none only replays; record it "
-            "with --mockpit-record=new (the default) and a target= in @pytest.mark.mockpit_record",
-            pytrace=False,
-        )
-    if recording and options.target is None:
-        pytest.fail(
-            f"mockpit: the cassette {path} does not exist yet, and there is nothing to record it from: give the "
-            'real API in @pytest.mark.mockpit_record(..., target="https://api.example.com")',
-            pytrace=False,
-        )
-    cassette = item.stash[_CASSETTE] = _Cassette(path, recording)
-    if not recording:
+    if not cassette.recording:
         try:
-            server = MockServer(mappings=path)
+            server = MockServer(mappings=cassette.path)
         except MappingError as exc:
-            problem = f"mockpit: the cassette {path} cannot be replayed: {exc}"
+            problem = cassette.cannot_replay(exc)
         if problem is not None:
             pytest.fail(problem, pytrace=False)
         with server:
             _register(item, server)
             yield server
         return
-    from ._recording.recorder import RecordSpec
-
-    # Recorded into a folder beside the cassette, then swapped in: a run that dies half way never leaves
-    # half a cassette, and re-recording (--mockpit-record=all) replaces the old one whole. The recorder
-    # (not the journal, which keeps 1 MiB of a proxied body) writes each exchange whole as it completes.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fresh = path.with_name(f".{path.name}.recording-{uuid.uuid4().hex[:8]}")
-    try:
-        server = MockServer(root=fresh)
-        server.when(any_request(), priority=_PROXY_PRIORITY).proxy(str(options.target))
-        # no target of its own: it records what the proxy stub above answers, and the test's stubs still win
-        server.recorder.start(
-            RecordSpec(keep_secrets=options.keep_secrets, repeats_as_scenarios=options.repeats_as_scenarios)
-        )
+    # The recorder (not the journal, which keeps 1 MiB of a proxied body) writes each exchange whole as
+    # it completes.
+    with cassette.recording_folder() as folder:
+        server = MockServer(root=folder)
+        server.when(any_request(), priority=PROXY_PRIORITY).proxy(cassette.target)
+        server.recorder.start(cassette.spec())
         try:
             with server:
                 _register(item, server)
                 yield server
         finally:
             server.recorder.stop()  # after stop(): stopping ends every stream, so every exchange is complete
-        if cassette.passed:
-            _swap_in(fresh, path)
-    finally:
-        shutil.rmtree(fresh, ignore_errors=True)
-
-
-def _swap_in(fresh: Path, path: Path) -> None:
-    (fresh / "mappings").mkdir(parents=True, exist_ok=True)  # a test that sent nothing still has its cassette
-    if path.exists():
-        old = path.with_name(f".{path.name}.old-{uuid.uuid4().hex[:8]}")
-        path.rename(old)
-        fresh.rename(path)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        fresh.rename(path)

@@ -13,7 +13,8 @@ from typing import Any
 from mockpit._errors import MappingError
 from mockpit._mapping.read import pattern_from_mapping
 from mockpit._model import Request, Response
-from mockpit._recording.recorder import Recorder, RecordingError, RecordSpec, parse_size
+from mockpit._recording.recorder import Recorder, RecordingError
+from mockpit._recording.spec import RecordSpec, parse_size
 
 from .payloads import _ExtractBodyModel, _RecordSpecModel, _RequestBodyPatternModel, read_json, validate
 from .router import AdminError, json_response, write_failed

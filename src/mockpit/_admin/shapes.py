@@ -13,7 +13,7 @@ from mockpit._engine.scenarios import Scenario
 from mockpit._mapping.write import headers_to_mapping, pattern_to_mapping, stub_to_mapping
 from mockpit._matching.near_miss import NearMiss
 from mockpit._model import Request, Stub
-from mockpit._recording.recorder import RecordedStub
+from mockpit._recording.collector import RecordedStub
 
 
 def near_miss_to_json(miss: NearMiss) -> dict[str, Any]:

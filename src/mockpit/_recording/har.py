@@ -4,8 +4,9 @@ Chrome, Firefox, Safari and proxies such as Charles or mitmproxy write the same 
 each a request (method, URL, headers, ``postData``) and the response the browser got (status, headers,
 ``content.text``, base64 when ``content.encoding`` says so). Only those parts are read and validated;
 the rest (pages, timings, cookies arrays, ``_initiator`` and other ``_`` extensions) is ignored. The
-exchanges then go through the recorder (:func:`stubs_from_exchanges`, :func:`write_recording`), so
-an import and a live recording give the same files, redaction and de-duplication included.
+exchanges then go through the collector and the writer (:func:`stubs_from_exchanges`,
+:func:`write_recording`), so an import and a live recording give the same files, redaction and
+de-duplication included.
 
 Entries a mock server cannot replay are skipped and counted: URLs that are not http(s) (``data:``,
 ``blob:``, ``chrome-extension:``, ``ws:``) and status 0, which is how browsers export a request that
@@ -30,7 +31,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mockpit._errors import MappingError
 
-from .recorder import Exchange, RecordSpec, stubs_from_exchanges, write_recording
+from .collector import stubs_from_exchanges
+from .exchange import Exchange
+from .spec import RecordSpec
+from .writer import write_recording
 
 # HAR's content.text is the body after the browser decoded it (gzip, br) and de-chunked it: replayed
 # with the original framing headers, a client would try to gunzip plain text or wait for bytes that
