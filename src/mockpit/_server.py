@@ -175,7 +175,7 @@ class MockServer:
     def _load_openapi(self, openapi: OpenApiLike | None, *, seed: int, validate: bool) -> None:
         if openapi is None:
             return
-        from ._openapi.answers import openapi_stubs
+        from ._openapi.stubs import openapi_stubs
 
         items: Sequence[Any] = [openapi] if isinstance(openapi, (str, os.PathLike, Mapping)) else list(openapi)
         for item in items:

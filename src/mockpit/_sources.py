@@ -3,7 +3,7 @@ files, one mapping file, or an OpenAPI document. Reading and writing the files t
 ``_mapping/files.py``'s.
 
 A file whose top level has an ``openapi`` or ``swagger`` key is an OpenAPI document: it is served as
-one stub per operation (see ``_openapi/answers.py``), with ``seed`` and ``validate`` passed on.
+one stub per operation (see ``_openapi/stubs.py``), with ``seed`` and ``validate`` passed on.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def load_source(path: Path, *, seed: int = 0, validate: bool = True) -> LoadedSo
     for file in files:
         document = read_document(file)
         if _is_openapi(document):
-            from ._openapi.answers import openapi_stubs  # only then: its modules cost start-up time
+            from ._openapi.stubs import openapi_stubs  # only then: its modules cost start-up time
 
             openapi = openapi_stubs(file, contents=document, seed=seed, validate=validate)
             source.stubs.extend(openapi)
@@ -92,7 +92,7 @@ def load_openapi_source(path: Path, *, seed: int = 0, validate: bool = True) -> 
         raise MappingError(
             "this is not an OpenAPI document: it has no top-level 'openapi' or 'swagger' key", source=str(path)
         )
-    from ._openapi.answers import openapi_stubs
+    from ._openapi.stubs import openapi_stubs
 
     stubs = openapi_stubs(path, contents=document, seed=seed, validate=validate)
     return LoadedSource(path, path.parent / "__files", stubs, [path], [path] * len(stubs))

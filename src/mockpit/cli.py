@@ -327,8 +327,8 @@ def generate(document: Path, output: Path, seed: int, force: bool) -> None:
 
     from ._errors import MappingError
     from ._mapping.read import stub_to_mapping
-    from ._openapi.answers import static_stubs
     from ._openapi.document import load_openapi
+    from ._openapi.stubs import static_stubs
 
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
