@@ -20,9 +20,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockpit import MockServer
+from mockpit._openapi.answers import _concrete
 from mockpit._openapi.data import DataGenerator
 from mockpit._openapi.document import OpenApiDocument, Operation, load_openapi
-from mockpit._openapi.stubs import _concrete
 
 DATA = Path(__file__).resolve().parent / "data" / "openapi"
 DOCUMENTS = {

@@ -10,15 +10,15 @@ what to do about it.
 
 from __future__ import annotations
 
-import asyncio
 import http
 from collections.abc import AsyncIterator, Iterable
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import TYPE_CHECKING
 
 import httpx
 
 from mockpit._model import Request, Response, ResponseDefinition
+
+from .http_client import LoopBoundClient
 
 if TYPE_CHECKING:
     import ssl
@@ -50,19 +50,6 @@ class ProxyError(Exception):
     """The upstream broke off a response whose status and headers were already sent on."""
 
 
-def new_client(timeout: float, verify: ssl.SSLContext | str | bool) -> httpx.AsyncClient:
-    """An HTTP client for calls mockpit makes on a request's behalf (proxying, webhooks)."""
-    return httpx.AsyncClient(
-        timeout=timeout,
-        verify=verify,
-        follow_redirects=False,
-        # a proxy passes Set-Cookie on and keeps none: a jar would send one client's cookies for another
-        cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
-        # the default pool of 100 would make the 101st concurrent download wait, then fail
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=20),
-    )
-
-
 class ProxyClient:
     """Forwards requests to upstream servers; one per engine.
 
@@ -82,17 +69,7 @@ class ProxyClient:
         self.timeout = timeout
         self.verify = verify
         self.preserve_host_header = preserve_host_header
-        self._client: httpx.AsyncClient | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def _http(self) -> httpx.AsyncClient:
-        loop = asyncio.get_running_loop()
-        # a client's connections belong to the loop that opened them: a server restarted on a new loop
-        # (stop() then start()) must not reuse them
-        if self._client is None or self._loop is not loop:
-            self._client = new_client(self.timeout, self.verify)
-            self._loop = loop
-        return self._client
+        self._client = LoopBoundClient()
 
     def upstream_url(self, request: Request, definition: ResponseDefinition) -> str:
         """Where ``request`` goes: ``proxyBaseUrl`` + path (less the prefix to remove) + query string."""
@@ -123,7 +100,7 @@ class ProxyClient:
         """Send ``request`` upstream and answer with the upstream's response, its body streamed."""
         url = self.upstream_url(request, definition)
         try:
-            client = self._http()
+            client = self._client.get(self.timeout, self.verify)
             # httpx.Request, not client.build_request: the client's default headers (Accept-Encoding:
             # gzip ...) would ask the upstream for an encoding the client may not understand
             upstream_request = httpx.Request(
@@ -155,9 +132,7 @@ class ProxyClient:
 
     async def aclose(self) -> None:
         """Close the upstream connections (the engine calls this when the server stops)."""
-        client, self._client, self._loop = self._client, None, None
-        if client is not None:
-            await client.aclose()
+        await self._client.aclose()
 
 
 async def _tee(upstream: httpx.Response, response: Response, url: str) -> AsyncIterator[bytes]:

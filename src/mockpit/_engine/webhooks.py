@@ -39,7 +39,7 @@ import httpx
 
 from mockpit._model import Request, Response, lognormal_ms
 
-from .proxy import new_client
+from .http_client import LoopBoundClient
 
 if TYPE_CHECKING:
     from mockpit._templating.template import Template, TemplateContext
@@ -249,8 +249,7 @@ class Webhooks:
         self.close_grace = CLOSE_GRACE
         self.verify = verify
         self._tasks: set[asyncio.Task[None]] = set()
-        self._client: httpx.AsyncClient | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client = LoopBoundClient()
 
     def fire(self, webhook: Webhook, request: Request, response: Response) -> None:
         """Schedule ``webhook`` on the running loop for the request just served; returns at once."""
@@ -274,7 +273,7 @@ class Webhooks:
         if webhook.delay is not None:
             await asyncio.sleep(webhook.delay.sample())
         try:
-            client = self._http()
+            client = self._client.get(self.timeout, self.verify)
             await client.send(httpx.Request(call.method, call.url, headers=call.headers, content=call.body))
         except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
             self._report(
@@ -291,14 +290,6 @@ class Webhooks:
         except Exception as exc:  # the hook is the engine's; a failure in it must not end up unobserved in a task
             print(f"mockpit: the webhook error hook raised {exc!r} on: {message}", file=sys.stderr)
 
-    def _http(self) -> httpx.AsyncClient:
-        loop = asyncio.get_running_loop()
-        # connections belong to the loop that opened them (a restarted server runs a new loop)
-        if self._client is None or self._loop is not loop:
-            self._client = new_client(self.timeout, self.verify)
-            self._loop = loop
-        return self._client
-
     async def aclose(self) -> None:
         """Let webhooks under way finish for up to ``close_grace`` seconds, cancel the rest, close the client."""
         tasks = set(self._tasks)
@@ -307,9 +298,7 @@ class Webhooks:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        client, self._client, self._loop = self._client, None, None
-        if client is not None:
-            await client.aclose()
+        await self._client.aclose()
 
 
 def _render(webhook: Webhook, request: Request, response: Response) -> _Call:

@@ -9,7 +9,7 @@ Most responses go out as two ASGI messages. The rest cost ordinary ones nothing 
 - ``Response.dribble``: the body in N chunks spread over S seconds (``chunkedDribbleDelay``);
 - ``Response.stream``: a body sent as its chunks arrive (proxying), stopped when the client leaves;
 - ``Response.reason`` and ``Response.fault`` need the connection below ASGI: the server offers it as
-  a :class:`Wire` in ``scope["extensions"][WIRE]`` (:mod:`._uvicorn` does). Under another ASGI
+  a :class:`Wire` in ``scope["extensions"][WIRE]`` (:mod:`.wire` does). Under another ASGI
   server the standard phrase goes out and a fault becomes a 500 that says why.
 """
 
