@@ -17,8 +17,12 @@ from ._model import STARTED, Fault, Handler, Response, Stub
 from ._types import JSON, HeadersInput
 
 
-class Matcher:
-    """A value test in WireMock's JSON form; build one with :func:`equal_to`, :func:`contains`..."""
+class _Spec:
+    """A piece of WireMock request JSON a builder function made, to put into a pattern.
+
+    Its subclasses are siblings on purpose: each fits one place in a pattern only, so a type checker
+    refuses a :class:`MultipartMatcher` where a :class:`Matcher` goes, and the other way round.
+    """
 
     __slots__ = ("spec",)
 
@@ -26,7 +30,13 @@ class Matcher:
         self.spec = dict(spec)
 
     def __repr__(self) -> str:
-        return f"Matcher({self.spec!r})"
+        return f"{type(self).__name__}({self.spec!r})"
+
+
+class Matcher(_Spec):
+    """A value test in WireMock's JSON form; build one with :func:`equal_to`, :func:`contains`..."""
+
+    __slots__ = ()
 
 
 def equal_to(value: str, *, case_insensitive: bool = False) -> Matcher:
@@ -174,16 +184,10 @@ def _at_least_one(name: str, items: tuple[Matcher | str, ...]) -> tuple[Matcher 
     return items
 
 
-class MultipartMatcher:
+class MultipartMatcher(_Spec):
     """A test on the parts of a multipart body; build one with :func:`multipart`."""
 
-    __slots__ = ("spec",)
-
-    def __init__(self, spec: Mapping[str, Any]) -> None:
-        self.spec = dict(spec)
-
-    def __repr__(self) -> str:
-        return f"MultipartMatcher({self.spec!r})"
+    __slots__ = ()
 
 
 def multipart(
