@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import inspect
 import time
 from collections.abc import Callable
 from typing import Any
@@ -74,6 +75,18 @@ def test_method_builders(
     assert hit.text == ("" if method == "HEAD" else "ok")
     assert client.request(other, "/m").status_code == 404
     assert client.request(method, "/other").status_code == 404
+
+
+@pytest.mark.parametrize(("builder", "method", "other"), BUILDERS)
+def test_method_builders_show_their_signature_and_docstring(
+    builder: Callable[..., RequestPatternBuilder], method: str, other: str
+) -> None:
+    assert str(inspect.signature(builder)) == (
+        "(url: 'str | None' = None, *, path_matching: 'str | None' = None, url_matching: 'str | None' = None)"
+        " -> 'RequestPatternBuilder'"
+    )
+    assert builder.__name__ == method.lower()
+    assert builder.__doc__ == f"A pattern for {method} requests: ``{method.lower()}('/path')``."
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE", "PATCH"])

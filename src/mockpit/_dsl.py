@@ -333,24 +333,55 @@ def request(
     return RequestPatternBuilder(method, url, path_matching=path_matching, url_matching=url_matching)
 
 
-def _method_builder(method: str) -> Callable[..., RequestPatternBuilder]:
-    def build(
-        url: str | None = None, *, path_matching: str | None = None, url_matching: str | None = None
-    ) -> RequestPatternBuilder:
-        return RequestPatternBuilder(method, url, path_matching=path_matching, url_matching=url_matching)
-
-    build.__name__ = method.lower()
-    build.__doc__ = f"A pattern for {method} requests: ``{method.lower()}('/path')``."
-    return build
+# One function per method, not one made by a factory: each shows its real signature to type checkers,
+# IDEs and help().
+def get(
+    url: str | None = None, *, path_matching: str | None = None, url_matching: str | None = None
+) -> RequestPatternBuilder:
+    """A pattern for GET requests: ``get('/path')``."""
+    return RequestPatternBuilder("GET", url, path_matching=path_matching, url_matching=url_matching)
 
 
-get = _method_builder("GET")
-post = _method_builder("POST")
-put = _method_builder("PUT")
-patch = _method_builder("PATCH")
-delete = _method_builder("DELETE")
-head = _method_builder("HEAD")
-options = _method_builder("OPTIONS")
+def post(
+    url: str | None = None, *, path_matching: str | None = None, url_matching: str | None = None
+) -> RequestPatternBuilder:
+    """A pattern for POST requests: ``post('/path')``."""
+    return RequestPatternBuilder("POST", url, path_matching=path_matching, url_matching=url_matching)
+
+
+def put(
+    url: str | None = None, *, path_matching: str | None = None, url_matching: str | None = None
+) -> RequestPatternBuilder:
+    """A pattern for PUT requests: ``put('/path')``."""
+    return RequestPatternBuilder("PUT", url, path_matching=path_matching, url_matching=url_matching)
+
+
+def patch(
+    url: str | None = None, *, path_matching: str | None = None, url_matching: str | None = None
+) -> RequestPatternBuilder:
+    """A pattern for PATCH requests: ``patch('/path')``."""
+    return RequestPatternBuilder("PATCH", url, path_matching=path_matching, url_matching=url_matching)
+
+
+def delete(
+    url: str | None = None, *, path_matching: str | None = None, url_matching: str | None = None
+) -> RequestPatternBuilder:
+    """A pattern for DELETE requests: ``delete('/path')``."""
+    return RequestPatternBuilder("DELETE", url, path_matching=path_matching, url_matching=url_matching)
+
+
+def head(
+    url: str | None = None, *, path_matching: str | None = None, url_matching: str | None = None
+) -> RequestPatternBuilder:
+    """A pattern for HEAD requests: ``head('/path')``."""
+    return RequestPatternBuilder("HEAD", url, path_matching=path_matching, url_matching=url_matching)
+
+
+def options(
+    url: str | None = None, *, path_matching: str | None = None, url_matching: str | None = None
+) -> RequestPatternBuilder:
+    """A pattern for OPTIONS requests: ``options('/path')``."""
+    return RequestPatternBuilder("OPTIONS", url, path_matching=path_matching, url_matching=url_matching)
 
 
 class StubBuilder:
