@@ -12,8 +12,9 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from ._mapping.read import headers_to_mapping, stub_from_mapping
-from ._model import STARTED, Fault, Handler, Response, Stub
+from ._mapping.read import headers_to_mapping, pattern_from_mapping, stub_from_mapping
+from ._matching.pattern import MatchResult, compile_pattern
+from ._model import STARTED, Fault, Handler, Request, Response, Stub
 from ._types import JSON, HeadersInput
 
 
@@ -322,6 +323,25 @@ class RequestPatternBuilder:
         """This pattern as WireMock's ``request`` JSON."""
         copied: dict[str, Any] = _deep_copy(self._spec)
         return copied
+
+    def match(self, request: Request) -> MatchResult:
+        """Test this pattern against ``request`` without a server, as a stub or ``verify()`` would.
+
+        The result is true when it matched; ``captures`` holds the path template's values and, on a
+        miss, ``differences`` says what differed (field, expected, actual)::
+
+            pattern = get("/users/{id}").header("Accept", contains("json"))
+            result = pattern.match(Request("GET", "/users/7", headers=[("Accept", "application/json")]))
+            result.matched, result.captures  # (True, {'id': '7'})
+            [(d.field, d.expected, d.actual) for d in pattern.match(Request("POST", "/users/7")).differences]
+            # [('method', 'GET', 'POST'), ('header Accept', "contains 'json'", '(absent)')]
+
+        A :class:`Request` takes the method and the path as sent (without the query), then the query
+        string, the headers as (name, value) pairs and the body as bytes:
+        ``Request("POST", "/orders", "dry_run=1", [("Content-Type", "application/json")], b'{"id": 1}')``.
+        A pattern mockpit cannot use (a bad regex, say) raises :class:`MappingError`, as ``when()`` does.
+        """
+        return compile_pattern(pattern_from_mapping(self.to_mapping(), source="pattern")).match(request)
 
     def __repr__(self) -> str:
         return f"RequestPatternBuilder({self._spec!r})"
