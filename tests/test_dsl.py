@@ -37,6 +37,7 @@ from mockpit import (
     request,
     stub_to_mapping,
 )
+from mockpit._server import internals
 
 # one server for the module, reset around each test (see conftest.py)
 SHARED_SERVER = True
@@ -586,7 +587,7 @@ def test_a_handler_that_raises_gives_500_and_is_recorded(
     # the server carries on: the next request to another stub is fine
     server.when(get("/fine")).respond(body="fine")
     assert client.get("/fine").text == "fine"
-    server.engine.clear_errors()
+    internals(server).engine.clear_errors()
 
 
 # --- the richer matchers --------------------------------------------------------------------------

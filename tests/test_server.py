@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import http.client
 import json
 import socket
@@ -17,6 +18,7 @@ import pytest
 import requests
 
 from mockpit import HandlerError, MappingError, MockpitError, MockServer, Request, Response, ServerError, get, post
+from mockpit._server import internals
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -207,6 +209,20 @@ def test_a_taken_port_raises_server_error() -> None:
         assert "port=0" in str(info.value)
         assert not server.is_running
         server.stop()  # still harmless
+
+
+def test_the_parts_of_a_server_are_reached_through_internals_not_its_attributes(tmp_path: Path) -> None:
+    server = MockServer(mappings=EXAMPLES / "mappings", root=tmp_path)
+    for name in ("engine", "sources", "mapping_files", "recorder", "app"):
+        assert not hasattr(server, name), name
+    parts = internals(server)
+    assert len(parts.engine.stubs()) == 7
+    assert [source.path for source in parts.sources] == [EXAMPLES / "mappings"]
+    assert parts.mapping_files.folder == tmp_path / "mappings"
+    assert parts.recorder.status == "NeverStarted"
+    assert parts.app.engine is parts.engine
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        parts.engine = parts.engine  # type: ignore[misc]
 
 
 # --- mappings given at construction ---------------------------------------------------------------

@@ -89,7 +89,7 @@ def serve(
     from ._engine.journal import ServeEvent
     from ._errors import HandlerError, MappingError, ServerError
     from ._matching.report import report_markup
-    from ._server import MockServer
+    from ._server import MockServer, internals
 
     # soft_wrap: when piped (a log file, a CI step) rich would break lines at 80 columns, mid-path
     out = Console(highlight=False, soft_wrap=True)
@@ -116,18 +116,19 @@ def serve(
     except (MappingError, ServerError) as exc:  # a ServerError here: --cert/--key cannot be loaded
         err.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(2)
-    for source in server.sources:
+    parts = internals(server)
+    for source in parts.sources:
         out.print(
             f"Loaded [bold]{len(source.stubs)}[/] stub(s) from {escape(str(source.path))} ({len(source.files)} file(s))"
         )
-    if not server.sources:
+    if not parts.sources:
         out.print("No mappings given: serving no stubs (add some with POST /__admin/mappings).")
     if server.ca_bundle is not None:
         out.print(
             f"HTTPS certificate signed by a CA made for this run; clients trust it with the CA bundle "
             f"{escape(server.ca_bundle)} (curl --cacert FILE, requests verify=FILE)"
         )
-    folder = server.mapping_files.folder
+    folder = parts.mapping_files.folder
     if folder is not None:
         out.print(f"POST /__admin/mappings/save and persistent stubs write to {escape(str(folder))}")
 
@@ -146,7 +147,7 @@ def serve(
         err.print(f"[bold red]error:[/] {escape(str(error))}")
         err.print(escape(error.traceback_text), end="")
 
-    engine = server.engine
+    engine = parts.engine
     engine.miss_listeners.append(log_miss)
     if verbose:  # off by default: a console write per request would cost more than serving it
         engine.listeners.append(log_match)
@@ -238,13 +239,14 @@ def record(
 
     from ._errors import HandlerError, ServerError
     from ._recording.recorder import Exchange, RecordedStub, RecordSpec
-    from ._server import MockServer
+    from ._server import MockServer, internals
 
     out_console = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     # mappings=[]: stubs recorded earlier in OUT are not served, or they would answer instead of the target
     server = MockServer(host, port, [], root=out)
-    recorder = server.recorder
+    parts = internals(server)
+    recorder = parts.recorder
     spec = RecordSpec(
         target=target,
         keep_secrets=keep_secrets,
@@ -276,7 +278,7 @@ def record(
 
     recorder.listeners.append(log_exchange)
     recorder.stop_listeners.append(stopped)
-    server.engine.error_listeners.append(log_error)
+    parts.engine.error_listeners.append(log_error)
     recorder.start(spec)
 
     def ready() -> None:
