@@ -43,6 +43,7 @@ MappingsLike = Union[_Source, Sequence[_Source]]
 OpenApiLike = Union[_Source, Sequence[_Source]]
 
 _START_TIMEOUT = 10.0
+_STOP_TIMEOUT = 30.0
 
 
 def parse_port(port: int | str) -> int:
@@ -200,36 +201,51 @@ class MockServer:
 
     def start(self) -> MockServer:
         """Start serving; returns once the port accepts requests. Starting twice is an error."""
+        from ._transport.serve import new_event_loop
+
         self._reap()
         with self._lock:
             if self._thread is not None:
                 raise ServerError(f"this MockServer is already running at {self.url}; stop() it first")
             sock = self._bind()
+            port = self._bound_port
             ready = threading.Event()
             failure: list[BaseException] = []
+            # made here, not in the thread, so that a start that fails always has the loop to stop
+            loop = new_event_loop()
+            stop = asyncio.Event()
+            self._loop, self._stop_event = loop, stop
             thread = threading.Thread(
-                target=self._run, args=(sock, ready, failure), name=f"mockpit:{self._bound_port}", daemon=True
+                target=self._run, args=(loop, sock, stop, ready, failure), name=f"mockpit:{port}", daemon=True
             )
             thread.start()
             if not ready.wait(_START_TIMEOUT) or failure:
-                thread.join(1)
+                cause = failure[0] if failure else None  # read first: cancelling adds a CancelledError
+                if not loop.is_closed():
+                    with contextlib.suppress(RuntimeError):  # the loop closed between the check and the call
+                        # cancelled, not stopped: the stop event is not watched until start-up is done
+                        loop.call_soon_threadsafe(_cancel_tasks, loop)
+                thread.join(_STOP_TIMEOUT)
                 sock.close()
                 self._bound_port = None
-                cause = failure[0] if failure else None
-                raise ServerError(f"mockpit could not start on {self.host}:{self._bound_port}: {cause!r}") from cause
+                self._loop = self._stop_event = None
+                reason = repr(cause) if cause else f"it did not accept connections within {_START_TIMEOUT:g} s"
+                raise ServerError(f"mockpit could not start on {self.host}:{port}: {reason}") from cause
             self._thread = thread
             self._sock = sock
         return self
 
-    def _run(self, sock: Any, ready: threading.Event, failure: list[BaseException]) -> None:
-        from ._transport.serve import new_event_loop
-
-        loop = new_event_loop()
+    def _run(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        sock: socket.socket,
+        stop: asyncio.Event,
+        ready: threading.Event,
+        failure: list[BaseException],
+    ) -> None:
         asyncio.set_event_loop(loop)
-        self._loop = loop
-        self._stop_event = asyncio.Event()
         try:
-            loop.run_until_complete(self._serve(sock, self._stop_event, ready.set))
+            loop.run_until_complete(self._serve(sock, stop, ready.set))
         except BaseException as exc:
             failure.append(exc)
             ready.set()
@@ -279,7 +295,7 @@ class MockServer:
             if loop is not None and event is not None and not loop.is_closed():
                 with contextlib.suppress(RuntimeError):  # the loop closed between the check and the call
                     loop.call_soon_threadsafe(event.set)
-            thread.join(30)
+            thread.join(_STOP_TIMEOUT)
             self._sock.close()
             self._thread = None
             self._bound_port = None
@@ -551,6 +567,11 @@ def internals(server: MockServer) -> ServerInternals:
         recorder=server._recorder,
         app=server._app,
     )
+
+
+def _cancel_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
 
 
 def _tls_files(
