@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import http.client
+import inspect
 import json
 import re
 import socket
@@ -18,7 +19,18 @@ import httpx
 import pytest
 import requests
 
-from mockpit import HandlerError, MappingError, MockpitError, MockServer, Request, Response, ServerError, get, post
+from mockpit import (
+    HandlerError,
+    MappingError,
+    MockpitError,
+    MockServer,
+    MockServerFactory,
+    Request,
+    Response,
+    ServerError,
+    get,
+    post,
+)
 from mockpit._server import internals
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -255,6 +267,14 @@ def test_a_start_that_never_gets_ready_is_given_up_and_its_thread_ended(monkeypa
     port = failed_start_port(server, re.escape("it did not accept connections within 0.2 s"))
     assert server_threads() == before
     assert not accepts_connections(port)
+
+
+def test_mock_server_factory_takes_exactly_mock_servers_parameters() -> None:
+    factory = list(inspect.signature(MockServerFactory.__call__).parameters.values())
+    server = list(inspect.signature(MockServer.__init__).parameters.values())
+    assert factory[0].name == server[0].name == "self"
+    assert factory[1:] == server[1:]  # names, kinds, annotations and defaults
+    assert inspect.signature(MockServerFactory.__call__).return_annotation == "MockServer"
 
 
 def test_the_parts_of_a_server_are_reached_through_internals_not_its_attributes(tmp_path: Path) -> None:

@@ -27,6 +27,8 @@ from typing_extensions import assert_type
 
 from mockpit import (
     Matcher,
+    MockServer,
+    MockServerFactory,
     MultipartMatcher,
     RequestPatternBuilder,
     contains,
@@ -61,6 +63,15 @@ wants_matcher(multipart("file"))  # E: arg-type
 wants_part(contains("x"))  # E: arg-type
 post("/upload").multipart(contains("x"))  # E: arg-type
 post("/upload").body(multipart("file"))  # E: arg-type
+
+def test_two_apis(mockpit_factory: MockServerFactory) -> None:
+    assert_type(mockpit_factory(), MockServer)
+    assert_type(mockpit_factory("127.0.0.1", "8080", "tests/api", https=True), MockServer)
+    assert_type(mockpit_factory(openapi=["api.yaml", {"openapi": "3.1.0"}], seed=3, templating="jinja"), MockServer)
+    mockpit_factory(mapings="tests/api")  # E: call-arg
+    mockpit_factory(port=None)  # E: arg-type
+    mockpit_factory(templating="mustache")  # E: arg-type
+    mockpit_factory("127.0.0.1", 0, None, None)  # E: call-arg
 """
 
 

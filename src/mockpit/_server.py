@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Union
 
 from ._admin.api import AdminApi
 from ._dsl import RequestPatternBuilder, StubBuilder
@@ -535,6 +535,42 @@ class MockServer:
                 reports = "\n".join(e.near_miss_report or "" for e in unmatched[:3])
                 more = f"\n... and {len(unmatched) - 3} more unmatched request(s)" if len(unmatched) > 3 else ""
                 raise MockpitError(f"{len(unmatched)} request(s) matched no stub:\n\n{reports}{more}")
+
+
+class MockServerFactory(Protocol):
+    """What the pytest plugin's ``mockpit_factory`` fixture gives: it takes :class:`MockServer`'s
+    parameters and returns the server, started (it stops after the test). Annotate the fixture with it::
+
+        from mockpit import MockServerFactory
+
+        def test_two_apis(mockpit_factory: MockServerFactory) -> None:
+            users = mockpit_factory(mappings="tests/users")
+            billing = mockpit_factory(openapi="billing.yaml", seed=3)
+
+    A Protocol rather than a ``ParamSpec`` over ``MockServer.__init__``: pytest passes fixtures by name,
+    so the annotation on the test's parameter is all a type checker sees, and it needs a name to write.
+    Its parameters are ``MockServer.__init__``'s, word for word (a test holds them equal).
+    """
+
+    def __call__(
+        self,
+        host: str = "127.0.0.1",
+        port: int | str = 0,
+        mappings: MappingsLike | None = None,
+        *,
+        files_root: str | os.PathLike[str] | None = None,
+        journal_size: int = Journal.DEFAULT_CAPACITY,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        admin: bool = True,
+        openapi: OpenApiLike | None = None,
+        seed: int = 0,
+        validate: bool = True,
+        root: str | os.PathLike[str] | None = None,
+        templating: bool | Literal["handlebars", "jinja"] = False,
+        https: bool = False,
+        certfile: str | os.PathLike[str] | None = None,
+        keyfile: str | os.PathLike[str] | None = None,
+    ) -> MockServer: ...
 
 
 @dataclass(frozen=True)

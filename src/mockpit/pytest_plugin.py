@@ -21,7 +21,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import pytest
 
 if TYPE_CHECKING:
-    from ._server import MockServer
+    from ._server import MockServer, MockServerFactory
 
 _SERVERS = pytest.StashKey[list["MockServer"]]()
 _CASSETTE = pytest.StashKey["_Cassette"]()
@@ -121,14 +121,20 @@ def mockpit(mockpit_server: MockServer, request: pytest.FixtureRequest) -> Itera
 
 
 @pytest.fixture
-def mockpit_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., MockServer]]:
-    """Make more servers (``mockpit_factory(mappings="tests/api")``); all stop after the test."""
+def mockpit_factory(request: pytest.FixtureRequest) -> Iterator[MockServerFactory]:
+    """Make more servers (``mockpit_factory(mappings="tests/api")``); all stop after the test.
+
+    It takes :class:`MockServer`'s parameters and returns the server, started. Annotate it with
+    :class:`mockpit.MockServerFactory` for a type checker to check the calls::
+
+        def test_two_apis(mockpit_factory: MockServerFactory) -> None: ...
+    """
     from ._server import MockServer
 
     servers: list[MockServer] = []
 
-    def make(**kwargs: Any) -> MockServer:
-        server = MockServer(**kwargs)
+    def make(*args: Any, **kwargs: Any) -> MockServer:  # typed for callers by MockServerFactory
+        server = MockServer(*args, **kwargs)
         server.start()
         servers.append(server)
         _register(request.node, server)
