@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ._server import MockServer
 
 _START = time.perf_counter()
 
@@ -171,14 +178,24 @@ def serve(
     # CPython's defaults (700, 10, 10) run one every few thousand requests of a templated or handler
     # stub: 30-50 ms pauses, the p99. Rarer full collections halve that p99 (bench: 48 -> 20 ms).
     gc.set_threshold(2000, 10, 100)
+    _serve_forever(server, ready, err)
+    out.print("mockpit stopped.")
+
+
+def _serve_forever(server: MockServer, ready: Callable[[], None], err: Console) -> None:
+    """``server.serve_forever()``; a port it cannot listen on ends the command with exit code 1."""
+    from rich.markup import escape
+
+    from ._errors import ServerError
+
     try:
         server.serve_forever(on_ready=ready)
     except ServerError as exc:
         cause = exc.__cause__
         reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause or exc)
-        err.print(f"[bold red]error:[/] cannot listen on {host}:{port}: {escape(reason)}; try another --port")
+        where = f"{server.host}:{server.port}"
+        err.print(f"[bold red]error:[/] cannot listen on {where}: {escape(reason)}; try another --port")
         sys.exit(1)
-    out.print("mockpit stopped.")
 
 
 def _target(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -237,7 +254,7 @@ def record(
     from rich.console import Console
     from rich.markup import escape
 
-    from ._errors import HandlerError, ServerError
+    from ._errors import HandlerError
     from ._recording.recorder import Exchange, RecordedStub, RecordSpec
     from ._server import MockServer, internals
 
@@ -288,13 +305,7 @@ def record(
             f"writing to {escape(str(out))} - Ctrl-C or POST /__admin/recordings/stop to finish"
         )
 
-    try:
-        server.serve_forever(on_ready=ready)
-    except ServerError as exc:
-        cause = exc.__cause__
-        reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause or exc)
-        err.print(f"[bold red]error:[/] cannot listen on {host}:{port}: {escape(reason)}; try another --port")
-        sys.exit(1)
+    _serve_forever(server, ready, err)
     loop.clear()
     try:
         stubs = finished[0] if finished else recorder.stop()
