@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import inspect
 import time
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +37,7 @@ from mockpit import (
     request,
     stub_to_mapping,
 )
+from mockpit._server import internals
 
 # one server for the module, reset around each test (see conftest.py)
 SHARED_SERVER = True
@@ -74,6 +76,18 @@ def test_method_builders(
     assert hit.text == ("" if method == "HEAD" else "ok")
     assert client.request(other, "/m").status_code == 404
     assert client.request(method, "/other").status_code == 404
+
+
+@pytest.mark.parametrize(("builder", "method", "other"), BUILDERS)
+def test_method_builders_show_their_signature_and_docstring(
+    builder: Callable[..., RequestPatternBuilder], method: str, other: str
+) -> None:
+    assert str(inspect.signature(builder)) == (
+        "(url: 'str | None' = None, *, path_matching: 'str | None' = None, url_matching: 'str | None' = None)"
+        " -> 'RequestPatternBuilder'"
+    )
+    assert builder.__name__ == method.lower()
+    assert builder.__doc__ == f"A pattern for {method} requests: ``{method.lower()}('/path')``."
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE", "PATCH"])
@@ -573,7 +587,7 @@ def test_a_handler_that_raises_gives_500_and_is_recorded(
     # the server carries on: the next request to another stub is fine
     server.when(get("/fine")).respond(body="fine")
     assert client.get("/fine").text == "fine"
-    server.engine.clear_errors()
+    internals(server).engine.clear_errors()
 
 
 # --- the richer matchers --------------------------------------------------------------------------
@@ -748,3 +762,53 @@ def test_rich_matcher_mistakes_are_clear(server: MockServer) -> None:
         server.when(post("/x").body(matches_xpath("//a["))).respond()
     with pytest.raises(MappingError, match=r"customMatcher\.name: no custom matcher named 'nope'"):
         server.when(post("/x").custom("nope")).respond()
+
+
+# --- match(): a pattern tested against a request, without a server ---------------------------------
+
+
+def test_match_says_a_request_matched_and_captures_the_path_template() -> None:
+    sent = Request("GET", "/users/7", "page=2", [("Accept", "application/json")])
+    result = get("/users/{id}").query("page", "2").header("Accept", contains("json")).match(sent)
+    assert result
+    assert result.matched
+    assert result.captures == {"id": "7"}
+    assert result.request is sent
+    assert result.differences == []
+    assert result.distance == 0.0
+
+
+def test_match_on_a_miss_lists_each_difference() -> None:
+    pattern = get("/users/{id}").header("Accept", contains("json")).json({"name": "Ada"})
+    result = pattern.match(Request("POST", "/users/7", headers=[("Accept", "text/html")], body=b'{"name": "Bob"}'))
+    assert not result
+    assert [(d.field, d.expected, d.actual) for d in result.differences] == [
+        ("method", "GET", "POST"),
+        ("header Accept", "contains 'json'", "text/html"),
+        ("body", 'equalToJson {"name":"Ada"}', '{"name": "Bob"}'),
+    ]
+    assert 0 < result.distance <= 1
+    assert result.request.method == "POST"
+
+
+def test_match_is_what_a_stub_does(server: MockServer, client: httpx.Client) -> None:
+    pattern = post(path_matching="/orders/[0-9]+").form("qty", matches("[1-9][0-9]*"))
+    form = [("Content-Type", "application/x-www-form-urlencoded")]
+    assert pattern.match(Request("POST", "/orders/12", headers=form, body=b"qty=3"))
+    assert not pattern.match(Request("POST", "/orders/12", headers=form, body=b"qty=0"))
+    server.when(pattern).respond(body="ok")
+    assert answered(client.post("/orders/12", data={"qty": "3"}))
+    assert not answered(client.post("/orders/12", data={"qty": "0"}))
+
+
+def test_match_refuses_a_pattern_mockpit_cannot_use() -> None:
+    with pytest.raises(MappingError, match=r"pattern: urlPathPattern: invalid regular expression '\['"):
+        get(path_matching="[").match(Request("GET", "/"))
+
+
+@pytest.mark.xfail(
+    strict=True, reason="_matching.pattern._MATCHED: one shared result for every match without captures (issue 10)"
+)
+def test_match_without_captures_names_the_request_it_was_given() -> None:
+    sent = Request("GET", "/users")
+    assert get("/users").match(sent).request is sent

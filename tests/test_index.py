@@ -14,6 +14,7 @@ import pytest
 from mockpit import MockServer, Stub, stub_from_mapping
 from mockpit._engine.index import StubIndex
 from mockpit._model import Request
+from mockpit._server import internals
 
 N_EXACT = 10_000
 
@@ -83,7 +84,7 @@ def test_ten_thousand_stubs_each_request_gets_the_right_one(big_server: MockServ
 
 def test_ten_thousand_stubs_every_exact_path_is_found(big_server: MockServer) -> None:
     # all 10,000 through the index itself (the wire test above samples them)
-    index = big_server.engine.index
+    index = internals(big_server).engine.index
     for i in range(N_EXACT):
         found = index.find(Request("GET", _exact_path(i)))
         assert found is not None
@@ -91,7 +92,7 @@ def test_ten_thousand_stubs_every_exact_path_is_found(big_server: MockServer) ->
 
 
 def test_candidates_of_an_exact_path_leave_out_other_exact_paths(big_server: MockServer) -> None:
-    index = big_server.engine.index
+    index = internals(big_server).engine.index
     candidates = index.candidates(Request("GET", "/items/1234"))
     exact = [e.stub for e in candidates if e.stub.request.url.kind in {"url", "urlPath"}]
     assert [s.request.url.value for s in exact] == ["/items/1234"]
@@ -112,7 +113,7 @@ def test_candidates_of_an_exact_path_leave_out_other_exact_paths(big_server: Moc
     ],
 )
 def test_candidates_come_from_the_path_only(big_server: MockServer, path: str, expected: set[str]) -> None:
-    candidates = big_server.engine.index.candidates(Request("GET", path))
+    candidates = internals(big_server).engine.index.candidates(Request("GET", path))
     assert {e.stub.response.body for e in candidates} == expected
 
 
@@ -241,7 +242,7 @@ def test_reset_empties_every_part_of_the_index(server: MockServer, client: httpx
     server.reset()
     for path in ("/z", "/z/1", "/y1", "/other"):
         assert client.get(path).status_code == 404
-    assert list(server.engine.index.candidates(Request("GET", "/z/1"))) == []
+    assert list(internals(server).engine.index.candidates(Request("GET", "/z/1"))) == []
 
 
 def test_winner_among_many_on_one_path_follows_priority_then_recency(server: MockServer, client: httpx.Client) -> None:

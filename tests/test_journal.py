@@ -12,7 +12,7 @@ import pytest
 
 from mockpit import MappingError, MockpitError, MockServer, ServeEvent, get, post, request
 from mockpit._model import Request, Response
-from mockpit._server import PatternLike
+from mockpit._server import PatternLike, internals
 
 
 def _calls(events: list[ServeEvent]) -> list[str]:
@@ -249,7 +249,7 @@ def test_concurrent_requests_are_all_journaled_with_distinct_ids(server: MockSer
 
 def test_the_journal_also_bounds_the_request_bodies_it_keeps(server: MockServer, client: httpx.Client) -> None:
     # ten uploads of 40 KB against a 100 KB budget: only the newest two fit (plus the one being added)
-    server.engine.journal.max_body_bytes = 100_000
+    internals(server).engine.journal.max_body_bytes = 100_000
     server.when(post("/upload")).respond(201)
     for i in range(10):
         assert client.post("/upload", content=bytes([i]) * 40_000).status_code == 201

@@ -18,6 +18,7 @@ from mockpit._admin.shapes import near_miss_to_json, request_to_json
 from mockpit._mapping.write import pattern_to_mapping
 from mockpit._matching.report import report_markup
 from mockpit._model import UrlMatch, ValuePattern
+from mockpit._server import internals
 
 HEADER = "mockpit: no stub matched this request"
 
@@ -410,7 +411,7 @@ def test_near_miss_to_json_has_wiremocks_shape(server: MockServer, client: httpx
     _miss(client, "GET", "/usres?page=2", headers={"X-Trace": "t1"})
     (event,) = server.unmatched
 
-    misses = server.engine.near_misses(event.request)
+    misses = internals(server).engine.near_misses(event.request)
     near = [near_miss_to_json(miss) for miss in misses]
 
     assert json.loads(json.dumps(near)) == near  # plain JSON values only
@@ -454,7 +455,7 @@ def test_near_misses_for_a_pattern_are_the_closest_journaled_requests(server: Mo
         "POST", UrlMatch("urlPath", "/orders"), body_patterns=(ValuePattern("equalToJson", {"sku": "B"}),)
     )
 
-    misses = server.engine.near_misses_for_pattern(pattern, limit=3)
+    misses = internals(server).engine.near_misses_for_pattern(pattern, limit=3)
 
     assert [(m.request.method, m.request.url, m.request.text) for m in misses] == [
         ("POST", "/orders", '{"sku":"B"}'),
@@ -470,11 +471,11 @@ def test_near_misses_for_a_pattern_are_the_closest_journaled_requests(server: Mo
     assert set(as_json) == {"request", "requestPattern", "matchResult"}
     assert as_json["requestPattern"] == pattern_to_mapping(pattern)
     assert as_json["request"]["body"] == '{"sku":"A"}'
-    assert server.engine.near_misses_for_pattern(pattern, limit=1) == [exact]
+    assert internals(server).engine.near_misses_for_pattern(pattern, limit=1) == [exact]
 
 
 def test_near_misses_for_a_pattern_with_an_empty_journal() -> None:
-    assert MockServer().engine.near_misses_for_pattern(RequestPattern("GET")) == []
+    assert internals(MockServer()).engine.near_misses_for_pattern(RequestPattern("GET")) == []
 
 
 # --- the side-by-side diff -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ import yaml
 from click.testing import CliRunner
 
 from mockpit import MockServer, get
+from mockpit._server import internals
 from mockpit.cli import main
 
 DATA = Path(__file__).resolve().parent / "data" / "openapi"
@@ -137,7 +138,7 @@ def test_mapping_files_and_a_document_in_one_server(tmp_path: Path) -> None:
     with MockServer(mappings=[tmp_path, PETSTORE]) as server:
         assert httpx.get(server.url_for("/pets")).json() == []
         assert httpx.get(server.url_for("/pets/1")).json()["name"]
-        assert [len(source.stubs) for source in server.sources] == [1, 3]
+        assert [len(source.stubs) for source in internals(server).sources] == [1, 3]
 
 
 def test_a_concrete_path_wins_over_a_template_that_also_matches() -> None:

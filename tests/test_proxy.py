@@ -21,6 +21,7 @@ import pytest
 
 from mockpit import MockServer, Request, Response, get, request
 from mockpit._engine.proxy import JOURNAL_BODY_LIMIT
+from mockpit._server import internals
 
 SHARED_SERVER = True
 
@@ -375,7 +376,7 @@ def test_tls_to_a_server_that_does_not_speak_it_gives_a_502_naming_tls(
 
 def test_a_slow_upstream_gives_a_502_after_the_timeout(raw_upstream: str) -> None:
     with MockServer() as mock:
-        mock.engine.proxy_client().timeout = 0.2
+        internals(mock).engine.proxy_client().timeout = 0.2
         proxy(mock, raw_upstream)
         started = time.monotonic()
         res = httpx.get(mock.url_for("/sleepy"), timeout=5)

@@ -186,6 +186,20 @@ def test_mockpit_factory_makes_independent_servers_stopped_after_the_test(pytest
     result.stdout.fnmatch_lines(["*test_a_miss_on_a_factory_server_fails_the_test*", "*GET /nothing-here*"])
 
 
+def test_mockpit_factory_takes_mock_servers_parameters_as_mock_server_does(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+        from mockpit import MockServerFactory
+
+        def test_positional_and_keyword(mockpit_factory: MockServerFactory):
+            server = mockpit_factory("127.0.0.1", 0, {"request": {"urlPath": "/p"}, "response": {"body": "p"}}, seed=1)
+            assert httpx.get(server.url_for("/p")).text == "p"
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
 def test_mockpit_server_can_be_overridden_in_a_conftest(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(
         f"""

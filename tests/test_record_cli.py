@@ -11,6 +11,7 @@ import queue
 import random
 import re
 import signal
+import socket
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -212,3 +213,21 @@ def test_an_out_that_is_a_file_exits_2_naming_it(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "--out" in result.stderr
     assert "is a file" in result.stderr
+
+
+def test_a_port_in_use_exits_1_with_a_message(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            command("record", "--target", "http://127.0.0.1:9", "--out", str(tmp_path), "--port", str(port)),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "try another --port" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -29,6 +29,7 @@ from mockpit._recording.exchange import Exchange
 from mockpit._recording.redaction import REDACTED
 from mockpit._recording.spec import RecordSpec
 from mockpit._recording.writer import write_recording
+from mockpit._server import internals
 
 ADMIN = "/__admin/recordings"
 BIG_BINARY = random.Random(6).randbytes(3 * 1024 * 1024)  # more than the journal keeps of a body
@@ -252,7 +253,7 @@ def test_incremental_files_are_what_a_one_shot_write_makes(
     """Each exchange's files are on disk once it completes; a scenario's earlier step is rewritten to point
     at the next one; at stop, the folder equals what write_recording makes of the same exchanges."""
     written = threading.Semaphore(0)
-    recorder.recorder.listeners.append(lambda exchange, paths: written.release())
+    internals(recorder).recorder.listeners.append(lambda exchange, paths: written.release())
     with httpx.Client(base_url=recorder.url, timeout=10) as client:
         start(client, {"targetBaseUrl": upstream.url, "repeatsAsScenarios": True})
         client.get("/count")
@@ -382,7 +383,7 @@ def test_an_upstream_dying_mid_body_is_recorded_as_what_arrived(recorder: MockSe
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Cut)
     threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     written = threading.Event()
-    recorder.recorder.listeners.append(lambda exchange, paths: written.set())
+    internals(recorder).recorder.listeners.append(lambda exchange, paths: written.set())
     try:
         with httpx.Client(base_url=recorder.url, timeout=10) as client:
             start(client, {"targetBaseUrl": f"http://127.0.0.1:{httpd.server_address[1]}"})
@@ -396,7 +397,7 @@ def test_an_upstream_dying_mid_body_is_recorded_as_what_arrived(recorder: MockSe
     assert mapping["response"]["body"] == "0123456789"
     assert "broke off after 10 bytes" in mapping["metadata"]["mockpit"]["incomplete"]
     assert recorder.errors  # the proxy recorded the broken stream, as without recording
-    recorder.engine.clear_errors()
+    internals(recorder).engine.clear_errors()
 
 
 def test_a_body_larger_than_the_journal_keeps_is_recorded_whole(upstream: MockServer, recorder: MockServer) -> None:
@@ -404,7 +405,7 @@ def test_a_body_larger_than_the_journal_keeps_is_recorded_whole(upstream: MockSe
     with httpx.Client(base_url=recorder.url, timeout=10) as client:
         start(client, {"targetBaseUrl": upstream.url})
         client.get("/download")
-        (recorded,) = recorder.recorder.stop()
+        (recorded,) = internals(recorder).recorder.stop()
     ((_, content),) = recorded.files
     assert content == BIG_BINARY
     # a snapshot reads the journal, which kept only the first MiB: it says so

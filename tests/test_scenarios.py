@@ -17,6 +17,7 @@ import pytest
 
 from mockpit import MappingError, MockServer, Request, Stub, get, post, stub_from_mapping, stub_to_mapping
 from mockpit._engine.index import StubIndex
+from mockpit._server import internals
 
 SHARED_SERVER = True
 ADMIN = "/__admin"
@@ -236,7 +237,7 @@ def test_reset_scenarios_keeps_the_stubs_and_the_journal(server: MockServer, cli
     "how",
     [
         pytest.param(lambda server, client: server.reset(), id="MockServer.reset"),
-        pytest.param(lambda server, client: server.engine.reset(), id="Engine.reset"),
+        pytest.param(lambda server, client: internals(server).engine.reset(), id="Engine.reset"),
         pytest.param(lambda server, client: server.reset_scenarios(), id="reset_scenarios"),
         pytest.param(lambda server, client: client.post(f"{ADMIN}/reset").raise_for_status(), id="admin-reset"),
     ],

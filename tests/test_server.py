@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import http.client
+import inspect
 import json
+import re
 import socket
 import threading
 import time
@@ -16,7 +19,19 @@ import httpx
 import pytest
 import requests
 
-from mockpit import HandlerError, MappingError, MockpitError, MockServer, Request, Response, ServerError, get, post
+from mockpit import (
+    HandlerError,
+    MappingError,
+    MockpitError,
+    MockServer,
+    MockServerFactory,
+    Request,
+    Response,
+    ServerError,
+    get,
+    post,
+)
+from mockpit._server import internals
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -207,6 +222,73 @@ def test_a_taken_port_raises_server_error() -> None:
         assert "port=0" in str(info.value)
         assert not server.is_running
         server.stop()  # still harmless
+
+
+def failed_start_port(server: MockServer, reason: str) -> int:
+    """Start ``server``, which must fail with ``reason``; the port the failure names."""
+    with pytest.raises(ServerError, match=rf"^mockpit could not start on 127\.0\.0\.1:\d+: {reason}$") as info:
+        server.start()
+    port = int(str(info.value).split(":")[1])
+    assert port != 0
+    return port
+
+
+def server_threads() -> list[str]:
+    return [thread.name for thread in threading.enumerate() if thread.name.startswith("mockpit:")]
+
+
+def test_a_start_that_fails_in_the_server_thread_names_the_port_and_ends_the_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise OSError("cannot load the certificate")
+
+    monkeypatch.setattr("mockpit._transport.serve.serve", broken)
+    server = MockServer()
+    before = server_threads()
+    port = failed_start_port(server, re.escape("OSError('cannot load the certificate')"))
+    assert server_threads() == before
+    assert not server.is_running
+    assert not accepts_connections(port)
+    monkeypatch.undo()
+    with server:  # the failure left nothing behind
+        assert httpx.get(server.url_for("/x")).status_code == 404
+        server.reset()
+
+
+def test_a_start_that_never_gets_ready_is_given_up_and_its_thread_ended(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def never_ready(*args: Any, **kwargs: Any) -> None:
+        await asyncio.Event().wait()  # start-up that hangs: it never calls on_ready nor watches the stop event
+
+    monkeypatch.setattr("mockpit._transport.serve.serve", never_ready)
+    monkeypatch.setattr("mockpit._server._START_TIMEOUT", 0.2)
+    server = MockServer()
+    before = server_threads()
+    port = failed_start_port(server, re.escape("it did not accept connections within 0.2 s"))
+    assert server_threads() == before
+    assert not accepts_connections(port)
+
+
+def test_mock_server_factory_takes_exactly_mock_servers_parameters() -> None:
+    factory = list(inspect.signature(MockServerFactory.__call__).parameters.values())
+    server = list(inspect.signature(MockServer.__init__).parameters.values())
+    assert factory[0].name == server[0].name == "self"
+    assert factory[1:] == server[1:]  # names, kinds, annotations and defaults
+    assert inspect.signature(MockServerFactory.__call__).return_annotation == "MockServer"
+
+
+def test_the_parts_of_a_server_are_reached_through_internals_not_its_attributes(tmp_path: Path) -> None:
+    server = MockServer(mappings=EXAMPLES / "mappings", root=tmp_path)
+    for name in ("engine", "sources", "mapping_files", "recorder", "app"):
+        assert not hasattr(server, name), name
+    parts = internals(server)
+    assert len(parts.engine.stubs()) == 7
+    assert [source.path for source in parts.sources] == [EXAMPLES / "mappings"]
+    assert parts.mapping_files.folder == tmp_path / "mappings"
+    assert parts.recorder.status == "NeverStarted"
+    assert parts.app.engine is parts.engine
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        parts.engine = parts.engine  # type: ignore[misc]
 
 
 # --- mappings given at construction ---------------------------------------------------------------

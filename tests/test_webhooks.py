@@ -17,6 +17,7 @@ import pytest
 
 from mockpit import MappingError, MockServer, ServeEvent
 from mockpit._engine.webhooks import compile_webhook
+from mockpit._server import internals
 
 SHARED_SERVER = True
 
@@ -230,7 +231,7 @@ def test_stopping_the_server_waits_for_a_webhook_under_way(target: MockServer) -
 
 def test_stopping_the_server_cancels_a_webhook_that_would_wait_too_long(target: MockServer) -> None:
     with MockServer() as mock:
-        mock.engine.webhooks().close_grace = 0.1
+        internals(mock).engine.webhooks().close_grace = 0.1
         mock.add_mapping(
             stub_with({"url": target.url_for("/hook/never"), "delay": {"type": "fixed", "milliseconds": 60_000}})
         )

@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from ._matching.pattern import Difference, MatchResult
     from ._model import Headers, Request, RequestPattern, Response, ResponseDefinition, Stub
     from ._recording.spec import register_recording_transformer
-    from ._server import MockServer
+    from ._server import MockServer, MockServerFactory
 
 # Names are imported on first use (PEP 562): `mockpit serve` and the pytest plugin, which pytest loads in
 # every session, then pay only for what they use (pydantic and uvicorn cost ~200 ms to import).
@@ -122,6 +122,7 @@ _WHERE = {
     "NearMiss": "._matching.near_miss",
     "Scenario": "._engine.scenarios",
     "MockServer": "._server",
+    "MockServerFactory": "._server",
 }
 
 
@@ -148,6 +149,7 @@ __all__ = [
     "MatchResult",
     "Matcher",
     "MockServer",
+    "MockServerFactory",
     "MockpitError",
     "MultipartMatcher",
     "NearMiss",

@@ -12,14 +12,19 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from ._mapping.read import stub_from_mapping
+from ._mapping.read import pattern_from_mapping, stub_from_mapping
 from ._mapping.write import headers_to_mapping
-from ._model import STARTED, Fault, Handler, Response, Stub
+from ._matching.pattern import MatchResult, compile_pattern
+from ._model import STARTED, Fault, Handler, Request, Response, Stub
 from ._types import JSON, HeadersInput
 
 
-class Matcher:
-    """A value test in WireMock's JSON form; build one with :func:`equal_to`, :func:`contains`..."""
+class _Spec:
+    """A piece of WireMock request JSON a builder function made, to put into a pattern.
+
+    Its subclasses are siblings on purpose: each fits one place in a pattern only, so a type checker
+    refuses a :class:`MultipartMatcher` where a :class:`Matcher` goes, and the other way round.
+    """
 
     __slots__ = ("spec",)
 
@@ -27,7 +32,13 @@ class Matcher:
         self.spec = dict(spec)
 
     def __repr__(self) -> str:
-        return f"Matcher({self.spec!r})"
+        return f"{type(self).__name__}({self.spec!r})"
+
+
+class Matcher(_Spec):
+    """A value test in WireMock's JSON form; build one with :func:`equal_to`, :func:`contains`..."""
+
+    __slots__ = ()
 
 
 def equal_to(value: str, *, case_insensitive: bool = False) -> Matcher:
@@ -175,16 +186,10 @@ def _at_least_one(name: str, items: tuple[Matcher | str, ...]) -> tuple[Matcher 
     return items
 
 
-class MultipartMatcher:
+class MultipartMatcher(_Spec):
     """A test on the parts of a multipart body; build one with :func:`multipart`."""
 
-    __slots__ = ("spec",)
-
-    def __init__(self, spec: Mapping[str, Any]) -> None:
-        self.spec = dict(spec)
-
-    def __repr__(self) -> str:
-        return f"MultipartMatcher({self.spec!r})"
+    __slots__ = ()
 
 
 def multipart(
@@ -320,6 +325,25 @@ class RequestPatternBuilder:
         copied: dict[str, Any] = _deep_copy(self._spec)
         return copied
 
+    def match(self, request: Request) -> MatchResult:
+        """Test this pattern against ``request`` without a server, as a stub or ``verify()`` would.
+
+        The result is true when it matched; ``captures`` holds the path template's values and, on a
+        miss, ``differences`` says what differed (field, expected, actual)::
+
+            pattern = get("/users/{id}").header("Accept", contains("json"))
+            result = pattern.match(Request("GET", "/users/7", headers=[("Accept", "application/json")]))
+            result.matched, result.captures  # (True, {'id': '7'})
+            [(d.field, d.expected, d.actual) for d in pattern.match(Request("POST", "/users/7")).differences]
+            # [('method', 'GET', 'POST'), ('header Accept', "contains 'json'", '(absent)')]
+
+        A :class:`Request` takes the method and the path as sent (without the query), then the query
+        string, the headers as (name, value) pairs and the body as bytes:
+        ``Request("POST", "/orders", "dry_run=1", [("Content-Type", "application/json")], b'{"id": 1}')``.
+        A pattern mockpit cannot use (a bad regex, say) raises :class:`MappingError`, as ``when()`` does.
+        """
+        return compile_pattern(pattern_from_mapping(self.to_mapping(), source="pattern")).match(request)
+
     def __repr__(self) -> str:
         return f"RequestPatternBuilder({self._spec!r})"
 
@@ -330,24 +354,55 @@ def request(
     return RequestPatternBuilder(method, url, path_matching=path_matching, url_matching=url_matching)
 
 
-def _method_builder(method: str) -> Callable[..., RequestPatternBuilder]:
-    def build(
-        url: str | None = None, *, path_matching: str | None = None, url_matching: str | None = None
-    ) -> RequestPatternBuilder:
-        return RequestPatternBuilder(method, url, path_matching=path_matching, url_matching=url_matching)
-
-    build.__name__ = method.lower()
-    build.__doc__ = f"A pattern for {method} requests: ``{method.lower()}('/path')``."
-    return build
+# One function per method, not one made by a factory: each shows its real signature to type checkers,
+# IDEs and help().
+def get(
+    url: str | None = None, *, path_matching: str | None = None, url_matching: str | None = None
+) -> RequestPatternBuilder:
+    """A pattern for GET requests: ``get('/path')``."""
+    return RequestPatternBuilder("GET", url, path_matching=path_matching, url_matching=url_matching)
 
 
-get = _method_builder("GET")
-post = _method_builder("POST")
-put = _method_builder("PUT")
-patch = _method_builder("PATCH")
-delete = _method_builder("DELETE")
-head = _method_builder("HEAD")
-options = _method_builder("OPTIONS")
+def post(
+    url: str | None = None, *, path_matching: str | None = None, url_matching: str | None = None
+) -> RequestPatternBuilder:
+    """A pattern for POST requests: ``post('/path')``."""
+    return RequestPatternBuilder("POST", url, path_matching=path_matching, url_matching=url_matching)
+
+
+def put(
+    url: str | None = None, *, path_matching: str | None = None, url_matching: str | None = None
+) -> RequestPatternBuilder:
+    """A pattern for PUT requests: ``put('/path')``."""
+    return RequestPatternBuilder("PUT", url, path_matching=path_matching, url_matching=url_matching)
+
+
+def patch(
+    url: str | None = None, *, path_matching: str | None = None, url_matching: str | None = None
+) -> RequestPatternBuilder:
+    """A pattern for PATCH requests: ``patch('/path')``."""
+    return RequestPatternBuilder("PATCH", url, path_matching=path_matching, url_matching=url_matching)
+
+
+def delete(
+    url: str | None = None, *, path_matching: str | None = None, url_matching: str | None = None
+) -> RequestPatternBuilder:
+    """A pattern for DELETE requests: ``delete('/path')``."""
+    return RequestPatternBuilder("DELETE", url, path_matching=path_matching, url_matching=url_matching)
+
+
+def head(
+    url: str | None = None, *, path_matching: str | None = None, url_matching: str | None = None
+) -> RequestPatternBuilder:
+    """A pattern for HEAD requests: ``head('/path')``."""
+    return RequestPatternBuilder("HEAD", url, path_matching=path_matching, url_matching=url_matching)
+
+
+def options(
+    url: str | None = None, *, path_matching: str | None = None, url_matching: str | None = None
+) -> RequestPatternBuilder:
+    """A pattern for OPTIONS requests: ``options('/path')``."""
+    return RequestPatternBuilder("OPTIONS", url, path_matching=path_matching, url_matching=url_matching)
 
 
 class StubBuilder:

@@ -11,9 +11,10 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Union
 
 from ._admin.api import AdminApi
 from ._dsl import RequestPatternBuilder, StubBuilder
@@ -43,6 +44,7 @@ MappingsLike = Union[_Source, Sequence[_Source]]
 OpenApiLike = Union[_Source, Sequence[_Source]]
 
 _START_TIMEOUT = 10.0
+_STOP_TIMEOUT = 30.0
 
 
 def parse_port(port: int | str) -> int:
@@ -118,31 +120,28 @@ class MockServer:
         root_path = Path(root) if root is not None else None
         if files_root is None and root_path is not None:
             files_root = root_path / "__files"
-        self.engine = Engine(
+        self._engine = Engine(
             files_root=Path(files_root) if files_root is not None else None,
             journal_capacity=journal_size,
             templating="jinja" if templating == "jinja" else "handlebars" if templating else None,
         )
-        #: the folders and files the stubs were loaded from, with their stubs
-        self.sources: list[LoadedSource] = []
+        self._sources: list[LoadedSource] = []
         self._bound_port: int | None = None
         if mappings is None and root_path is not None and (root_path / "mappings").is_dir():
             mappings = root_path
         self._load(mappings, seed=seed, validate=validate)
         self._load_openapi(openapi, seed=seed, validate=validate)
-        folder = next((s.mappings_folder for s in self.sources if s.mappings_folder is not None), None)
-        #: where saved and ``persistent`` stubs are written (its ``folder`` is ``None`` without one)
-        self.mapping_files = MappingFiles(root_path / "mappings" if root_path is not None else folder)
-        self.mapping_files.track(self.sources)
-        #: records exchanges into stubs (``/__admin/recordings``; ``mockpit record``)
-        self.recorder = Recorder(self.engine, self.mapping_files)
-        self.app = MockpitApp(
-            self.engine,
+        folder = next((s.mappings_folder for s in self._sources if s.mappings_folder is not None), None)
+        self._mapping_files = MappingFiles(root_path / "mappings" if root_path is not None else folder)
+        self._mapping_files.track(self._sources)
+        self._recorder = Recorder(self._engine, self._mapping_files)
+        self._app = MockpitApp(
+            self._engine,
             admin=AdminApi(
-                self.engine,
-                mapping_files=self.mapping_files,
+                self._engine,
+                mapping_files=self._mapping_files,
                 on_shutdown=self._shutdown_requested,
-                recorder=self.recorder,
+                recorder=self._recorder,
             ).handle
             if admin
             else None,
@@ -158,18 +157,18 @@ class MockServer:
             return
         items: Sequence[Any] = [mappings] if isinstance(mappings, (str, os.PathLike, Mapping)) else list(mappings)
         paths = [item for item in items if not isinstance(item, Mapping)]
-        self.sources = load_sources(paths, seed=seed, validate=validate)
-        if self.engine.files_root is None:
+        self._sources = load_sources(paths, seed=seed, validate=validate)
+        if self._engine.files_root is None:
             # stubs added later (dicts here, the admin API) find their bodyFileName where the first folder's do
-            self.engine.files_root = next((s.files_root for s in self.sources if s.mappings_folder is not None), None)
-        for source in self.sources:
-            self.engine.add_stubs(source.stubs, initial=True, files_root=source.files_root)
+            self._engine.files_root = next((s.files_root for s in self._sources if s.mappings_folder is not None), None)
+        for source in self._sources:
+            self._engine.add_stubs(source.stubs, initial=True, files_root=source.files_root)
         for i, item in enumerate(items):
             if isinstance(item, Mapping):
                 where = "mappings" if isinstance(mappings, Mapping) else f"mappings[{i}]"
                 stub = stub_from_mapping(item, source=where)
                 try:  # a bodyFileName is checked here, where the error does not know the source yet
-                    self.engine.add_stubs([stub], initial=True)
+                    self._engine.add_stubs([stub], initial=True)
                 except MappingError as exc:
                     raise exc.with_source(where) from None
 
@@ -181,11 +180,11 @@ class MockServer:
         items: Sequence[Any] = [openapi] if isinstance(openapi, (str, os.PathLike, Mapping)) else list(openapi)
         for item in items:
             if isinstance(item, Mapping):
-                self.engine.add_stubs(openapi_stubs(item, seed=seed, validate=validate), initial=True)
+                self._engine.add_stubs(openapi_stubs(item, seed=seed, validate=validate), initial=True)
             else:
                 source = load_openapi_source(Path(item), seed=seed, validate=validate)
-                self.sources.append(source)
-                self.engine.add_stubs(source.stubs, initial=True)
+                self._sources.append(source)
+                self._engine.add_stubs(source.stubs, initial=True)
 
     # --- life cycle --------------------------------------------------------------------------------
 
@@ -203,36 +202,51 @@ class MockServer:
 
     def start(self) -> MockServer:
         """Start serving; returns once the port accepts requests. Starting twice is an error."""
+        from ._transport.serve import new_event_loop
+
         self._reap()
         with self._lock:
             if self._thread is not None:
                 raise ServerError(f"this MockServer is already running at {self.url}; stop() it first")
             sock = self._bind()
+            port = self._bound_port
             ready = threading.Event()
             failure: list[BaseException] = []
+            # made here, not in the thread, so that a start that fails always has the loop to stop
+            loop = new_event_loop()
+            stop = asyncio.Event()
+            self._loop, self._stop_event = loop, stop
             thread = threading.Thread(
-                target=self._run, args=(sock, ready, failure), name=f"mockpit:{self._bound_port}", daemon=True
+                target=self._run, args=(loop, sock, stop, ready, failure), name=f"mockpit:{port}", daemon=True
             )
             thread.start()
             if not ready.wait(_START_TIMEOUT) or failure:
-                thread.join(1)
+                cause = failure[0] if failure else None  # read first: cancelling adds a CancelledError
+                if not loop.is_closed():
+                    with contextlib.suppress(RuntimeError):  # the loop closed between the check and the call
+                        # cancelled, not stopped: the stop event is not watched until start-up is done
+                        loop.call_soon_threadsafe(_cancel_tasks, loop)
+                thread.join(_STOP_TIMEOUT)
                 sock.close()
                 self._bound_port = None
-                cause = failure[0] if failure else None
-                raise ServerError(f"mockpit could not start on {self.host}:{self._bound_port}: {cause!r}") from cause
+                self._loop = self._stop_event = None
+                reason = repr(cause) if cause else f"it did not accept connections within {_START_TIMEOUT:g} s"
+                raise ServerError(f"mockpit could not start on {self.host}:{port}: {reason}") from cause
             self._thread = thread
             self._sock = sock
         return self
 
-    def _run(self, sock: Any, ready: threading.Event, failure: list[BaseException]) -> None:
-        from ._transport.serve import new_event_loop
-
-        loop = new_event_loop()
+    def _run(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        sock: socket.socket,
+        stop: asyncio.Event,
+        ready: threading.Event,
+        failure: list[BaseException],
+    ) -> None:
         asyncio.set_event_loop(loop)
-        self._loop = loop
-        self._stop_event = asyncio.Event()
         try:
-            loop.run_until_complete(self._serve(sock, self._stop_event, ready.set))
+            loop.run_until_complete(self._serve(sock, stop, ready.set))
         except BaseException as exc:
             failure.append(exc)
             ready.set()
@@ -244,9 +258,9 @@ class MockServer:
 
         try:
             certfile, keyfile = (None, None) if self._tls is None else (self._tls.certfile, self._tls.keyfile)
-            await serve(self.app, sock, stop, on_ready=on_ready, certfile=certfile, keyfile=keyfile)
+            await serve(self._app, sock, stop, on_ready=on_ready, certfile=certfile, keyfile=keyfile)
         finally:
-            await self.engine.aclose()  # webhook calls in flight, the proxy's connections
+            await self._engine.aclose()  # webhook calls in flight, the proxy's connections
 
     def serve_forever(self, *, on_ready: Callable[[], None] | None = None) -> None:
         """Serve in the calling thread until SIGINT or SIGTERM (what ``mockpit serve`` does).
@@ -282,7 +296,7 @@ class MockServer:
             if loop is not None and event is not None and not loop.is_closed():
                 with contextlib.suppress(RuntimeError):  # the loop closed between the check and the call
                     loop.call_soon_threadsafe(event.set)
-            thread.join(30)
+            thread.join(_STOP_TIMEOUT)
             self._sock.close()
             self._thread = None
             self._bound_port = None
@@ -352,7 +366,7 @@ class MockServer:
 
     def __repr__(self) -> str:
         state = "running" if self.is_running else "stopped"
-        return f"<MockServer {self.url} {state}, {len(self.engine.index)} stubs>"
+        return f"<MockServer {self.url} {state}, {len(self._engine.index)} stubs>"
 
     # --- stubs -------------------------------------------------------------------------------------
 
@@ -368,64 +382,64 @@ class MockServer:
         """Start a stub: ``server.when(get("/x")).respond(json={...})`` or ``.respond_with(fn)``."""
         if not isinstance(pattern, RequestPatternBuilder):
             raise TypeError(f"when() takes a pattern such as get('/path'), got {type(pattern).__name__}")
-        return StubBuilder(self.engine.add_stub, pattern, name=name, priority=priority, metadata=metadata, stub_id=id)
+        return StubBuilder(self._engine.add_stub, pattern, name=name, priority=priority, metadata=metadata, stub_id=id)
 
     def add_mapping(self, mapping: Mapping[str, Any]) -> Stub:
         """Add one stub given in WireMock's JSON format (as a dict)."""
-        return self.engine.add_stub(stub_from_mapping(mapping, source="add_mapping()"))
+        return self._engine.add_stub(stub_from_mapping(mapping, source="add_mapping()"))
 
     def add_stub(self, stub: Stub) -> Stub:
-        return self.engine.add_stub(stub)
+        return self._engine.add_stub(stub)
 
     def remove(self, stub: Stub | str) -> bool:
         """Remove a stub (or its id); False if there was none."""
-        return self.engine.remove_stub(stub if isinstance(stub, str) else stub.id) is not None
+        return self._engine.remove_stub(stub if isinstance(stub, str) else stub.id) is not None
 
     @property
     def stubs(self) -> list[Stub]:
         """All stubs, newest first."""
-        return self.engine.stubs()
+        return self._engine.stubs()
 
     def reset(self) -> None:
         """Back to the stubs given at construction, with an empty journal and no recorded errors."""
-        self.engine.reset()
+        self._engine.reset()
 
     # --- scenarios ---------------------------------------------------------------------------------
 
     def scenarios(self) -> list[Scenario]:
         """Every scenario some stub names, with its current state: ``{s.name: s.state for s in ...}``."""
-        return self.engine.scenarios.all()
+        return self._engine.scenarios.all()
 
     def set_scenario_state(self, name: str, state: str) -> None:
         """Move scenario ``name`` to ``state`` (``"Started"`` or a state one of its stubs requires or sets).
 
         Raises :class:`KeyError` for a scenario no stub names and :class:`ValueError` for an unknown state.
         """
-        self.engine.scenarios.set_state(name, state)
+        self._engine.scenarios.set_state(name, state)
 
     def reset_scenarios(self) -> None:
         """Every scenario back to ``"Started"`` (the stubs and the journal stay as they are)."""
-        self.engine.scenarios.reset()
+        self._engine.scenarios.reset()
 
     # --- the journal -------------------------------------------------------------------------------
 
     def requests(self, pattern: PatternLike | None = None) -> list[ServeEvent]:
         """Requests received (oldest first), optionally only those matching ``pattern``."""
-        return self.engine.find_requests(None if pattern is None else _pattern(pattern))
+        return self._engine.find_requests(None if pattern is None else _pattern(pattern))
 
     def count(self, pattern: PatternLike) -> int:
         return len(self.requests(pattern))
 
     def clear_requests(self) -> None:
-        self.engine.clear_requests()
+        self._engine.clear_requests()
 
     @property
     def unmatched(self) -> list[ServeEvent]:
         """Requests that no stub matched."""
-        return self.engine.unmatched()
+        return self._engine.unmatched()
 
     def near_misses(self, event: ServeEvent) -> list[NearMiss]:
-        return self.engine.near_misses(event.request)
+        return self._engine.near_misses(event.request)
 
     def verify(
         self,
@@ -448,7 +462,7 @@ class MockServer:
         if at_least is not None and at_most is not None and at_least > at_most:
             raise ValueError(f"verify(at_least={at_least}, at_most={at_most}) can never hold: at_least > at_most")
         request_pattern = _pattern(pattern)
-        found = self.engine.find_requests(request_pattern)
+        found = self._engine.find_requests(request_pattern)
         n = len(found)
         if count is None and at_least is None and at_most is None:
             at_least = 1
@@ -469,7 +483,7 @@ class MockServer:
 
     def _verification_message(self, pattern: RequestPattern, wanted: str, n: int) -> str:
         described = json.dumps(pattern_to_mapping(pattern), ensure_ascii=False)
-        events = self.engine.journal.events()
+        events = self._engine.journal.events()
         lines = [f"expected {wanted} request(s) matching {described}, but {n} matched."]
         if not events:
             lines.append("The server received no requests at all.")
@@ -498,7 +512,7 @@ class MockServer:
     @property
     def errors(self) -> list[HandlerError]:
         """Exceptions raised while answering requests (handlers, unreadable files), oldest first."""
-        return list(self.engine.errors)
+        return list(self._engine.errors)
 
     def check(self, *, allow_unmatched: bool = False) -> None:
         """Raise in the calling thread what went wrong in the server thread.
@@ -509,7 +523,7 @@ class MockServer:
         errors = self.errors
         if errors:
             first = errors[0]
-            later = len(errors) - 1 + self.engine.errors_dropped
+            later = len(errors) - 1 + self._engine.errors_dropped
             more = f"\n({later} more error(s) after this one)" if later else ""
             raise HandlerError(
                 f"{first}\n\nServer-side traceback:\n{first.traceback_text}{more}",
@@ -522,6 +536,79 @@ class MockServer:
                 reports = "\n".join(e.near_miss_report or "" for e in unmatched[:3])
                 more = f"\n... and {len(unmatched) - 3} more unmatched request(s)" if len(unmatched) > 3 else ""
                 raise MockpitError(f"{len(unmatched)} request(s) matched no stub:\n\n{reports}{more}")
+
+
+class MockServerFactory(Protocol):
+    """What the pytest plugin's ``mockpit_factory`` fixture gives: it takes :class:`MockServer`'s
+    parameters and returns the server, started (it stops after the test). Annotate the fixture with it::
+
+        from mockpit import MockServerFactory
+
+        def test_two_apis(mockpit_factory: MockServerFactory) -> None:
+            users = mockpit_factory(mappings="tests/users")
+            billing = mockpit_factory(openapi="billing.yaml", seed=3)
+
+    A Protocol rather than a ``ParamSpec`` over ``MockServer.__init__``: pytest passes fixtures by name,
+    so the annotation on the test's parameter is all a type checker sees, and it needs a name to write.
+    Its parameters are ``MockServer.__init__``'s, word for word (a test holds them equal).
+    """
+
+    def __call__(
+        self,
+        host: str = "127.0.0.1",
+        port: int | str = 0,
+        mappings: MappingsLike | None = None,
+        *,
+        files_root: str | os.PathLike[str] | None = None,
+        journal_size: int = Journal.DEFAULT_CAPACITY,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        admin: bool = True,
+        openapi: OpenApiLike | None = None,
+        seed: int = 0,
+        validate: bool = True,
+        root: str | os.PathLike[str] | None = None,
+        templating: bool | Literal["handlebars", "jinja"] = False,
+        https: bool = False,
+        certfile: str | os.PathLike[str] | None = None,
+        keyfile: str | os.PathLike[str] | None = None,
+    ) -> MockServer: ...
+
+
+@dataclass(frozen=True)
+class ServerInternals:
+    """The parts a :class:`MockServer` is assembled from: the seam for mockpit's own front ends.
+
+    The CLI and the pytest plugin (and tests) reach them through :func:`internals`, never through
+    attributes of the server, so that ``MockServer``'s public surface stays what its docstring
+    promises. Not public API: users drive a server through its methods.
+    """
+
+    #: resolves requests to answers: the stubs, the journal, scenarios, listeners
+    engine: Engine
+    #: the folders and files the stubs were loaded from, with their stubs
+    sources: tuple[LoadedSource, ...]
+    #: where saved and ``persistent`` stubs are written (its ``folder`` is ``None`` without one)
+    mapping_files: MappingFiles
+    #: records exchanges into stubs (``/__admin/recordings``; ``mockpit record``)
+    recorder: Recorder
+    #: the ASGI app the server runs
+    app: MockpitApp
+
+
+def internals(server: MockServer) -> ServerInternals:
+    """The parts ``server`` is assembled from (see :class:`ServerInternals`); they live as long as it does."""
+    return ServerInternals(
+        engine=server._engine,
+        sources=tuple(server._sources),
+        mapping_files=server._mapping_files,
+        recorder=server._recorder,
+        app=server._app,
+    )
+
+
+def _cancel_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
 
 
 def _tls_files(

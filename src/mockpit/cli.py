@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ._server import MockServer
 
 _START = time.perf_counter()
 
@@ -89,7 +96,7 @@ def serve(
     from ._engine.journal import ServeEvent
     from ._errors import HandlerError, MappingError, ServerError
     from ._matching.report import report_markup
-    from ._server import MockServer
+    from ._server import MockServer, internals
 
     # soft_wrap: when piped (a log file, a CI step) rich would break lines at 80 columns, mid-path
     out = Console(highlight=False, soft_wrap=True)
@@ -116,18 +123,19 @@ def serve(
     except (MappingError, ServerError) as exc:  # a ServerError here: --cert/--key cannot be loaded
         err.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(2)
-    for source in server.sources:
+    parts = internals(server)
+    for source in parts.sources:
         out.print(
             f"Loaded [bold]{len(source.stubs)}[/] stub(s) from {escape(str(source.path))} ({len(source.files)} file(s))"
         )
-    if not server.sources:
+    if not parts.sources:
         out.print("No mappings given: serving no stubs (add some with POST /__admin/mappings).")
     if server.ca_bundle is not None:
         out.print(
             f"HTTPS certificate signed by a CA made for this run; clients trust it with the CA bundle "
             f"{escape(server.ca_bundle)} (curl --cacert FILE, requests verify=FILE)"
         )
-    folder = server.mapping_files.folder
+    folder = parts.mapping_files.folder
     if folder is not None:
         out.print(f"POST /__admin/mappings/save and persistent stubs write to {escape(str(folder))}")
 
@@ -146,7 +154,7 @@ def serve(
         err.print(f"[bold red]error:[/] {escape(str(error))}")
         err.print(escape(error.traceback_text), end="")
 
-    engine = server.engine
+    engine = parts.engine
     engine.miss_listeners.append(log_miss)
     if verbose:  # off by default: a console write per request would cost more than serving it
         engine.listeners.append(log_match)
@@ -170,14 +178,24 @@ def serve(
     # CPython's defaults (700, 10, 10) run one every few thousand requests of a templated or handler
     # stub: 30-50 ms pauses, the p99. Rarer full collections halve that p99 (bench: 48 -> 20 ms).
     gc.set_threshold(2000, 10, 100)
+    _serve_forever(server, ready, err)
+    out.print("mockpit stopped.")
+
+
+def _serve_forever(server: MockServer, ready: Callable[[], None], err: Console) -> None:
+    """``server.serve_forever()``; a port it cannot listen on ends the command with exit code 1."""
+    from rich.markup import escape
+
+    from ._errors import ServerError
+
     try:
         server.serve_forever(on_ready=ready)
     except ServerError as exc:
         cause = exc.__cause__
         reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause or exc)
-        err.print(f"[bold red]error:[/] cannot listen on {host}:{port}: {escape(reason)}; try another --port")
+        where = f"{server.host}:{server.port}"
+        err.print(f"[bold red]error:[/] cannot listen on {where}: {escape(reason)}; try another --port")
         sys.exit(1)
-    out.print("mockpit stopped.")
 
 
 def _target(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -236,17 +254,18 @@ def record(
     from rich.console import Console
     from rich.markup import escape
 
-    from ._errors import HandlerError, ServerError
+    from ._errors import HandlerError
     from ._recording.collector import RecordedStub
     from ._recording.exchange import Exchange
     from ._recording.spec import RecordSpec
-    from ._server import MockServer
+    from ._server import MockServer, internals
 
     out_console = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     # mappings=[]: stubs recorded earlier in OUT are not served, or they would answer instead of the target
     server = MockServer(host, port, [], root=out)
-    recorder = server.recorder
+    parts = internals(server)
+    recorder = parts.recorder
     spec = RecordSpec(
         target=target,
         keep_secrets=keep_secrets,
@@ -278,7 +297,7 @@ def record(
 
     recorder.listeners.append(log_exchange)
     recorder.stop_listeners.append(stopped)
-    server.engine.error_listeners.append(log_error)
+    parts.engine.error_listeners.append(log_error)
     recorder.start(spec)
 
     def ready() -> None:
@@ -288,13 +307,7 @@ def record(
             f"writing to {escape(str(out))} - Ctrl-C or POST /__admin/recordings/stop to finish"
         )
 
-    try:
-        server.serve_forever(on_ready=ready)
-    except ServerError as exc:
-        cause = exc.__cause__
-        reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause or exc)
-        err.print(f"[bold red]error:[/] cannot listen on {host}:{port}: {escape(reason)}; try another --port")
-        sys.exit(1)
+    _serve_forever(server, ready, err)
     loop.clear()
     try:
         stubs = finished[0] if finished else recorder.stop()

@@ -17,7 +17,7 @@ code in other processes and languages too. ``--mockpit-record=none|new|all`` say
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -25,7 +25,7 @@ import pytest
 from ._recording.cassettes import MARKER_SIGNATURE, PROXY_PRIORITY, RECORD_MODES, Cassette, CassetteError
 
 if TYPE_CHECKING:
-    from ._server import MockServer
+    from ._server import MockServer, MockServerFactory
 
 _SERVERS = pytest.StashKey[list["MockServer"]]()
 _CASSETTE = pytest.StashKey[Cassette]()
@@ -112,14 +112,20 @@ def mockpit(mockpit_server: MockServer, request: pytest.FixtureRequest) -> Itera
 
 
 @pytest.fixture
-def mockpit_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., MockServer]]:
-    """Make more servers (``mockpit_factory(mappings="tests/api")``); all stop after the test."""
+def mockpit_factory(request: pytest.FixtureRequest) -> Iterator[MockServerFactory]:
+    """Make more servers (``mockpit_factory(mappings="tests/api")``); all stop after the test.
+
+    It takes :class:`MockServer`'s parameters and returns the server, started. Annotate it with
+    :class:`mockpit.MockServerFactory` for a type checker to check the calls::
+
+        def test_two_apis(mockpit_factory: MockServerFactory) -> None: ...
+    """
     from ._server import MockServer
 
     servers: list[MockServer] = []
 
-    def make(**kwargs: Any) -> MockServer:
-        server = MockServer(**kwargs)
+    def make(*args: Any, **kwargs: Any) -> MockServer:  # typed for callers by MockServerFactory
+        server = MockServer(*args, **kwargs)
         server.start()
         servers.append(server)
         _register(request.node, server)
@@ -166,7 +172,7 @@ def mockpit_cassette(request: pytest.FixtureRequest) -> Iterator[MockServer]:
     """
     from ._dsl import request as any_request
     from ._errors import MappingError
-    from ._server import MockServer
+    from ._server import MockServer, internals
 
     item = request.node
     # each failure is raised outside its except block, or pytest prints it twice ("During handling ...")
@@ -193,10 +199,11 @@ def mockpit_cassette(request: pytest.FixtureRequest) -> Iterator[MockServer]:
     with cassette.recording_folder() as folder:
         server = MockServer(root=folder)
         server.when(any_request(), priority=PROXY_PRIORITY).proxy(cassette.target)
-        server.recorder.start(cassette.spec())
+        recorder = internals(server).recorder
+        recorder.start(cassette.spec())
         try:
             with server:
                 _register(item, server)
                 yield server
         finally:
-            server.recorder.stop()  # after stop(): stopping ends every stream, so every exchange is complete
+            recorder.stop()  # after stop(): stopping ends every stream, so every exchange is complete
