@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.mockpit-installed
 PORT ?= 8080
 
-.PHONY: serve test lint bench clean
+.PHONY: serve test test-lowest lint bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -23,6 +23,19 @@ serve: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## test-lowest: the test suite again, every direct dependency at the lowest version pyproject.toml allows
+# uv reads the floors from pyproject.toml itself, so there is no second list to keep in step; what the
+# floors pull in comes at its newest, as it would for a user. ruff and mypy are pinned and ran in `test`.
+LOWEST := .venv-lowest
+$(LOWEST)/.mockpit-installed: pyproject.toml $(STAMP)
+	rm -rf $(LOWEST)
+	$(BIN)/uv venv --quiet --no-python-downloads --python $(PYTHON) $(LOWEST)
+	$(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[test]'
+	@touch $@
+
+test-lowest: $(LOWEST)/.mockpit-installed
+	$(LOWEST)/bin/python -m pytest $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -33,4 +46,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST) .pytest_cache .mypy_cache .ruff_cache
