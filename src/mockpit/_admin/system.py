@@ -28,6 +28,7 @@ class System:
         self.prefix = prefix
         self.on_shutdown = on_shutdown
         self.started = time.time()
+        self._openapi: Response | None = None
 
     def redirect_to_root(self, request: Request, _: dict[str, str]) -> Response:
         response = json_response({}, 302)
@@ -104,6 +105,9 @@ class System:
         return json_response({"version": __version__})
 
     def openapi(self, request: Request, _: dict[str, str]) -> Response:
-        from .openapi import document
+        # made once: the document (about 110 KB) never changes while serving, and writing it costs ms
+        if self._openapi is None:
+            from .openapi import document
 
-        return json_response(document(self.prefix))
+            self._openapi = json_response(document(self.prefix))
+        return self._openapi
