@@ -23,8 +23,10 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
+from .context import TemplateContext
+from .errors import TemplateError
 from .helpers import dates as h
-from .values import _LOOKUPS, MISSING, TemplateContext, TemplateError, write_json
+from .values import _LOOKUPS, MISSING, write_json
 
 #: the request's context while a Jinja template renders (helpers cache parsed bodies in it)
 _CURRENT: ContextVar[TemplateContext | None] = ContextVar("mockpit_template_context", default=None)

@@ -23,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from .values import TemplateContext, TemplateError
+from .context import TemplateContext
+from .errors import TemplateError
 
 if TYPE_CHECKING:
     from mockpit._model import Request, Response

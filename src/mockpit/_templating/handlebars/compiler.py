@@ -33,22 +33,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mockpit._templating.context import PathView, TemplateContext
+from mockpit._templating.errors import TemplateError
 from mockpit._templating.helpers import dates as h
+from mockpit._templating.helpers.dates import UTC, RenderableDate, java_date_format
 from mockpit._templating.values import (
     MISSING,
-    UTC,
     JsonList,
     JsonObject,
     ListOrSingle,
-    PathView,
-    RenderableDate,
     SafeString,
-    TemplateContext,
-    TemplateError,
     TemplateObject,
     escape_html,
     is_empty,
-    java_date_format,
     step,
     to_text,
     unwrap,

@@ -27,17 +27,14 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
+from mockpit._templating.context import TemplateContext
 from mockpit._templating.values import (
     MISSING,
-    UTC,
     JsonList,
     JsonMap,
     JsonObject,
     ListOrSingle,
-    RenderableDate,
-    TemplateContext,
     TemplateObject,
-    check_java_date_pattern,
     to_text,
     write_json,
 )
@@ -499,6 +496,159 @@ def number_range(lower: Any, upper: Any) -> list[int]:
 
 
 # --- dates ------------------------------------------------------------------------------------------------
+
+UTC = _dt.timezone.utc
+
+
+class RenderableDate(TemplateObject):
+    """A point in time with the format and zone it prints in (WireMock's ``now``, ``date``, ``parseDate``).
+
+    Without a format it prints ISO 8601 to the second (``2024-05-01T12:00:00Z``); ``epoch`` prints
+    milliseconds, ``unix`` seconds; any other format is a Java ``SimpleDateFormat`` pattern
+    (``yyyy-MM-dd``), or a Python ``strftime`` one if it contains ``%``.
+    """
+
+    __slots__ = ("_format", "_instant", "_timezone")
+
+    def __init__(self, instant: _dt.datetime, format: str | None = None, timezone: _dt.tzinfo | None = None) -> None:
+        self._instant = instant
+        self._format = format
+        self._timezone = timezone
+
+    def _text(self) -> str:
+        fmt = self._format
+        millis = epoch_millis(self._instant)
+        if fmt == "epoch":
+            return str(millis)
+        if fmt == "unix":
+            return str(millis // 1000)
+        local = self._instant.astimezone(self._timezone or UTC)
+        if fmt is None:
+            text = local.strftime("%Y-%m-%dT%H:%M:%S")
+            offset = local.utcoffset()
+            if not offset:
+                return text + "Z"
+            return text + format_offset(offset, colon=True)
+        if "%" in fmt:
+            return local.strftime(fmt)
+        return java_date_format(fmt, local)
+
+    def _keys(self) -> list[str]:
+        return []
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def epoch_millis(instant: _dt.datetime) -> int:
+    delta = instant - _dt.datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def format_offset(offset: _dt.timedelta, *, colon: bool) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{mins:02d}" if colon else f"{sign}{hours:02d}{mins:02d}"
+
+
+_JAVA_PATTERN = re.compile(r"'(?:[^']|'')*'|([A-Za-z])\1*|[^A-Za-z']+|'")
+JAVA_FORMAT_LETTERS = frozenset("GyYMLwWDdFEuaHkKhmsSzZX")
+_MONTHS = list(calendar.month_name)
+_MONTHS_SHORT = list(calendar.month_abbr)
+_DAYS = list(calendar.day_name)
+_DAYS_SHORT = list(calendar.day_abbr)
+
+
+def check_java_date_pattern(pattern: str) -> None:
+    """Raise ValueError naming the first letter ``SimpleDateFormat`` does not know."""
+    for match in _JAVA_PATTERN.finditer(pattern):
+        letter = match.group(1)
+        if letter and letter not in JAVA_FORMAT_LETTERS:
+            raise ValueError(
+                f"the date format {pattern!r} has the letter {letter!r}, which is not a Java date pattern letter; "
+                "quote literal text ('T') or use letters such as yyyy MM dd HH mm ss SSS Z"
+            )
+        if match.group(0) == "'":
+            raise ValueError(f"the date format {pattern!r} has an unclosed quote")
+
+
+def java_date_format(pattern: str, moment: _dt.datetime) -> str:
+    """Format ``moment`` with a Java ``SimpleDateFormat`` pattern (English names)."""
+    out: list[str] = []
+    for match in _JAVA_PATTERN.finditer(pattern):
+        token = match.group(0)
+        letter = match.group(1)
+        if not letter:
+            if token.startswith("'"):
+                out.append("'" if token == "''" else token[1:-1].replace("''", "'"))
+            else:
+                out.append(token)
+            continue
+        out.append(_java_field(letter, len(token), moment))
+    return "".join(out)
+
+
+def _java_field(letter: str, n: int, m: _dt.datetime) -> str:
+    if letter in "yY":
+        return f"{m.year % 100:02d}" if n == 2 else str(m.year).zfill(n)
+    if letter in "ML":
+        if n >= 4:
+            return _MONTHS[m.month]
+        if n == 3:
+            return _MONTHS_SHORT[m.month]
+        return str(m.month).zfill(n)
+    if letter == "d":
+        return str(m.day).zfill(n)
+    if letter == "H":
+        return str(m.hour).zfill(n)
+    if letter == "k":
+        return str(m.hour or 24).zfill(n)
+    if letter == "K":
+        return str(m.hour % 12).zfill(n)
+    if letter == "h":
+        return str(m.hour % 12 or 12).zfill(n)
+    if letter == "m":
+        return str(m.minute).zfill(n)
+    if letter == "s":
+        return str(m.second).zfill(n)
+    if letter == "S":
+        return str(m.microsecond // 1000).zfill(n)
+    if letter == "E":
+        return _DAYS[m.weekday()] if n >= 4 else _DAYS_SHORT[m.weekday()]
+    if letter == "u":
+        return str(m.isoweekday()).zfill(n)
+    if letter == "a":
+        return "AM" if m.hour < 12 else "PM"
+    if letter == "D":
+        return str(m.timetuple().tm_yday).zfill(n)
+    if letter == "F":
+        return str((m.day - 1) // 7 + 1).zfill(n)
+    if letter == "w":
+        first = m.replace(month=1, day=1)
+        shift = (first.weekday() + 1) % 7  # weeks start on Sunday (US)
+        return str((m.timetuple().tm_yday - 1 + shift) // 7 + 1).zfill(n)
+    if letter == "W":
+        first = m.replace(day=1)
+        shift = (first.weekday() + 1) % 7
+        return str((m.day - 1 + shift) // 7 + 1).zfill(n)
+    if letter == "G":
+        return "AD"
+    offset = m.utcoffset() or _dt.timedelta(0)
+    if letter == "Z":
+        return format_offset(offset, colon=False)
+    if letter == "X":
+        if not offset:
+            return "Z"
+        if n == 1:
+            return format_offset(offset, colon=False)[:3]
+        return format_offset(offset, colon=n >= 3)
+    # z: the zone's short name; Java's long names (zzzz) are not in Python's zone data
+    name = m.tzname()
+    if name and not name.startswith(("+", "-")):
+        return name
+    return "GMT" + format_offset(offset, colon=True)
+
 
 _OFFSET_UNITS = {
     "millisecond": "milliseconds",
