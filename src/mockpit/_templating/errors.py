@@ -1,4 +1,5 @@
-"""How templates fail: :class:`TemplateError`, at load or per request, with where and how to fix it."""
+"""How templates fail: :class:`TemplateError` (the template is wrong, or could not be rendered) and
+:class:`HelperFailure` (a helper could not use this request's data: WireMock prints ``[ERROR: ...]``)."""
 
 from __future__ import annotations
 
@@ -20,3 +21,7 @@ class TemplateError(ValueError):
             super().__init__(f"line {line}: {message}")
         else:
             super().__init__(f"line {line}, column {column}: {message}")
+
+
+class HelperFailure(Exception):
+    """A helper could not do its work on this request's data (WireMock prints ``[ERROR: message]``)."""

@@ -34,9 +34,56 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockpit._templating.context import PathView, TemplateContext
-from mockpit._templating.errors import TemplateError
-from mockpit._templating.helpers import dates as h
-from mockpit._templating.helpers.dates import UTC, RenderableDate, java_date_format
+from mockpit._templating.errors import HelperFailure, TemplateError
+from mockpit._templating.helpers.arguments import as_int
+from mockpit._templating.helpers.dates import (
+    UTC,
+    RenderableDate,
+    check_date_format,
+    check_truncation,
+    compile_date_pattern,
+    date,
+    java_date_format,
+    now,
+    parse_date,
+    parse_offset,
+    truncate_date,
+    zone,
+)
+from mockpit._templating.helpers.fake_data import fake, faker_method
+from mockpit._templating.helpers.json_docs import (
+    check_json_path,
+    format_json,
+    json_array_add,
+    json_merge,
+    json_path,
+    json_remove,
+    parse_json,
+    to_json,
+)
+from mockpit._templating.helpers.random_values import (
+    RANDOM_TYPES,
+    pick_random,
+    random_decimal,
+    random_int,
+    random_value,
+)
+from mockpit._templating.helpers.text import (
+    MATH_OPERATORS,
+    base64_text,
+    check_regex,
+    contains,
+    form_data,
+    hostname,
+    java_string_format,
+    matches,
+    math_operation,
+    number_range,
+    regex_extract,
+    size,
+    url_encode,
+)
+from mockpit._templating.helpers.xml_docs import compile_xpath, format_xml, x_path
 from mockpit._templating.values import (
     MISSING,
     JsonList,
@@ -489,12 +536,12 @@ def _h_val(o: Options) -> Any:
 
 
 def _h_json_path(o: Options) -> Any:
-    return h.json_path(o.context, o.arg(0), o.arg(1), o.hash.get("default", MISSING))
+    return json_path(o.context, o.arg(0), o.arg(1), o.hash.get("default", MISSING))
 
 
 def _h_xpath(prefix: str) -> Helper:
     def helper(o: Options) -> Any:
-        return h.x_path(o.context, o.arg(0), o.arg(1), prefix)
+        return x_path(o.context, o.arg(0), o.arg(1), prefix)
 
     return helper
 
@@ -505,9 +552,9 @@ def _h_parse_json(o: Options) -> Any:
         variable = o.arg(0)
     else:
         if not o.args:
-            raise h.HelperFailure("Missing required JSON string parameter")
+            raise HelperFailure("Missing required JSON string parameter")
         text, variable = o.arg(0), o.arg(1)
-    value = h.parse_json(text)
+    value = parse_json(text)
     if variable is not None:
         o.assign(variable, value)
         return None
@@ -517,8 +564,8 @@ def _h_parse_json(o: Options) -> Any:
 def _h_regex_extract(o: Options) -> Any:
     variable = o.arg(2)
     try:
-        value = h.regex_extract(o.arg(0), o.arg(1), all_groups=variable is not None)
-    except h.HelperFailure:
+        value = regex_extract(o.arg(0), o.arg(1), all_groups=variable is not None)
+    except HelperFailure:
         if "default" in o.hash:
             return o.hash["default"]
         raise
@@ -529,7 +576,7 @@ def _h_regex_extract(o: Options) -> Any:
 
 
 def _h_form_data(o: Options) -> Any:
-    value = h.form_data(o.arg(0), url_decode=o.hash.get("urlDecode") is True)
+    value = form_data(o.arg(0), url_decode=o.hash.get("urlDecode") is True)
     if o.arg(1) is not None:
         o.assign(o.arg(1), value)
         return None
@@ -542,8 +589,8 @@ def _block_or_arg(o: Options) -> Any:
 
 def _h_contains(o: Options) -> Any:
     if len(o.args) < 2:
-        raise h.HelperFailure("You must specify the string or array to be matched and the regular expression")
-    result = h.contains(o.arg(0), o.arg(1))
+        raise HelperFailure("You must specify the string or array to be matched and the regular expression")
+    result = contains(o.arg(0), o.arg(1))
     if o.block:
         return o.fn() if result else ""
     return result
@@ -551,8 +598,8 @@ def _h_contains(o: Options) -> Any:
 
 def _h_matches(o: Options) -> Any:
     if len(o.args) < 2:
-        raise h.HelperFailure("You must specify the string to be matched and the regular expression")
-    result = h.matches(o.arg(0), o.arg(1))
+        raise HelperFailure("You must specify the string to be matched and the regular expression")
+    result = matches(o.arg(0), o.arg(1))
     if o.block:
         return o.fn() if result else ""
     return result
@@ -561,7 +608,7 @@ def _h_matches(o: Options) -> Any:
 def _h_pick_random(o: Options) -> Any:
     first = o.arg(0)
     items = list(first) if isinstance(first, list | tuple) and len(o.args) == 1 else list(o.args)
-    return h.pick_random(items, o.hash.get("count"))
+    return pick_random(items, o.hash.get("count"))
 
 
 def _array_position(o: Options) -> int | None:
@@ -574,7 +621,7 @@ def _array_position(o: Options) -> int | None:
     try:
         return int(text)
     except ValueError:
-        raise h.HelperFailure("position must be 'start', 'end' or an integer") from None
+        raise HelperFailure("position must be 'start', 'end' or an integer") from None
 
 
 def _h_array_add(o: Options) -> Any:
@@ -582,7 +629,7 @@ def _h_array_add(o: Options) -> Any:
     if base is None:
         return []
     if len(o.args) < 2:
-        raise h.HelperFailure("Missing required parameter: additional value to add to list")
+        raise HelperFailure("Missing required parameter: additional value to add to list")
     items = list(base) if isinstance(base, list | tuple) else [base]
     position = _array_position(o)
     if position is None:
@@ -609,7 +656,7 @@ def _h_array_remove(o: Options) -> Any:
 def _h_array_join(o: Options) -> Any:
     separator = o.arg(0)
     if not isinstance(separator, str):
-        raise h.HelperFailure("Separator parameter must be a String")
+        raise HelperFailure("Separator parameter must be a String")
     rest = o.args[1:]
     items = list(rest[0]) if len(rest) == 1 and isinstance(rest[0], list | tuple) else list(rest)
     if not items:
@@ -652,7 +699,7 @@ def _h_date_format(o: Options) -> Any:
     styles = {"full": "EEEE, MMMM d, yyyy", "long": "MMMM d, yyyy", "medium": "MMM d, yyyy", "short": "M/d/yy"}
     instant = value._instant
     tz = o.hash.get("tz")
-    instant = instant.astimezone(h.zone(to_text(tz)) if tz is not None else UTC)
+    instant = instant.astimezone(zone(to_text(tz)) if tz is not None else UTC)
     return java_date_format(styles.get(pattern, pattern), instant)
 
 
@@ -664,7 +711,7 @@ def _capitalize(value: Any, o: Options) -> str:
 
 def _abbreviate(value: Any, o: Options) -> str:
     text = to_text(value)
-    width = h.as_int(o.arg(1), "width")
+    width = as_int(o.arg(1), "width")
     if width < 4:
         raise TemplateError(f"abbreviate needs a width of at least 4, got {width}")
     return text if len(text) <= width else text[: width - 3] + "..."
@@ -672,8 +719,8 @@ def _abbreviate(value: Any, o: Options) -> str:
 
 def _substring(value: Any, o: Options) -> str:
     text = to_text(value)
-    start = h.as_int(o.arg(1), "start")
-    end = h.as_int(o.arg(2, len(text)), "end")
+    start = as_int(o.arg(1), "start")
+    end = as_int(o.arg(2, len(text)), "end")
     if not 0 <= start <= end <= len(text):
         raise TemplateError(f"substring {start}..{end} is outside the text of length {len(text)}")
     return text[start:end]
@@ -684,7 +731,7 @@ def _pad(kind: str) -> Callable[[Any, Options], str]:
         size = o.hash.get("size")
         if size is None:
             raise TemplateError(f"{kind} needs size=: {{{{{kind} value size=20}}}}")
-        width = h.as_int(size, "size")
+        width = as_int(size, "size")
         filler = to_text(o.hash.get("pad", " ")) or " "
         text = to_text(value)
         missing = max(0, width - len(text))
@@ -718,7 +765,7 @@ def _number_helper(parity: int, default: str) -> Helper:
 
 
 def _stripes(o: Options) -> Any:
-    value = h.as_int(o.arg(0), "index")
+    value = as_int(o.arg(0), "index")
     return o.arg(1, "even") if value % 2 == 0 else o.arg(2, "odd")
 
 
@@ -766,12 +813,12 @@ HELPERS: dict[str, Helper] = {
             c.lower() if c.isalpha() else "-" for c in to_text(v).strip() if c.isalpha() or c.isspace()
         )
     ),
-    "stringFormat": _string_helper(lambda v, o: h.java_string_format(to_text(v), o.args[1:])),
+    "stringFormat": _string_helper(lambda v, o: java_string_format(to_text(v), o.args[1:])),
     "stripTags": _string_helper(lambda v, o: re.sub(r"<[^>]*>", "", to_text(v), flags=re.DOTALL)),
     "abbreviate": _string_helper(_abbreviate),
     "wordWrap": _string_helper(
         lambda v, o: textwrap.fill(
-            to_text(v), h.as_int(o.arg(1), "length"), break_long_words=False, break_on_hyphens=False
+            to_text(v), as_int(o.arg(1), "length"), break_long_words=False, break_on_hyphens=False
         )
     ),
     "replace": _string_helper(lambda v, o: to_text(v).replace(to_text(o.arg(1, "")), to_text(o.arg(2, "")))),
@@ -781,49 +828,49 @@ HELPERS: dict[str, Helper] = {
     "jsonPath": _h_json_path,
     "xPath": _h_xpath(""),
     "soapXPath": _h_xpath("/Envelope/Body/"),
-    "randomValue": lambda o: h.random_value(
+    "randomValue": lambda o: random_value(
         o.option("length", 36), o.option("type", "ALPHANUMERIC"), o.option("uppercase", False)
     ),
-    "randomInt": lambda o: h.random_int(o.hash.get("lower"), o.hash.get("upper")),
-    "randomDecimal": lambda o: h.random_decimal(o.hash.get("lower"), o.hash.get("upper")),
+    "randomInt": lambda o: random_int(o.hash.get("lower"), o.hash.get("upper")),
+    "randomDecimal": lambda o: random_decimal(o.hash.get("lower"), o.hash.get("upper")),
     "pickRandom": _h_pick_random,
-    "hostname": lambda o: h.hostname(),
-    "now": lambda o: h.now(o.hash.get("offset"), o.hash.get("format"), o.hash.get("timezone")),
-    "date": lambda o: h.date(o.arg(0), o.hash.get("offset"), o.hash.get("format"), o.hash.get("timezone")),
-    "parseDate": lambda o: h.parse_date(o.arg(0), o.hash.get("format")),
-    "truncateDate": lambda o: h.truncate_date(o.arg(0), o.arg(1)),
+    "hostname": lambda o: hostname(),
+    "now": lambda o: now(o.hash.get("offset"), o.hash.get("format"), o.hash.get("timezone")),
+    "date": lambda o: date(o.arg(0), o.hash.get("offset"), o.hash.get("format"), o.hash.get("timezone")),
+    "parseDate": lambda o: parse_date(o.arg(0), o.hash.get("format")),
+    "truncateDate": lambda o: truncate_date(o.arg(0), o.arg(1)),
     "trim": lambda o: to_text(_block_or_arg(o)).strip(),
-    "base64": lambda o: h.base64_text(
+    "base64": lambda o: base64_text(
         _block_or_arg(o), decode=o.hash.get("decode") is True, padding=o.hash.get("padding") is not False
     ),
-    "urlEncode": lambda o: h.url_encode(_block_or_arg(o), decode=o.hash.get("decode") is True),
+    "urlEncode": lambda o: url_encode(_block_or_arg(o), decode=o.hash.get("decode") is True),
     "formData": _h_form_data,
     "regexExtract": _h_regex_extract,
-    "size": lambda o: h.size(o.arg(0)),
-    "range": lambda o: h.number_range(o.arg(0), o.arg(1)),
+    "size": lambda o: size(o.arg(0)),
+    "range": lambda o: number_range(o.arg(0), o.arg(1)),
     "array": lambda o: list(o.args),
     "arrayAdd": _h_array_add,
     "arrayRemove": _h_array_remove,
     "arrayJoin": _h_array_join,
     "split": _h_split,
     "parseJson": _h_parse_json,
-    "toJson": lambda o: h.to_json(o.arg(0)),
-    "formatJson": lambda o: h.format_json(_block_or_arg(o), o.hash.get("format")),
-    "formatXml": lambda o: h.format_xml(_block_or_arg(o), o.hash.get("format")),
-    "jsonArrayAdd": lambda o: h.json_array_add(
+    "toJson": lambda o: to_json(o.arg(0)),
+    "formatJson": lambda o: format_json(_block_or_arg(o), o.hash.get("format")),
+    "formatXml": lambda o: format_xml(_block_or_arg(o), o.hash.get("format")),
+    "jsonArrayAdd": lambda o: json_array_add(
         o.arg(0),
         o.fn() if o.block else o.arg(1),
         json_path=o.hash.get("jsonPath"),
         flatten=o.hash.get("flatten", False),
         max_items=o.hash.get("maxItems"),
     ),
-    "jsonMerge": lambda o: h.json_merge(o.arg(0), o.fn() if o.block else o.arg(1)),
-    "jsonRemove": lambda o: h.json_remove(o.arg(0), o.arg(1)),
+    "jsonMerge": lambda o: json_merge(o.arg(0), o.fn() if o.block else o.arg(1)),
+    "jsonRemove": lambda o: json_remove(o.arg(0), o.arg(1)),
     "matches": _h_matches,
     "contains": _h_contains,
-    "math": lambda o: h.math_operation(o.arg(0), o.arg(1), o.arg(2)),
+    "math": lambda o: math_operation(o.arg(0), o.arg(1), o.arg(2)),
     "val": _h_val,
-    "random": lambda o: h.fake(o.arg(0)),
+    "random": lambda o: fake(o.arg(0)),
 }
 HELPERS["maths"] = HELPERS["math"]
 
@@ -851,14 +898,14 @@ def _literal_text(expr: Any) -> str | None:
 def _check_literals(name: str, params: list[Any], hash: dict[str, Any]) -> None:
     """Find at load what would fail on every request: a bad JSONPath, regex, date format, offset ..."""
     if name in ("jsonPath",) and len(params) > 1 and (path := _literal_text(params[1])) is not None:
-        h.check_json_path(path)
+        check_json_path(path)
     if name in ("xPath", "soapXPath") and len(params) > 1 and (xp := _literal_text(params[1])) is not None:
-        h.compile_xpath(("/Envelope/Body/" if name == "soapXPath" else "") + xp)
+        compile_xpath(("/Envelope/Body/" if name == "soapXPath" else "") + xp)
     if name in ("regexExtract", "matches") and len(params) > 1 and (rx := _literal_text(params[1])) is not None:
-        h.check_regex(rx)
+        check_regex(rx)
     if name in ("now", "date", "parseDate"):
         if (fmt := _literal_text(hash.get("format"))) is not None and name != "parseDate":
-            h.check_date_format(fmt)
+            check_date_format(fmt)
         if (
             (fmt := _literal_text(hash.get("format"))) is not None
             and name == "parseDate"
@@ -868,23 +915,23 @@ def _check_literals(name: str, params: list[Any], hash: dict[str, Any]) -> None:
                 "epoch",
             )
         ):
-            h.compile_date_pattern(fmt)
+            compile_date_pattern(fmt)
         if (offset := _literal_text(hash.get("offset"))) is not None:
-            h.parse_offset(offset)
+            parse_offset(offset)
         if (tz := _literal_text(hash.get("timezone"))) is not None:
-            h.zone(tz)
+            zone(tz)
     if name == "truncateDate" and len(params) > 1 and (t := _literal_text(params[1])) is not None:
-        h.check_truncation(t)
-    if name == "randomValue" and (kind := _literal_text(hash.get("type"))) is not None and kind not in h.RANDOM_TYPES:
-        raise ValueError(f"randomValue type {kind!r} is not one of {', '.join(h.RANDOM_TYPES)}")
+        check_truncation(t)
+    if name == "randomValue" and (kind := _literal_text(hash.get("type"))) is not None and kind not in RANDOM_TYPES:
+        raise ValueError(f"randomValue type {kind!r} is not one of {', '.join(RANDOM_TYPES)}")
     if (
         name in ("math", "maths")
         and len(params) > 1
-        and (op := _literal_text(params[1])) not in (None, *h.MATH_OPERATORS)
+        and (op := _literal_text(params[1])) not in (None, *MATH_OPERATORS)
     ):
-        raise ValueError(f"{op!r} is not a math operator; use one of {' '.join(h.MATH_OPERATORS)}")
+        raise ValueError(f"{op!r} is not a math operator; use one of {' '.join(MATH_OPERATORS)}")
     if name == "random" and params and (key := _literal_text(params[0])) is not None:
-        h.faker_method(key)  # imports Faker now, at load, so that no request waits for it
+        faker_method(key)  # imports Faker now, at load, so that no request waits for it
 
 
 #: blocks inside blocks (and else-if chains) beyond this are refused: each level costs stack when rendering
@@ -1307,7 +1354,7 @@ class _Compiler:
             options = Options(name, scope, args, hash, program, inverse, block_params)
             try:
                 return helper(options)
-            except h.HelperFailure as exc:
+            except HelperFailure as exc:
                 return SafeString(f"[ERROR: {exc}]")
             except TemplateError as exc:
                 if exc.line is not None:
