@@ -76,7 +76,7 @@ def compile_template(source: str, syntax: Syntax = "handlebars", *, escape_html:
     do not by default.
     """
     if syntax == "handlebars":
-        from .handlebars.helpers import HandlebarsTemplate
+        from .handlebars.compiler import HandlebarsTemplate
 
         return Template(source, syntax, HandlebarsTemplate(source, escape_html=escape_html))
     if syntax == "jinja":
