@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from mockpit._matching.jsonpath import compile_json_path, is_definite
 from mockpit._templating.context import TemplateContext
 from mockpit._templating.errors import HelperFailure
 from mockpit._templating.values import (
@@ -23,53 +24,24 @@ from mockpit._templating.values import (
     write_json,
 )
 
-_SIMPLE_PATH = re.compile(r"\$((?:\.[A-Za-z_$][\w$-]*|\[\d+\]|\['[^'\]]*'\]|\[\"[^\"\]]*\"\])*)")
-_SIMPLE_STEP = re.compile(r"\.([A-Za-z_$][\w$-]*)|\[(\d+)\]|\['([^'\]]*)'\]|\[\"([^\"\]]*)\"\]")
-_INDEFINITE = re.compile(r"\.\.|\*|\?\(|\[[^\]]*[,:][^\]]*\]")
-
 
 @functools.lru_cache(maxsize=2048)
-def compile_json_path(expression: str) -> tuple[Callable[[Any], list[Any]], bool]:
+def _finder(expression: str) -> tuple[Callable[[Any], list[Any]], bool]:
     """A finder for ``expression`` and whether the path is definite (selects one value, as Jayway says).
 
-    Plain paths (``$.a.b[0]``) are walked directly: the common case costs well under a microsecond.
-    Raises ValueError for an invalid path.
+    As WireMock's helper, this takes ``a.b`` for ``$.a.b`` and ``$.[0]`` for ``$[0]``. Raises ValueError
+    for an invalid path.
     """
     text = expression.strip()
     if not text.startswith("$"):
         text = "$." + text if not text.startswith("[") else "$" + text
     text = re.sub(r"\.(?=\[)", "", text)  # Jayway accepts $.[0] and $.['a']
-    simple = _SIMPLE_PATH.fullmatch(text)
-    if simple:
-        steps: list[str | int] = []
-        for m in _SIMPLE_STEP.finditer(simple.group(1)):
-            name, index, quoted, dquoted = m.groups()
-            steps.append(int(index) if index is not None else (name or quoted or dquoted or ""))
-
-        def walk(document: Any) -> list[Any]:
-            value = document
-            for s in steps:
-                if type(s) is int:
-                    if not isinstance(value, list) or s >= len(value):
-                        return []
-                    value = value[s]
-                elif isinstance(value, dict):
-                    if s not in value:
-                        return []
-                    value = value[s]
-                else:
-                    return []
-            return [value]
-
-        return walk, True
-    from mockpit._matching.jsonpath import compile_json_path as compile_jayway
-
-    return compile_jayway(text), _INDEFINITE.search(text) is None
+    return compile_json_path(text), is_definite(text)
 
 
 def check_json_path(expression: str) -> None:
     try:
-        compile_json_path(expression)
+        _finder(expression)
     except ValueError as exc:
         raise ValueError(f"{exc}; WireMock's JSONPath looks like '$.items[0].name'") from None
 
@@ -108,7 +80,7 @@ def json_path(context: TemplateContext | None, source: Any, expression: Any, def
         raise HelperFailure("The JSONPath cannot be empty")
     expression = to_text(expression)
     try:
-        finder, definite = compile_json_path(expression)
+        finder, definite = _finder(expression)
     except ValueError:
         raise HelperFailure(f"{expression} is not a valid JSONPath expression") from None
     document = _as_document(context, source)
@@ -181,7 +153,7 @@ def json_array_add(base: Any, item: Any, *, json_path: Any = None, flatten: Any 
     target = root
     if json_path is not None and json_path is not MISSING:
         try:
-            finder, _ = compile_json_path(to_text(json_path))
+            finder, _ = _finder(to_text(json_path))
         except ValueError:
             raise HelperFailure(f"jsonPath option is not valid JSONPath expression ('{json_path}')") from None
         found = finder(root)
