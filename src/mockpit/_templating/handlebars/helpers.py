@@ -13,6 +13,7 @@ import textwrap
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from mockpit._matching.xml import compile_xpath
 from mockpit._templating.context import PathView, TemplateContext
 from mockpit._templating.errors import HelperFailure, TemplateError
 from mockpit._templating.helpers.arguments import as_int
@@ -63,7 +64,7 @@ from mockpit._templating.helpers.text import (
     size,
     url_encode,
 )
-from mockpit._templating.helpers.xml_docs import compile_xpath, format_xml, x_path
+from mockpit._templating.helpers.xml_docs import format_xml, x_path
 from mockpit._templating.values import (
     MISSING,
     JsonList,
@@ -638,7 +639,7 @@ def check_literals(name: str, params: list[Any], hash: dict[str, Any]) -> None:
     if name in ("jsonPath",) and len(params) > 1 and (path := _literal_text(params[1])) is not None:
         check_json_path(path)
     if name in ("xPath", "soapXPath") and len(params) > 1 and (xp := _literal_text(params[1])) is not None:
-        compile_xpath(("/Envelope/Body/" if name == "soapXPath" else "") + xp)
+        compile_xpath(("/Envelope/Body/" if name == "soapXPath" else "") + xp, selects_nodes=False)
     if name in ("regexExtract", "matches") and len(params) > 1 and (rx := _literal_text(params[1])) is not None:
         check_regex(rx)
     if name in ("now", "date", "parseDate"):

@@ -1,10 +1,11 @@
-"""The XML helpers: ``xPath``, ``soapXPath`` and ``formatXml``, through lxml (imported on first use)."""
+"""The XML helpers: ``xPath``, ``soapXPath`` and ``formatXml``, through lxml (imported on first use) with
+matching's hardened parser and compiled XPath (:mod:`mockpit._matching.xml`)."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
+from mockpit._matching.xml import compile_xpath, drop_namespaces, xml_parser
 from mockpit._templating.context import TemplateContext
 from mockpit._templating.errors import HelperFailure
 from mockpit._templating.values import (
@@ -42,28 +43,6 @@ class XmlNode(TemplateObject):
         return str(etree.tostring(self._element, encoding="unicode", with_tail=False))
 
 
-@functools.cache
-def _xml_parser() -> Any:
-    from lxml import etree
-
-    # no entity expansion, no DTD, no network: a request body must not read files or explode
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
-    )
-
-
-def _strip_namespaces(root: Any) -> None:
-    """Drop namespaces so that ``/Envelope/Body/a`` finds ``soap:Envelope/soap:Body/m:a``, as in WireMock."""
-    from lxml import etree
-
-    for element in root.iter():
-        if isinstance(element.tag, str) and element.tag.startswith("{"):
-            element.tag = etree.QName(element).localname
-        for name in [n for n in element.attrib if n.startswith("{")]:
-            element.attrib[etree.QName(name).localname] = element.attrib.pop(name)
-    etree.cleanup_namespaces(root)
-
-
 def xml_document(context: TemplateContext | None, text: str) -> Any:
     cache = context.cache("xml") if context is not None else {}
     try:
@@ -73,23 +52,13 @@ def xml_document(context: TemplateContext | None, text: str) -> Any:
     from lxml import etree
 
     try:
-        root = etree.fromstring(text.strip().encode("utf-8"), _xml_parser())
+        root = etree.fromstring(text.strip().encode("utf-8"), xml_parser(keep_comments=True))
     except (etree.XMLSyntaxError, ValueError):
         raise HelperFailure(f"{text} is not valid XML") from None
-    _strip_namespaces(root)
+    drop_namespaces(root)
     if len(cache) < 16:
         cache[text] = root
     return root
-
-
-@functools.lru_cache(maxsize=1024)
-def compile_xpath(expression: str) -> Any:
-    from lxml import etree
-
-    try:
-        return etree.XPath(expression)
-    except etree.XPathSyntaxError as exc:
-        raise ValueError(f"invalid XPath {expression!r}: {exc}") from None
 
 
 def x_path(context: TemplateContext | None, source: Any, expression: Any, prefix: str = "") -> Any:
@@ -101,7 +70,7 @@ def x_path(context: TemplateContext | None, source: Any, expression: Any, prefix
     expression = to_text(expression)
     root = xml_document(context, to_text(source))
     try:
-        result = compile_xpath(prefix + expression)(root)
+        result = compile_xpath(prefix + expression, selects_nodes=False).evaluate(root)
     except ValueError:
         raise HelperFailure(f"{expression} is not a valid XPath expression") from None
     except Exception:  # lxml's XPathEvalError: an unknown function, a wrong type
@@ -130,7 +99,7 @@ def format_xml(text: Any, format: Any = None) -> str:
     from lxml import etree
 
     try:
-        root = etree.fromstring(body.encode("utf-8"), _xml_parser())
+        root = etree.fromstring(body.encode("utf-8"), xml_parser(keep_comments=True))
     except (etree.XMLSyntaxError, ValueError):
         raise HelperFailure("There was an error parsing the xml. Please make sure the xml is valid") from None
     for element in root.iter():
