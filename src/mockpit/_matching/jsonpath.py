@@ -2,7 +2,7 @@
 
 Plain paths (``$.a.b[0]``, ``$['a b']``), the common case, are walked directly: well under a microsecond.
 The rest go through python-jsonpath (imported on first use: it costs ~40 ms). The walk gives exactly what
-python-jsonpath gives for every path it takes (``tests/test_jsonpath.py`` compares them).
+python-jsonpath gives for every path it takes (``tests/test_matchers_jsonpath.py`` compares them).
 
 WireMock evaluates JSONPath with Jayway, whose dialect differs from RFC 9535 (python-jsonpath's) in
 ways that WireMock's own documentation relies on; this module bridges them:

@@ -1,11 +1,11 @@
 """Response templating: compile once when a stub loads, render per request.
 
-Two syntaxes, one request model (see :mod:`._template_values`):
+Two syntaxes, one request model (:mod:`.context`, :mod:`.values`):
 
 - ``"handlebars"``: WireMock's dialect (``"transformers": ["response-template"]``), so mappings written
-  for WireMock render the same text (:mod:`._handlebars`);
+  for WireMock render the same text (:mod:`.handlebars`);
 - ``"jinja"``: Jinja2 in its immutable sandbox, for people writing new mappings in Python style
-  (:mod:`._template_jinja`).
+  (:mod:`.jinja`).
 
 ::
 
