@@ -33,7 +33,9 @@ _SIZE_AT_END = re.compile(r"\.(?:size|length)\(\)\s*$")
 # What the walk takes is exactly what python-jsonpath reads the same way: names in its (and Jayway's)
 # characters, indexes without a leading zero and below its 2**53 limit, quoted names without escapes
 # (python-jsonpath decodes those as JSON, which also refuses control characters).
-_NAME = r"[A-Za-z_$\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff-]*"
+#: outside ASCII, inside the Basic Multilingual Plane (written negated: a class of that range is slow to compile)
+_BMP = r"[^\x00-\x7f\U00010000-\U0010ffff]"
+_NAME = rf"(?:[A-Za-z_$]|{_BMP})(?:[A-Za-z0-9_$-]|{_BMP})*"
 _INDEX = r"0|[1-9][0-9]{0,14}"
 _STEP = re.compile(
     rf"\.({_NAME})|\[({_INDEX})\]|\['([^'\\\]\x00-\x1f]*)'\]|\[\"([^\"\\\]\x00-\x1f]*)\"\]",
