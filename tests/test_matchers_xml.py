@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -446,3 +447,38 @@ def test_near_miss_says_what_the_xpath_selected(server: MockServer, client: http
     (difference,) = server.near_misses(event)[0].differences
     assert difference.expected == "matchesXPath '//item/@sku' equalTo 'A-1'"
     assert "the XPath selects 'B-2'" in difference.actual
+
+
+# --- one parser per thread: templates render on the event loop and on handler threads ---------------------
+
+
+def test_templates_and_matchers_parse_xml_on_many_threads_at_once() -> None:
+    from mockpit._matching.pattern import ValueMatcher
+    from mockpit._model import Request, ValuePattern
+    from mockpit._templating.template import compile_template, template_context
+
+    threads, rounds, items = 6, 40, 300
+    template = compile_template("{{xPath request.body '/order/id/text()'}} {{xPath request.body 'count(//item)'}}")
+    selects_id = ValueMatcher(ValuePattern("matchesXPath", "/order/id"))
+    barrier = threading.Barrier(threads)
+    failures: list[str] = []
+
+    def work(n: int) -> None:
+        barrier.wait()
+        for i in range(rounds):
+            name = f"{n}-{i}"
+            filler = "".join(f"<item n='{k}'>{name}</item>" for k in range(items))
+            body = f"<order><!--{name}--><id>{name}</id>{filler}</order>"
+            rendered = template.render(template_context(Request("POST", "/", body=body.encode())))
+            if rendered != f"{name} {items}":
+                failures.append(f"template on thread {n}: {rendered[:80]!r}")
+            same = ValueMatcher(ValuePattern("equalToXml", body))
+            if not (selects_id(body) and same(body.replace(name, "comment", 1)) and not same(body.replace(name, "x"))):
+                failures.append(f"matcher on thread {n}, round {i}")
+
+    pool = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    assert failures == []

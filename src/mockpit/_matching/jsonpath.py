@@ -1,4 +1,8 @@
-"""JSONPath for ``matchesJsonPath``, through python-jsonpath (imported on first use: it costs ~40 ms).
+"""JSONPath as WireMock evaluates it (Jayway's dialect), for ``matchesJsonPath`` and the templates' ``jsonPath``.
+
+Plain paths (``$.a.b[0]``, ``$['a b']``), the common case, are walked directly: well under a microsecond.
+The rest go through python-jsonpath (imported on first use: it costs ~40 ms). The walk gives exactly what
+python-jsonpath gives for every path it takes (``tests/test_matchers_jsonpath.py`` compares them).
 
 WireMock evaluates JSONPath with Jayway, whose dialect differs from RFC 9535 (python-jsonpath's) in
 ways that WireMock's own documentation relies on; this module bridges them:
@@ -7,14 +11,16 @@ ways that WireMock's own documentation relies on; this module bridges them:
   selects the root), where RFC 9535 tests each of its member values;
 - ``@.things.size()`` / ``@.things.length()`` in a filter is the length of ``@.things``, and a path
   ending in ``.length()`` / ``.size()`` selects the length of what the rest selects;
-- a document that is a JSON string is a string, not JSON text to parse again.
+- a document that is a JSON string is a string, not JSON text to parse again;
+- a name after a dot may hold ``$`` (``$.$id``, ``$._id.$oid``);
+- an index selects from an array only: python-jsonpath also reads ``$[0]`` as the key ``"0"`` of an object.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from mockpit._types import JSON
@@ -23,6 +29,20 @@ from mockpit._types import JSON
 _SIZE_IN_FILTER = re.compile(r"(@(?:\.[A-Za-z_][\w-]*|\[[^\[\]()]*\])*)\.(?:size|length)\(\)")
 #: ``$.things.length()`` at the end of a whole path
 _SIZE_AT_END = re.compile(r"\.(?:size|length)\(\)\s*$")
+
+# What the walk takes is exactly what python-jsonpath reads the same way: names in its (and Jayway's)
+# characters, indexes without a leading zero and below its 2**53 limit, quoted names without escapes
+# (python-jsonpath decodes those as JSON, which also refuses control characters).
+#: outside ASCII, inside the Basic Multilingual Plane (written negated: a class of that range is slow to compile)
+_BMP = r"[^\x00-\x7f\U00010000-\U0010ffff]"
+_NAME = rf"(?:[A-Za-z_$]|{_BMP})(?:[A-Za-z0-9_$-]|{_BMP})*"
+_INDEX = r"0|[1-9][0-9]{0,14}"
+_STEP = re.compile(
+    rf"\.({_NAME})|\[({_INDEX})\]|\['([^'\\\]\x00-\x1f]*)'\]|\[\"([^\"\\\]\x00-\x1f]*)\"\]",
+)
+_PLAIN_PATH = re.compile(rf"\$(?:\.{_NAME}|\[(?:{_INDEX})\]|\['[^'\\\]\x00-\x1f]*'\]|\[\"[^\"\\\]\x00-\x1f]*\"\])*")
+#: what makes a path select a list rather than one value (Jayway: not "definite")
+_INDEFINITE = re.compile(r"\.\.|\*|\?\(|\[[^\]]*[,:][^\]]*\]")
 
 
 class _Boxed:
@@ -41,6 +61,49 @@ def compile_json_path(expression: str) -> Callable[[JSON], list[Any]]:
     The result maps a parsed JSON document to the list of values the path selects (``[]`` for none,
     also when evaluating fails). Raises :class:`ValueError` with the parser's pointer at the bad character.
     """
+    steps = _plain_steps(expression)
+    if steps is not None:
+        return _walker(steps)
+    return _compile_jayway(expression)
+
+
+def is_definite(expression: str) -> bool:
+    """Whether ``expression`` selects at most one value (Jayway's "definite" path): no deep scan,
+    wildcard, filter, list of indexes or names, or slice."""
+    return _plain_steps(expression) is not None or _INDEFINITE.search(expression) is None
+
+
+def _plain_steps(expression: str) -> list[str | int] | None:
+    """The names and indexes of a plain path, or None if the path is not one."""
+    if _PLAIN_PATH.fullmatch(expression) is None:
+        return None
+    steps: list[str | int] = []
+    for m in _STEP.finditer(expression, 1):
+        name, index, quoted, double_quoted = m.groups()
+        steps.append(int(index) if index is not None else (name or quoted or double_quoted or ""))
+    return steps
+
+
+def _walker(steps: list[str | int]) -> Callable[[JSON], list[Any]]:
+    def walk(document: JSON) -> list[Any]:
+        value: Any = document
+        for step in steps:
+            if type(step) is int:
+                if not isinstance(value, list) or step >= len(value):
+                    return []
+                value = value[step]
+            elif isinstance(value, dict):
+                if step not in value:
+                    return []
+                value = value[step]
+            else:
+                return []
+        return [value]
+
+    return walk
+
+
+def _compile_jayway(expression: str) -> Callable[[JSON], list[Any]]:
     import jsonpath
 
     rewritten = _SIZE_IN_FILTER.sub(r"length(\1)", expression)
@@ -68,11 +131,12 @@ def compile_json_path(expression: str) -> Callable[[JSON], list[Any]]:
 
 @functools.cache
 def _environment() -> Any:
-    """A python-jsonpath environment whose filters follow Jayway on objects (built on first use)."""
+    """A python-jsonpath environment that speaks Jayway's dialect (built on first use)."""
     from jsonpath import JSONPathEnvironment
+    from jsonpath.lex import Lexer
     from jsonpath.match import JSONPathMatch
     from jsonpath.parse import Parser
-    from jsonpath.selectors import Filter, FilterContext, KeysFilter
+    from jsonpath.selectors import Filter, FilterContext, IndexSelector, JSONPathSelector, KeysFilter
     from jsonpath.stream import TokenStream
 
     class JaywayFilter(Filter):
@@ -84,6 +148,14 @@ def _environment() -> Any:
             if self.expression.evaluate(context):
                 yield node
 
+    class JaywayIndex(IndexSelector):
+        def resolve(self, node: JSONPathMatch) -> Iterable[JSONPathMatch]:
+            if isinstance(node.obj, Sequence) and not isinstance(node.obj, str):
+                yield from super().resolve(node)
+
+    class JaywayLexer(Lexer):
+        key_pattern = r"[\u0080-\uFFFFa-zA-Z_$][\u0080-\uFFFFa-zA-Z0-9_$-]*"
+
     class JaywayParser(Parser):
         def parse_filter_selector(self, stream: TokenStream, *, keys: bool = False) -> Filter | KeysFilter:
             selector = super().parse_filter_selector(stream, keys=keys)
@@ -91,7 +163,14 @@ def _environment() -> Any:
                 return JaywayFilter(env=self.env, token=selector.token, expression=selector.expression)
             return selector
 
+        def parse_bracketed_selection(self, stream: TokenStream) -> list[JSONPathSelector]:
+            return [
+                JaywayIndex(env=self.env, token=s.token, index=s.index) if type(s) is IndexSelector else s
+                for s in super().parse_bracketed_selection(stream)
+            ]
+
     class JaywayEnvironment(JSONPathEnvironment):
+        lexer_class = JaywayLexer
         parser_class = JaywayParser
 
     return JaywayEnvironment()

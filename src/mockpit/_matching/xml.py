@@ -1,4 +1,5 @@
-"""XML for ``equalToXml`` and ``matchesXPath``, through lxml (imported on first use: it costs ~15 ms).
+"""XML for ``equalToXml``, ``matchesXPath`` and the templates' ``xPath``, through lxml (imported on first
+use: it costs ~15 ms): one hardened parser per thread, XPath compiled once, XML compared as WireMock does.
 
 Request bodies come from anyone, so the parser cannot be turned against the host: it loads no DTD, reaches
 no network and expands no entity (no XXE, no entity bombs); an entity reference stays a reference.
@@ -70,23 +71,31 @@ class XmlError(ValueError):
     """A document that is not well-formed XML."""
 
 
-def _parser() -> etree.XMLParser:
-    # lxml parsers must not be shared between threads
-    parser: etree.XMLParser | None = getattr(_local, "parser", None)
+#: what no parser here does: load a DTD, reach the network, expand an entity, build a huge tree
+_HARDENED: dict[str, bool] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+}
+#: matching drops what never counts (comments; CDATA is text) and looks up no xml:id
+_FOR_MATCHING = {**_HARDENED, "remove_comments": True, "strip_cdata": True, "collect_ids": False}
+
+
+def xml_parser(*, keep_comments: bool = False) -> etree.XMLParser:
+    """This thread's hardened parser (lxml parsers must not be shared between threads).
+
+    ``keep_comments`` keeps the document as written, comments and xml:ids included, for what prints it
+    back (the templates' ``xPath`` and ``formatXml``); matching leaves comments out.
+    """
+    name = "as_written" if keep_comments else "for_matching"
+    parser: etree.XMLParser | None = getattr(_local, name, None)
     if parser is None:
         from lxml import etree
 
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_comments=True,
-            strip_cdata=True,
-            collect_ids=False,
-        )
-        _local.parser = parser
+        parser = etree.XMLParser(**(_HARDENED if keep_comments else _FOR_MATCHING))
+        setattr(_local, name, parser)
     return parser
 
 
@@ -98,7 +107,7 @@ def parse_xml(data: str | bytes) -> etree._Element:
         # the text is decoded already: a declaration naming another encoding would make lxml refuse it
         data = _DECLARATION.sub("", data, count=1).encode("utf-8")
     try:
-        return etree.fromstring(data, _parser())
+        return etree.fromstring(data, xml_parser())
     except etree.XMLSyntaxError as exc:
         raise XmlError(f"not well-formed XML: {exc}") from None
 
@@ -109,14 +118,16 @@ def parse_xml(data: str | bytes) -> etree._Element:
 class XPathQuery:
     """A compiled XPath 1.0 expression (WireMock's engine, Java's, does XPath 1.0 too).
 
-    Without ``namespaces`` the document's namespaces are dropped before evaluating, so that ``/order``
-    selects ``<order xmlns="urn:x">`` (WireMock selects by local name then); with them, the expression
-    uses their prefixes.
+    Without ``namespaces`` the document's namespaces are dropped before :meth:`select` evaluates, so that
+    ``/order`` selects ``<order xmlns="urn:x">`` (WireMock selects by local name then); with them, the
+    expression uses their prefixes.
     """
 
     __slots__ = ("_lock", "_xpath", "expression", "namespaces")
 
-    def __init__(self, expression: str, namespaces: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, expression: str, namespaces: Mapping[str, str] | None = None, *, selects_nodes: bool = True
+    ) -> None:
         from lxml import etree
 
         self.expression = expression
@@ -125,20 +136,31 @@ class XPathQuery:
             self._xpath = etree.XPath(expression, namespaces=self.namespaces)
         except etree.XPathSyntaxError as exc:
             raise ValueError(f"invalid XPath {expression!r}: {exc}") from None
+        if selects_nodes:
+            self._check_selects_nodes()
+        # compiled XPath objects are not documented as thread-safe; evaluation is short
+        self._lock = threading.Lock()
+
+    def _check_selects_nodes(self) -> None:
+        from lxml import etree
+
         # What fails whatever the document (an undeclared prefix, an unknown function) fails on any one.
         try:
             result = self._xpath(etree.fromstring(b"<mockpit/>"))
         except etree.XPathEvalError as exc:
             hint = "; declare its prefix in xPathNamespaces" if "prefix" in str(exc) else ""
-            raise ValueError(f"invalid XPath {expression!r}: {exc}{hint}") from None
+            raise ValueError(f"invalid XPath {self.expression!r}: {exc}{hint}") from None
         if not isinstance(result, list):
             kind = "boolean" if isinstance(result, bool) else "number" if isinstance(result, float) else "string"
             raise ValueError(
-                f"XPath {expression!r} gives a {kind}, not nodes: it must select nodes (as in WireMock); "
-                f"to test a condition, select the root element with it: /*[{expression}]"
+                f"XPath {self.expression!r} gives a {kind}, not nodes: it must select nodes (as in WireMock); "
+                f"to test a condition, select the root element with it: /*[{self.expression}]"
             )
-        # compiled XPath objects are not documented as thread-safe; evaluation is short
-        self._lock = threading.Lock()
+
+    def evaluate(self, root: etree._Element) -> Any:
+        """What the expression gives on ``root``: nodes, or a number, text or boolean; raises lxml's errors."""
+        with self._lock:
+            return self._xpath(root)
 
     def select(self, root: etree._Element) -> list[str]:
         """The selected nodes as text: elements as XML, text nodes and attributes as their values.
@@ -148,10 +170,9 @@ class XPathQuery:
         from lxml import etree
 
         if self.namespaces is None:
-            _drop_namespaces(root)
+            drop_namespaces(root)
         try:
-            with self._lock:
-                found = self._xpath(root)
+            found = self.evaluate(root)
         except etree.XPathError:
             return []
         assert isinstance(found, list)
@@ -159,16 +180,24 @@ class XPathQuery:
 
 
 @functools.lru_cache(maxsize=1024)
-def _cached_query(expression: str, namespaces: tuple[tuple[str, str], ...]) -> XPathQuery:
-    return XPathQuery(expression, dict(namespaces))
+def _cached_query(expression: str, namespaces: tuple[tuple[str, str], ...], selects_nodes: bool) -> XPathQuery:
+    return XPathQuery(expression, dict(namespaces), selects_nodes=selects_nodes)
 
 
-def compile_xpath(expression: str, namespaces: Mapping[str, str] | None = None) -> XPathQuery:
-    """An :class:`XPathQuery`, compiled once per expression (loading and matching share it)."""
-    return _cached_query(expression, tuple(sorted((namespaces or {}).items())))
+def compile_xpath(
+    expression: str, namespaces: Mapping[str, str] | None = None, *, selects_nodes: bool = True
+) -> XPathQuery:
+    """An :class:`XPathQuery`, compiled once per expression (loading and matching or rendering share it).
+
+    ``selects_nodes`` (``matchesXPath``) refuses at compile what gives no nodes or fails on any document;
+    templates' ``xPath`` prints numbers, text and booleans too, and says what fails when it renders.
+    """
+    return _cached_query(expression, tuple(sorted(namespaces.items())) if namespaces else (), selects_nodes)
 
 
-def _drop_namespaces(root: etree._Element) -> None:
+def drop_namespaces(root: etree._Element) -> None:
+    """Drop namespaces from ``root``'s tree: ``/Envelope/Body/a`` then finds ``soap:Envelope/soap:Body/m:a``,
+    as in WireMock."""
     from lxml import etree
 
     for element in root.iter():

@@ -23,8 +23,25 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
-from .helpers import dates as h
-from .values import _LOOKUPS, MISSING, TemplateContext, TemplateError, write_json
+from .context import TemplateContext
+from .errors import HelperFailure, TemplateError
+from .helpers.dates import date, now, parse_date, truncate_date
+from .helpers.fake_data import fake
+from .helpers.json_docs import format_json, json_array_add, json_merge, json_path, json_remove, parse_json
+from .helpers.random_values import pick_random, random_decimal, random_int, random_value
+from .helpers.text import (
+    base64_text,
+    contains,
+    form_data,
+    hostname,
+    matches,
+    math_operation,
+    regex_extract,
+    size,
+    url_encode,
+)
+from .helpers.xml_docs import format_xml, x_path
+from .values import _LOOKUPS, MISSING, write_json
 
 #: the request's context while a Jinja template renders (helpers cache parsed bodies in it)
 _CURRENT: ContextVar[TemplateContext | None] = ContextVar("mockpit_template_context", default=None)
@@ -51,8 +68,8 @@ def _context() -> TemplateContext | None:
 
 def _regex_extract(text: Any, pattern: Any, groups: bool = False, default: Any = MISSING) -> Any:
     try:
-        return h.regex_extract(text, pattern, all_groups=groups)
-    except h.HelperFailure:
+        return regex_extract(text, pattern, all_groups=groups)
+    except HelperFailure:
         if default is not MISSING:
             return default
         raise
@@ -60,7 +77,7 @@ def _regex_extract(text: Any, pattern: Any, groups: bool = False, default: Any =
 
 def _pick_random(*items: Any, count: Any = None) -> Any:
     values = list(items[0]) if len(items) == 1 and isinstance(items[0], list | tuple) else list(items)
-    return h.pick_random(values, count)
+    return pick_random(values, count)
 
 
 def _to_json(value: Any, pretty: bool = False) -> str:
@@ -69,37 +86,37 @@ def _to_json(value: Any, pretty: bool = False) -> str:
 
 #: the helpers, by their Python names
 GLOBALS: dict[str, Callable[..., Any]] = {
-    "now": lambda offset=None, format=None, timezone=None: h.now(offset, format, timezone),
-    "date": lambda value=None, offset=None, format=None, timezone=None: h.date(value, offset, format, timezone),
-    "parse_date": lambda text, format=None: h.parse_date(text, format),
-    "truncate_date": h.truncate_date,
-    "json_path": lambda document, expression, default=MISSING: h.json_path(_context(), document, expression, default),
-    "x_path": lambda document, expression: h.x_path(_context(), document, expression),
-    "soap_x_path": lambda document, expression: h.x_path(_context(), document, expression, "/Envelope/Body/"),
-    "random_value": lambda length=36, type="ALPHANUMERIC", uppercase=False: h.random_value(length, type, uppercase),
-    "random_int": lambda lower=None, upper=None: h.random_int(lower, upper),
-    "random_decimal": lambda lower=None, upper=None: h.random_decimal(lower, upper),
+    "now": lambda offset=None, format=None, timezone=None: now(offset, format, timezone),
+    "date": lambda value=None, offset=None, format=None, timezone=None: date(value, offset, format, timezone),
+    "parse_date": lambda text, format=None: parse_date(text, format),
+    "truncate_date": truncate_date,
+    "json_path": lambda document, expression, default=MISSING: json_path(_context(), document, expression, default),
+    "x_path": lambda document, expression: x_path(_context(), document, expression),
+    "soap_x_path": lambda document, expression: x_path(_context(), document, expression, "/Envelope/Body/"),
+    "random_value": lambda length=36, type="ALPHANUMERIC", uppercase=False: random_value(length, type, uppercase),
+    "random_int": lambda lower=None, upper=None: random_int(lower, upper),
+    "random_decimal": lambda lower=None, upper=None: random_decimal(lower, upper),
     "pick_random": _pick_random,
-    "uuid": lambda: h.random_value(type="UUID"),
-    "fake": h.fake,
-    "hostname": h.hostname,
-    "parse_json": h.parse_json,
+    "uuid": lambda: random_value(type="UUID"),
+    "fake": fake,
+    "hostname": hostname,
+    "parse_json": parse_json,
     "to_json": _to_json,
-    "format_json": lambda text, format="pretty": h.format_json(text, format),
-    "format_xml": lambda text, format="pretty": h.format_xml(text, format),
-    "json_array_add": lambda base, item, json_path=None, flatten=False, max_items=None: h.json_array_add(
+    "format_json": lambda text, format="pretty": format_json(text, format),
+    "format_xml": lambda text, format="pretty": format_xml(text, format),
+    "json_array_add": lambda base, item, json_path=None, flatten=False, max_items=None: json_array_add(
         base, item, json_path=json_path, flatten=flatten, max_items=max_items
     ),
-    "json_merge": h.json_merge,
-    "json_remove": h.json_remove,
-    "base64": lambda value, decode=False, padding=True: h.base64_text(value, decode=decode, padding=padding),
-    "url_encode": lambda value, decode=False: h.url_encode(value, decode=decode),
+    "json_merge": json_merge,
+    "json_remove": json_remove,
+    "base64": lambda value, decode=False, padding=True: base64_text(value, decode=decode, padding=padding),
+    "url_encode": lambda value, decode=False: url_encode(value, decode=decode),
     "regex_extract": _regex_extract,
-    "matches": h.matches,
-    "contains": h.contains,
-    "form_data": lambda text, url_decode=False: h.form_data(text, url_decode=url_decode),
-    "size": h.size,
-    "math": h.math_operation,
+    "matches": matches,
+    "contains": contains,
+    "form_data": lambda text, url_decode=False: form_data(text, url_decode=url_decode),
+    "size": size,
+    "math": math_operation,
 }
 #: helpers that read naturally as filters: ``request.body | json_path('$.id')``
 FILTER_NAMES = (
@@ -135,7 +152,7 @@ def _guard(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     def guarded(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*(_plain(a) for a in args), **{k: _plain(v) for k, v in kwargs.items()})
-        except h.HelperFailure as exc:
+        except HelperFailure as exc:
             raise _HelperError(name, str(exc)) from None
 
     return guarded

@@ -1,11 +1,11 @@
 """Response templating: compile once when a stub loads, render per request.
 
-Two syntaxes, one request model (see :mod:`._template_values`):
+Two syntaxes, one request model (:mod:`.context`, :mod:`.values`):
 
 - ``"handlebars"``: WireMock's dialect (``"transformers": ["response-template"]``), so mappings written
-  for WireMock render the same text (:mod:`._handlebars`);
+  for WireMock render the same text (:mod:`.handlebars`);
 - ``"jinja"``: Jinja2 in its immutable sandbox, for people writing new mappings in Python style
-  (:mod:`._template_jinja`).
+  (:mod:`.jinja`).
 
 ::
 
@@ -23,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from .values import TemplateContext, TemplateError
+from .context import TemplateContext
+from .errors import TemplateError
 
 if TYPE_CHECKING:
     from mockpit._model import Request, Response

@@ -1,1 +1,6 @@
-"""WireMock's Handlebars dialect, written by hand (see ``compiler.py`` for why) and compiled to closures."""
+"""WireMock's Handlebars dialect, written by hand (``compiler.py`` says why) and compiled to closures.
+
+``syntax`` (the tokenizer and the syntax tree) feeds ``parser``, whose tree ``compiler`` turns into
+closures; ``helpers`` adapts the helper families to Handlebars' calling convention; ``scope`` is what
+one render carries.
+"""
