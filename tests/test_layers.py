@@ -8,6 +8,7 @@ ones. Every import counts: at the top, inside functions (imported on use) and un
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from functools import cache
@@ -177,3 +178,13 @@ def test_the_cli_and_the_plugin_do_not_import_the_world() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_contributing_shows_these_layers() -> None:
+    # CONTRIBUTING.md's table of layers is what newcomers read: it must say what this test enforces
+    text = (SRC.parent.parent / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    shown: dict[str, int] = {}
+    for number, names in re.findall(r"^\| (\d+) \| ([^|]+) \|", text, flags=re.MULTILINE):
+        for name in re.findall(r"`(\w+)`", names):
+            shown[name] = int(number)
+    assert shown == LAYERS

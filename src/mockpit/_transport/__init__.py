@@ -1,1 +1,6 @@
-"""The transport: the only place that knows ASGI and uvicorn. Wire <-> model, faults below ASGI, TLS."""
+"""The transport: the only place that knows ASGI and uvicorn.
+
+``asgi`` is the app (wire <-> model, body limits, faults); ``wire`` gives it the connection below ASGI,
+through a subclass of uvicorn's protocol; ``serve`` drives uvicorn on a socket and loop of our own;
+``tls`` makes or loads the certificate for HTTPS.
+"""
