@@ -47,12 +47,7 @@ def stubs_from_document(document: OpenApiDocument, *, seed: int = 0, validate: b
     path with fewer template variables (``/pets/mine``) comes after one that also matches it
     (``/pets/{id}``), as OpenAPI says the concrete path wins.
     """
-    generator = DataGenerator(document)
-    stubs = []
-    for operation in _by_specificity(document.operations()):
-        handler = OperationHandler(document, operation, generator, seed=seed, validate=validate)
-        stubs.append(_stub(document, operation, handler.default_definition(handler), OPENAPI_PRIORITY))
-    return stubs
+    return _stubs(document, seed=seed, validate=validate, answering=True)
 
 
 def static_stubs(document: OpenApiDocument, *, seed: int = 0) -> list[Stub]:
@@ -61,11 +56,17 @@ def static_stubs(document: OpenApiDocument, *, seed: int = 0) -> list[Stub]:
     They keep no validation and no ``Prefer`` handling (mapping files cannot express them). They have
     ids of their own and priority 9, so that served beside the document they came from, they win.
     """
+    return _stubs(document, seed=seed, validate=False, answering=False)
+
+
+def _stubs(document: OpenApiDocument, *, seed: int, validate: bool, answering: bool) -> list[Stub]:
+    """One stub per operation, most specific path last; ``answering``: each keeps its handler."""
     generator = DataGenerator(document)
+    priority = OPENAPI_PRIORITY if answering else GENERATED_PRIORITY
     stubs = []
     for operation in _by_specificity(document.operations()):
-        handler = OperationHandler(document, operation, generator, seed=seed, validate=False)
-        stubs.append(_stub(document, operation, handler.default_definition(None), GENERATED_PRIORITY))
+        handler = OperationHandler(document, operation, generator, seed=seed, validate=validate)
+        stubs.append(_stub(document, operation, handler.default_definition(handler if answering else None), priority))
     return stubs
 
 
