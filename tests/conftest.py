@@ -2,7 +2,11 @@
 
 A test module that sets ``SHARED_SERVER = True`` gets one server (and one client) for the whole module,
 reset around each test, which fails the test if the server recorded an error. Others get a fresh
-server per test.
+server per test. ``echo_upstream`` is a second server, for the first to proxy to or call.
+
+Helpers that are no fixtures live beside this file: ``_wire`` (raw HTTP over a socket), ``_upstreams``
+(the echo handler, hand-written upstreams that misbehave), ``_waiting`` (polling with a deadline) and
+``_processes`` (the CLI as a subprocess).
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ import httpcore  # noqa: F401
 import httpx
 import pytest
 
+from _upstreams import echo
 from mockpit import MockServer
+from mockpit import request as request_pattern
 
 
 def _shared(request: pytest.FixtureRequest) -> bool:
@@ -60,3 +66,14 @@ def client(server: MockServer, request: pytest.FixtureRequest) -> Iterator[httpx
         return
     with httpx.Client(base_url=server.url, timeout=10) as http:
         yield http
+
+
+@pytest.fixture(scope="module")
+def echo_upstream() -> Iterator[MockServer]:
+    """A server that answers every request with what it received (``_upstreams.echo``), one per module.
+
+    A module adds the stubs it needs on top (the newest stub wins); tests clear its journal themselves.
+    """
+    with MockServer() as upstream:
+        upstream.when(request_pattern("ANY")).respond_with(echo)
+        yield upstream

@@ -7,7 +7,6 @@ import os
 import queue
 import re
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import pytest
 
 import mockpit
 from _processes import mockpit_command, started
+from _wire import accepts_connections, free_port, taken_port
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -69,12 +69,6 @@ def serving(*args: str, cwd: Path = ROOT) -> Iterator[Running]:
     """Run ``mockpit serve ARGS --port 0`` until it prints its URL; always killed at the end."""
     with started(mockpit_command("serve", *args, "--port", "0"), URL, cwd) as run:
         yield Running(run.process, run.ready.group(2), int(run.ready.group(1)), run.lines, run.seen)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_serve_examples_prints_the_count_and_url_and_answers_every_example() -> None:
@@ -152,15 +146,13 @@ def test_without_verbose_matched_requests_are_not_logged() -> None:
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_it_with_exit_code_0(sig: signal.Signals) -> None:
     with serving(str(EXAMPLES)) as run:
-        port = int(run.url.rsplit(":", 1)[1])
         with httpx.Client(timeout=5) as http:  # a keep-alive connection open at the signal
             assert http.get(f"{run.url}/hello").status_code == 200
             code, stdout, stderr = run.stop(sig)
         assert code == 0
         assert "mockpit stopped." in stdout
         assert "Traceback" not in stderr
-        with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=2):
-            pass
+        assert not accepts_connections(run.url)
 
 
 def test_without_paths_it_serves_the_current_folder_if_it_has_mappings() -> None:
@@ -192,8 +184,7 @@ def test_a_broken_mapping_exits_2_naming_the_file_and_field_and_listens_nowhere(
     assert str(broken) in result.stderr  # on one line, even when piped
     assert "response.status" in result.stderr
     assert "serving" not in result.stdout
-    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=2):
-        pass
+    assert not accepts_connections(port)
 
 
 def test_a_missing_body_file_exits_2_naming_the_mapping(tmp_path: Path) -> None:
@@ -235,10 +226,7 @@ def test_a_missing_path_exits_2(tmp_path: Path) -> None:
 
 
 def test_a_port_in_use_exits_1_with_a_message() -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
+    with taken_port() as port:
         result = run_to_end("serve", str(EXAMPLES), "--port", str(port))
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr

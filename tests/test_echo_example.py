@@ -15,6 +15,7 @@ from types import ModuleType
 import httpx
 import pytest
 
+from _wire import exchange, free_port, port_of
 from mockpit import MockServer
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "echo_server.py"
@@ -40,17 +41,10 @@ def echo() -> Iterator[MockServer]:
     echo_server.stop_serving()
 
 
-def port_of(server: MockServer) -> int:
-    return int(server.url.rsplit(":", 1)[1])
-
-
-def raw_exchange(port: int, data: bytes) -> tuple[int, bytes]:
+def raw_exchange(server: MockServer, data: bytes) -> tuple[int, bytes]:
     """Send ``data``; the status and body of the (single) answer, read until the server closes."""
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(data)
-        received = b""
-        while chunk := sock.recv(65536):
-            received += chunk
+    received, end = exchange(server, data)
+    assert end == "eof", received
     head, _, body = received.partition(b"\r\n\r\n")
     return int(head.split(b" ", 2)[1]), body
 
@@ -125,7 +119,7 @@ def test_a_body_that_is_not_utf8_gets_a_400(echo: MockServer) -> None:
 
 def test_an_empty_post_without_content_length_gets_a_400_not_a_hang(echo: MockServer) -> None:
     status, body = raw_exchange(
-        port_of(echo), b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+        echo, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
     )
     assert status == 400
     assert "not valid JSON" in json.loads(body)["error"]
@@ -134,7 +128,7 @@ def test_an_empty_post_without_content_length_gets_a_400_not_a_hang(echo: MockSe
 @pytest.mark.parametrize("length", [b"abc", b"-5"])
 def test_a_bad_content_length_gets_a_400(echo: MockServer, length: bytes) -> None:
     status, _ = raw_exchange(
-        port_of(echo),
+        echo,
         b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + length + b"\r\n\r\n{}",
     )
     assert status == 400
@@ -142,9 +136,7 @@ def test_a_bad_content_length_gets_a_400(echo: MockServer, length: bytes) -> Non
 
 
 def test_the_port_can_be_given_as_a_string() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = echo_server.start_serving(str(port))
     try:
         assert server.url == f"http://127.0.0.1:{port}"

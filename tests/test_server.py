@@ -16,21 +16,10 @@ import httpx
 import pytest
 import requests
 
+from _wire import accepts_connections, free_port, port_of, taken_port
 from mockpit import HandlerError, MappingError, MockpitError, MockServer, Request, Response, ServerError, get, post
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-def port_of(server: MockServer) -> int:
-    return int(server.url.rsplit(":", 1)[1])
-
-
-def accepts_connections(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 # --- start, stop, url -----------------------------------------------------------------------------
@@ -181,9 +170,7 @@ def test_port_given_as_a_string() -> None:
         assert port_of(server) != 0
         server.when(get("/s")).respond(body="string zero")
         assert httpx.get(server.url_for("/s")).text == "string zero"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        free = probe.getsockname()[1]
+    free = free_port()
     with MockServer(port=str(free)) as server:
         assert server.url == f"http://127.0.0.1:{free}"
         assert accepts_connections(free)
@@ -197,10 +184,7 @@ def test_a_bad_port_raises_value_error_naming_it(bad: Any) -> None:
 
 
 def test_a_taken_port_raises_server_error() -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
+    with taken_port() as port:
         server = MockServer(port=port)
         with pytest.raises(ServerError, match=f"127.0.0.1:{port}") as info:
             server.start()
