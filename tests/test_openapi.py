@@ -14,6 +14,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from _inner import run
 from mockpit import MockServer, get
 from mockpit.cli import main
 
@@ -304,4 +305,4 @@ def test_the_pytest_plugin_serves_documents_named_in_the_ini_file(pytester: pyte
             assert httpx.get(other.url_for("/pets?limit=500")).status_code == 422
         """
     )
-    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
+    run(pytester, "-p", "no:cacheprovider").assert_outcomes(passed=3)
