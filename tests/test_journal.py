@@ -14,6 +14,8 @@ from mockpit import MappingError, MockpitError, MockServer, ServeEvent, get, pos
 from mockpit._model import Request, Response
 from mockpit._server import PatternLike
 
+SHARED_SERVER = True
+
 
 def _calls(events: list[ServeEvent]) -> list[str]:
     return [f"{e.request.method} {e.request.url}" for e in events]
@@ -247,9 +249,11 @@ def test_concurrent_requests_are_all_journaled_with_distinct_ids(server: MockSer
     assert len({e.id for e in events}) == 64
 
 
-def test_the_journal_also_bounds_the_request_bodies_it_keeps(server: MockServer, client: httpx.Client) -> None:
+def test_the_journal_also_bounds_the_request_bodies_it_keeps(
+    server: MockServer, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # ten uploads of 40 KB against a 100 KB budget: only the newest two fit (plus the one being added)
-    server.engine.journal.max_body_bytes = 100_000
+    monkeypatch.setattr(server.engine.journal, "max_body_bytes", 100_000)  # the module's server keeps its own
     server.when(post("/upload")).respond(201)
     for i in range(10):
         assert client.post("/upload", content=bytes([i]) * 40_000).status_code == 201

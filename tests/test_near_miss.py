@@ -19,6 +19,7 @@ from mockpit._mapping.read import pattern_to_mapping
 from mockpit._matching.report import report_markup
 from mockpit._model import UrlMatch, ValuePattern
 
+SHARED_SERVER = True
 HEADER = "mockpit: no stub matched this request"
 
 

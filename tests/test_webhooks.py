@@ -171,11 +171,11 @@ def test_a_slow_target_does_not_hold_up_the_response(
 # --- failures: reported, never felt by the original request ----------------------------------------
 
 
-def test_a_target_that_is_down_is_reported_and_the_response_is_unchanged() -> None:
+def test_a_target_that_is_down_is_reported_and_the_response_is_unchanged(http_client: httpx.Client) -> None:
     url = f"http://127.0.0.1:{free_port()}/callback"
     with MockServer() as mock:
         mock.add_mapping(stub_with({"method": "POST", "url": url}))
-        check_original(httpx.get(mock.url_for("/trigger"), timeout=5))
+        check_original(http_client.get(mock.url_for("/trigger"), timeout=5))
         errors = errors_of(mock)
     assert len(errors) == 1
     assert f"POST {url}" in errors[0]
@@ -184,35 +184,37 @@ def test_a_target_that_is_down_is_reported_and_the_response_is_unchanged() -> No
     assert "check that the target is running" in errors[0]
 
 
-def test_a_template_that_renders_no_url_is_reported(target: MockServer) -> None:
+def test_a_template_that_renders_no_url_is_reported(target: MockServer, http_client: httpx.Client) -> None:
     with MockServer() as mock:
         mock.add_mapping(stub_with({"url": "{{originalRequest.headers.X-Callback}}"}))
-        check_original(httpx.get(mock.url_for("/trigger"), headers={"X-Callback": "not a url"}, timeout=5))
+        check_original(http_client.get(mock.url_for("/trigger"), headers={"X-Callback": "not a url"}, timeout=5))
         errors = errors_of(mock)
-        check_original(httpx.get(mock.url_for("/trigger"), headers={"X-Callback": target.url_for("/hook/x")}))
+        check_original(http_client.get(mock.url_for("/trigger"), headers={"X-Callback": target.url_for("/hook/x")}))
         assert len(requests_to(target)) == 1
     assert len(errors) == 1
     assert "could not be rendered" in errors[0]
     assert "'not a url' is not an http(s) URL" in errors[0]
 
 
-def test_stopping_the_server_waits_for_a_webhook_under_way(target: MockServer) -> None:
+def test_stopping_the_server_waits_for_a_webhook_under_way(target: MockServer, http_client: httpx.Client) -> None:
     with MockServer() as mock:
         mock.add_mapping(
             stub_with({"url": target.url_for("/hook/last"), "delay": {"type": "fixed", "milliseconds": 200}})
         )
-        check_original(httpx.get(mock.url_for("/trigger"), timeout=5))
+        check_original(http_client.get(mock.url_for("/trigger"), timeout=5))
     # stop() has returned: the webhook was sent before the server went away
     assert [event.request.path for event in target.requests()] == ["/hook/last"]
 
 
-def test_stopping_the_server_cancels_a_webhook_that_would_wait_too_long(target: MockServer) -> None:
+def test_stopping_the_server_cancels_a_webhook_that_would_wait_too_long(
+    target: MockServer, http_client: httpx.Client
+) -> None:
     with MockServer() as mock:
         mock.engine.webhooks().close_grace = 0.1
         mock.add_mapping(
             stub_with({"url": target.url_for("/hook/never"), "delay": {"type": "fixed", "milliseconds": 60_000}})
         )
-        check_original(httpx.get(mock.url_for("/trigger"), timeout=5))
+        check_original(http_client.get(mock.url_for("/trigger"), timeout=5))
         started = time.monotonic()
     assert time.monotonic() - started < 1.5
     assert target.requests() == []
