@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 import mockpit
+from _waiting import wait_until
+from _wire import accepts_connections
 from mockpit import MockServer
 
 SHARED_SERVER = True
@@ -252,12 +252,6 @@ def test_reset_restores_stubs_empties_the_journal_and_restarts_scenarios(client:
     assert client.get(f"{ADMIN}/scenarios").json() == {"scenarios": []}
 
 
-def _refuses(url: str) -> bool:
-    parts = urlsplit(url)
-    with socket.socket() as sock:
-        return sock.connect_ex((parts.hostname or "", parts.port or 0)) != 0
-
-
 def test_shutdown_stops_a_mock_server_which_can_start_again() -> None:
     server = MockServer()
     server.start()
@@ -265,11 +259,8 @@ def test_shutdown_stops_a_mock_server_which_can_start_again() -> None:
         url = server.url
         response = httpx.post(f"{url}{ADMIN}/shutdown", timeout=10)
         assert (response.status_code, response.json()) == (200, {})
-        deadline = time.monotonic() + 5
-        while server.is_running and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert not server.is_running
-        assert _refuses(url)
+        assert wait_until(lambda: not server.is_running)
+        assert not accepts_connections(url)
 
         server.start()
         assert httpx.get(f"{server.url}{ADMIN}/health", timeout=10).status_code == 200

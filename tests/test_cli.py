@@ -7,7 +7,6 @@ import os
 import queue
 import re
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import pytest
 
 import mockpit
 from _processes import mockpit_command, started
+from _wire import accepts_connections, free_port, taken_port
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -71,12 +71,6 @@ def serving(*args: str, cwd: Path = ROOT) -> Iterator[Running]:
         yield Running(run.process, run.ready.group(2), int(run.ready.group(1)), run.lines, run.seen)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_serve_examples_prints_the_count_and_url_and_answers_every_example() -> None:
     with serving(str(EXAMPLES)) as run, httpx.Client(base_url=run.url, timeout=5) as http:
         assert run.stub_count == 7
@@ -115,9 +109,9 @@ def test_serve_examples_prints_the_count_and_url_and_answers_every_example() -> 
         assert stderr == ""
 
 
-def test_an_unmatched_request_prints_the_near_miss_to_stdout() -> None:
+def test_an_unmatched_request_prints_the_near_miss_to_stdout(http_client: httpx.Client) -> None:
     with serving(str(EXAMPLES)) as run:
-        answer = httpx.post(f"{run.url}/users", json={"nom": "Ada"}, timeout=5)
+        answer = http_client.post(f"{run.url}/users", json={"nom": "Ada"}, timeout=5)
         assert answer.status_code == 404
         printed = "".join(run.lines_until("$.name"))
         assert "POST /users -> 404, no stub matched" in printed
@@ -128,22 +122,22 @@ def test_an_unmatched_request_prints_the_near_miss_to_stdout() -> None:
         assert run.stop()[0] == 0
 
 
-def test_verbose_logs_each_matched_request_with_its_stub_on_one_line() -> None:
+def test_verbose_logs_each_matched_request_with_its_stub_on_one_line(http_client: httpx.Client) -> None:
     with serving(str(EXAMPLES), "--verbose") as run:
-        ids = {m["name"]: m["id"] for m in httpx.get(f"{run.url}/__admin/mappings").json()["mappings"]}
-        httpx.get(f"{run.url}/reports/latest?format=csv", timeout=5)
+        ids = {m["name"]: m["id"] for m in http_client.get(f"{run.url}/__admin/mappings").json()["mappings"]}
+        http_client.get(f"{run.url}/reports/latest?format=csv", timeout=5)
         line = run.wait_for_line("/reports/latest")
         assert "GET /reports/latest?format=csv -> 200" in line
         assert f'"CSV report from a file" ({ids["CSV report from a file"]})' in line
-        httpx.get(f"{run.url}/hello", timeout=5)
+        http_client.get(f"{run.url}/hello", timeout=5)
         assert f'"hello" ({ids["hello"]})' in run.wait_for_line("GET /hello")
         assert run.stop()[0] == 0
 
 
-def test_without_verbose_matched_requests_are_not_logged() -> None:
+def test_without_verbose_matched_requests_are_not_logged(http_client: httpx.Client) -> None:
     with serving(str(EXAMPLES)) as run:
-        httpx.get(f"{run.url}/hello", timeout=5)
-        httpx.get(f"{run.url}/nope", timeout=5)  # a miss is always printed: it marks where /hello would be
+        http_client.get(f"{run.url}/hello", timeout=5)
+        http_client.get(f"{run.url}/nope", timeout=5)  # a miss is always printed: it marks where /hello would be
         printed = run.lines_until("no stub matched")
         assert not any("/hello ->" in line for line in printed)
         assert run.stop()[0] == 0
@@ -152,33 +146,31 @@ def test_without_verbose_matched_requests_are_not_logged() -> None:
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_it_with_exit_code_0(sig: signal.Signals) -> None:
     with serving(str(EXAMPLES)) as run:
-        port = int(run.url.rsplit(":", 1)[1])
         with httpx.Client(timeout=5) as http:  # a keep-alive connection open at the signal
             assert http.get(f"{run.url}/hello").status_code == 200
             code, stdout, stderr = run.stop(sig)
         assert code == 0
         assert "mockpit stopped." in stdout
         assert "Traceback" not in stderr
-        with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=2):
-            pass
+        assert not accepts_connections(run.url)
 
 
-def test_without_paths_it_serves_the_current_folder_if_it_has_mappings() -> None:
+def test_without_paths_it_serves_the_current_folder_if_it_has_mappings(http_client: httpx.Client) -> None:
     with serving(cwd=EXAMPLES) as run:
         assert run.stub_count == 7
-        assert httpx.get(f"{run.url}/hello", timeout=5).json() == {"message": "hello"}
+        assert http_client.get(f"{run.url}/hello", timeout=5).json() == {"message": "hello"}
         assert run.stop()[0] == 0
 
 
-def test_with_no_paths_and_no_mappings_folder_it_serves_no_stubs(tmp_path: Path) -> None:
+def test_with_no_paths_and_no_mappings_folder_it_serves_no_stubs(tmp_path: Path, http_client: httpx.Client) -> None:
     with serving(cwd=tmp_path) as run:
         assert run.stub_count == 0
         assert any("No mappings given" in line for line in run.seen)
-        created = httpx.post(
+        created = http_client.post(
             f"{run.url}/__admin/mappings", json={"request": {"urlPath": "/new"}, "response": {"body": "new"}}
         )
         assert created.status_code == 201
-        assert httpx.get(f"{run.url}/new", timeout=5).text == "new"
+        assert http_client.get(f"{run.url}/new", timeout=5).text == "new"
         assert run.stop()[0] == 0
 
 
@@ -192,8 +184,7 @@ def test_a_broken_mapping_exits_2_naming_the_file_and_field_and_listens_nowhere(
     assert str(broken) in result.stderr  # on one line, even when piped
     assert "response.status" in result.stderr
     assert "serving" not in result.stdout
-    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=2):
-        pass
+    assert not accepts_connections(port)
 
 
 def test_a_missing_body_file_exits_2_naming_the_mapping(tmp_path: Path) -> None:
@@ -207,7 +198,9 @@ def test_a_missing_body_file_exits_2_naming_the_mapping(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_a_body_file_that_goes_missing_while_serving_is_a_500_reported_on_stderr(tmp_path: Path) -> None:
+def test_a_body_file_that_goes_missing_while_serving_is_a_500_reported_on_stderr(
+    tmp_path: Path, http_client: httpx.Client
+) -> None:
     (tmp_path / "mappings").mkdir()
     (tmp_path / "mappings" / "file.json").write_text(
         json.dumps({"name": "the file", "request": {"urlPath": "/f"}, "response": {"bodyFileName": "f.txt"}})
@@ -215,9 +208,9 @@ def test_a_body_file_that_goes_missing_while_serving_is_a_500_reported_on_stderr
     (tmp_path / "__files").mkdir()
     (tmp_path / "__files" / "f.txt").write_text("content")
     with serving(str(tmp_path)) as run:
-        assert httpx.get(f"{run.url}/f", timeout=5).text == "content"
+        assert http_client.get(f"{run.url}/f", timeout=5).text == "content"
         (tmp_path / "__files" / "f.txt").unlink()
-        answer = httpx.get(f"{run.url}/f", timeout=5)
+        answer = http_client.get(f"{run.url}/f", timeout=5)
         assert answer.status_code == 500
         assert "'f.txt' could not be read" in answer.text
         code, _, stderr = run.stop()
@@ -235,10 +228,7 @@ def test_a_missing_path_exits_2(tmp_path: Path) -> None:
 
 
 def test_a_port_in_use_exits_1_with_a_message() -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
+    with taken_port() as port:
         result = run_to_end("serve", str(EXAMPLES), "--port", str(port))
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
@@ -273,9 +263,9 @@ def test_the_installed_console_script_runs() -> None:
     assert mockpit.__version__ in result.stdout
 
 
-def test_max_body_size_option_is_applied() -> None:
+def test_max_body_size_option_is_applied(http_client: httpx.Client) -> None:
     with serving(str(EXAMPLES), "--max-body-size", "10") as run:
-        answer = httpx.post(f"{run.url}/users", content=b"x" * 11, timeout=5)
+        answer = http_client.post(f"{run.url}/users", content=b"x" * 11, timeout=5)
         assert answer.status_code == 413
         assert "10 bytes" in answer.text
         assert run.stop()[0] == 0

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -38,7 +37,10 @@ import httpx
 import pytest
 import yaml
 
-from mockpit import MockServer, Request, Response, ServeEvent, request
+from _upstreams import Echoed
+from _waiting import requests_to
+from _wire import exchange, get_request
+from mockpit import MockServer
 from mockpit._mapping.models import _ResponseModel, _StubModel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1384,20 +1386,6 @@ def test_no_transformer_no_template(http: httpx.Client, corpus_url: Callable[[st
     assert http.get(corpus_url("templating") + "/templating/off").text == "{{request.path}}"
 
 
-def raw_get(base: str, path: str) -> tuple[bytes, str]:
-    """One GET over a fresh socket: what came back, and how the connection ended ("eof" or "reset")."""
-    url = httpx.URL(base)
-    with socket.create_connection((url.host, url.port or 80), timeout=5) as sock:
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: corpus\r\n\r\n".encode())
-        received = b""
-        try:
-            while chunk := sock.recv(65536):
-                received += chunk
-        except ConnectionResetError:
-            return received, "reset"
-        return received, "eof"
-
-
 #: a head, then bytes that are no chunk (a chunk starts with its size in hex and CRLF)
 A_HEAD_THEN_GARBAGE = rb"HTTP/1\.1 200 [^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n(?![0-9a-fA-F]+\r\n).+"
 FAULTS = [
@@ -1420,7 +1408,7 @@ def test_fault(
 ) -> None:
     """The four faults of WireMock's "Simulating Faults" page, on the wire and as a client sees them."""
     base = corpus_url("faults")
-    received, how = raw_get(base, path)
+    received, how = exchange(base, get_request(path, host="corpus"))
     assert how == end, received
     assert re.fullmatch(sent, received, flags=re.DOTALL), received
     with pytest.raises(error):
@@ -1491,14 +1479,6 @@ def callbacks() -> Iterator[MockServer]:
         yield target
 
 
-def calls_to(target: MockServer, count: int = 1, deadline: float = 5.0) -> list[ServeEvent]:
-    """The requests ``target`` has received, once there are ``count`` of them (or the deadline passed)."""
-    end = time.monotonic() + deadline
-    while len(events := target.requests()) < count and time.monotonic() < end:
-        time.sleep(0.01)
-    return events
-
-
 def test_webhook(callbacks: MockServer, http: httpx.Client, corpus_url: Callable[[str], str]) -> None:
     """WireMock's "Webhooks and Callbacks": method, URL, headers and body from the request, after a delay."""
     callbacks.clear_requests()
@@ -1509,7 +1489,7 @@ def test_webhook(callbacks: MockServer, http: httpx.Client, corpus_url: Callable
     )
     responded = time.time()
     assert (response.status_code, response.text) == (202, "webhooks/accepted")
-    (call,) = calls_to(callbacks)
+    (call,) = requests_to(callbacks)
     got = call.request
     assert (got.method, got.url) == ("PATCH", "/callbacks/orders/o-7")
     assert got.headers["content-type"] == "application/json"
@@ -1528,7 +1508,7 @@ def test_webhook_as_a_post_serve_action(
         headers={"X-Callback-Url": callbacks.url_for("/callbacks/legacy"), "X-Trace": "t-1"},
     )
     assert response.text == "webhooks/legacy"
-    (call,) = calls_to(callbacks)
+    (call,) = requests_to(callbacks)
     assert (call.request.method, call.request.path, call.request.body) == ("PUT", "/callbacks/legacy", b"legacy t-1")
 
 
@@ -1664,32 +1644,16 @@ def test_a_custom_matcher_that_is_not_registered_is_refused_at_load() -> None:
 PLACEHOLDER = "http://upstream.invalid"
 
 
-def echo(req: Request) -> Response:
-    """What the upstream received, as JSON."""
-    return Response(
-        json={
-            "method": req.method,
-            "path": req.path,
-            "query": req.query_string,
-            "headers": req.headers.multi_items(),
-            "body": req.body.decode("utf-8"),
-        },
-        headers={"X-Upstream": "echo"},
-    )
-
-
 @pytest.fixture(scope="module")
-def upstream() -> Iterator[MockServer]:
-    with MockServer() as up:
-        up.when(request("ANY", url_matching="/approot/.*")).respond_with(echo)
-        up.add_mapping(
-            {
-                "priority": 1,
-                "request": {"url": "/approot/shop/teapot"},
-                "response": {"status": 418, "body": "short and stout", "headers": {"X-Upstream": "teapot"}},
-            }
-        )
-        yield up
+def upstream(echo_upstream: MockServer) -> MockServer:
+    echo_upstream.add_mapping(
+        {
+            "priority": 1,
+            "request": {"url": "/approot/shop/teapot"},
+            "response": {"status": 418, "body": "short and stout", "headers": {"X-Upstream": "teapot"}},
+        }
+    )
+    return echo_upstream
 
 
 @pytest.fixture(scope="module")
@@ -1703,33 +1667,26 @@ def proxying(upstream: MockServer, tmp_path_factory: pytest.TempPathFactory) -> 
         yield server
 
 
-def seen_upstream(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code == 200, response.text
-    assert response.headers["x-upstream"] == "echo"  # the upstream's own response came back
-    seen: dict[str, Any] = response.json()
-    return seen
-
-
 def test_proxy_forwards_to_base_url_plus_path(proxying: MockServer, http: httpx.Client) -> None:
     """WireMock's "Proxying": /shop/items goes to {proxyBaseUrl}/shop/items, query and all."""
-    seen = seen_upstream(
+    seen = Echoed.of(
         http.get(proxying.url_for("/shop/items?page=2&sort=asc"), headers={"X-Internal-Token": "s3cr3t", "X-Kept": "1"})
     )
-    assert (seen["method"], seen["path"], seen["query"]) == ("GET", "/approot/shop/items", "page=2&sort=asc")
-    headers = {name.lower(): value for name, value in seen["headers"]}
+    assert (seen.method, seen.path, seen.query) == ("GET", "/approot/shop/items", "page=2&sort=asc")
+    headers = seen.headers
     assert headers["x-kept"] == "1"
     assert headers["x-forwarded-by"] == "mockpit-corpus"  # additionalProxyRequestHeaders
     assert "x-internal-token" not in headers  # removeProxyRequestHeaders
 
 
 def test_proxy_forwards_method_and_body(proxying: MockServer, http: httpx.Client) -> None:
-    seen = seen_upstream(http.post(proxying.url_for("/shop/orders"), content=b'{"sku": "X1"}'))
-    assert (seen["method"], seen["path"], seen["body"]) == ("POST", "/approot/shop/orders", '{"sku": "X1"}')
+    seen = Echoed.of(http.post(proxying.url_for("/shop/orders"), content=b'{"sku": "X1"}'))
+    assert (seen.method, seen.path, seen.body) == ("POST", "/approot/shop/orders", b'{"sku": "X1"}')
 
 
 def test_proxy_removes_the_url_prefix(proxying: MockServer, http: httpx.Client) -> None:
-    seen = seen_upstream(http.get(proxying.url_for("/other/service/doc/123")))
-    assert seen["path"] == "/approot/doc/123"
+    seen = Echoed.of(http.get(proxying.url_for("/other/service/doc/123")))
+    assert seen.path == "/approot/doc/123"
 
 
 def test_proxy_passes_the_upstream_status_and_headers_back(proxying: MockServer, http: httpx.Client) -> None:
@@ -1746,7 +1703,7 @@ def test_proxy_intercepted_by_a_higher_priority_stub(
 ) -> None:
     upstream.clear_requests()
     assert http.get(proxying.url_for("/shop/specials")).text == "proxy/intercepted"
-    assert seen_upstream(http.get(proxying.url_for("/shop/other")))["path"] == "/approot/shop/other"
+    assert Echoed.of(http.get(proxying.url_for("/shop/other"))).path == "/approot/shop/other"
     assert [event.request.path for event in upstream.requests()] == ["/approot/shop/other"]
 
 

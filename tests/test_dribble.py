@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import socket
 import time
 
 import httpx
 import pytest
 
+from _wire import connect, get_request, read_until
 from mockpit import MockServer, Response, get
 
 SHARED_SERVER = True
-TIMEOUT = 5
 # timers may fire up to a millisecond early (uvloop rounds to whole milliseconds)
 EARLY = 0.005
 
@@ -20,18 +19,15 @@ class Arrivals:
     """One GET over a raw socket, with the time each piece of the response arrived."""
 
     def __init__(self, server: MockServer, path: str) -> None:
-        port = int(server.url.rsplit(":", 1)[1])
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        self.sock = connect(server)
         self.sent = time.perf_counter()
-        self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: mock\r\n\r\n".encode())
+        self.sock.sendall(get_request(path))
         self.head = b""
         self.head_at = 0.0
         self.pieces: list[tuple[float, bytes]] = []  # (seconds since the request, bytes)
 
     def read_head(self) -> bytes:
-        data = b""
-        while b"\r\n\r\n" not in data:
-            data += self.sock.recv(65536)
+        data = read_until(self.sock, b"\r\n\r\n")
         self.head_at = time.perf_counter() - self.sent
         self.head, _, rest = data.partition(b"\r\n\r\n")
         if rest:

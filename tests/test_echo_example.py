@@ -15,6 +15,7 @@ from types import ModuleType
 import httpx
 import pytest
 
+from _wire import exchange, free_port, port_of
 from mockpit import MockServer
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "echo_server.py"
@@ -40,46 +41,41 @@ def echo() -> Iterator[MockServer]:
     echo_server.stop_serving()
 
 
-def port_of(server: MockServer) -> int:
-    return int(server.url.rsplit(":", 1)[1])
-
-
-def raw_exchange(port: int, data: bytes) -> tuple[int, bytes]:
+def raw_exchange(server: MockServer, data: bytes) -> tuple[int, bytes]:
     """Send ``data``; the status and body of the (single) answer, read until the server closes."""
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(data)
-        received = b""
-        while chunk := sock.recv(65536):
-            received += chunk
+    received, end = exchange(server, data)
+    assert end == "eof", received
     head, _, body = received.partition(b"\r\n\r\n")
     return int(head.split(b" ", 2)[1]), body
 
 
-def test_a_json_post_is_echoed(echo: MockServer) -> None:
+def test_a_json_post_is_echoed(echo: MockServer, http_client: httpx.Client) -> None:
     payload = {"name": "Ada", "tags": ["math", "engines"], "n": 1.5, "nested": {"ok": True, "none": None}}
-    answer = httpx.post(echo.url_for("/anything/at/all"), json=payload, timeout=5)
+    answer = http_client.post(echo.url_for("/anything/at/all"), json=payload, timeout=5)
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "application/json"
     assert answer.json() == payload
 
 
 @pytest.mark.parametrize("value", [[1, 2, 3], "a string", 42, None, {"ünï": "çødé ✓"}])
-def test_any_json_value_is_echoed(echo: MockServer, value: object) -> None:
-    answer = httpx.post(echo.url, content=json.dumps(value), headers={"Content-Type": "application/json"})
+def test_any_json_value_is_echoed(echo: MockServer, value: object, http_client: httpx.Client) -> None:
+    answer = http_client.post(echo.url, content=json.dumps(value), headers={"Content-Type": "application/json"})
     assert (answer.status_code, answer.json()) == (200, value)
 
 
 @pytest.mark.parametrize(
     "content_type", ["application/json; charset=utf-8", "Application/JSON", "application/json;charset=UTF-8"]
 )
-def test_json_content_type_variants_are_accepted(echo: MockServer, content_type: str) -> None:
-    answer = httpx.post(echo.url, content=b'{"a": 1}', headers={"Content-Type": content_type}, timeout=5)
+def test_json_content_type_variants_are_accepted(
+    echo: MockServer, content_type: str, http_client: httpx.Client
+) -> None:
+    answer = http_client.post(echo.url, content=b'{"a": 1}', headers={"Content-Type": content_type}, timeout=5)
     assert (answer.status_code, answer.json()) == (200, {"a": 1})
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
-def test_other_methods_get_a_400(echo: MockServer, method: str) -> None:
-    answer = httpx.request(method, echo.url_for("/x"), json={"a": 1}, timeout=5)
+def test_other_methods_get_a_400(echo: MockServer, method: str, http_client: httpx.Client) -> None:
+    answer = http_client.request(method, echo.url_for("/x"), json={"a": 1}, timeout=5)
     assert answer.status_code == 400
     assert "POST" in answer.json()["error"]
 
@@ -87,14 +83,14 @@ def test_other_methods_get_a_400(echo: MockServer, method: str) -> None:
 @pytest.mark.parametrize(
     "content_type", ["text/plain", "application/jsonp", "application/x-www-form-urlencoded", "text/json"]
 )
-def test_a_post_that_is_not_json_gets_a_400(echo: MockServer, content_type: str) -> None:
-    answer = httpx.post(echo.url, content=b'{"a": 1}', headers={"Content-Type": content_type}, timeout=5)
+def test_a_post_that_is_not_json_gets_a_400(echo: MockServer, content_type: str, http_client: httpx.Client) -> None:
+    answer = http_client.post(echo.url, content=b'{"a": 1}', headers={"Content-Type": content_type}, timeout=5)
     assert answer.status_code == 400
     assert "application/json" in answer.json()["error"]
 
 
-def test_a_post_without_content_type_gets_a_400(echo: MockServer) -> None:
-    answer = httpx.post(echo.url, content=b'{"a": 1}', timeout=5)
+def test_a_post_without_content_type_gets_a_400(echo: MockServer, http_client: httpx.Client) -> None:
+    answer = http_client.post(echo.url, content=b'{"a": 1}', timeout=5)
     assert answer.status_code == 400
 
 
@@ -117,38 +113,36 @@ def test_invalid_json_gets_a_400_naming_the_problem_and_the_connection_lives_on(
     assert len({event.request.client for event in echo.requests()}) == 1
 
 
-def test_a_body_that_is_not_utf8_gets_a_400(echo: MockServer) -> None:
-    answer = httpx.post(echo.url, content=b'{"a": "\xff\xfe"}', headers={"Content-Type": "application/json"})
+def test_a_body_that_is_not_utf8_gets_a_400(echo: MockServer, http_client: httpx.Client) -> None:
+    answer = http_client.post(echo.url, content=b'{"a": "\xff\xfe"}', headers={"Content-Type": "application/json"})
     assert answer.status_code == 400
     assert "not valid JSON" in answer.json()["error"]
 
 
 def test_an_empty_post_without_content_length_gets_a_400_not_a_hang(echo: MockServer) -> None:
     status, body = raw_exchange(
-        port_of(echo), b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+        echo, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
     )
     assert status == 400
     assert "not valid JSON" in json.loads(body)["error"]
 
 
 @pytest.mark.parametrize("length", [b"abc", b"-5"])
-def test_a_bad_content_length_gets_a_400(echo: MockServer, length: bytes) -> None:
+def test_a_bad_content_length_gets_a_400(echo: MockServer, length: bytes, http_client: httpx.Client) -> None:
     status, _ = raw_exchange(
-        port_of(echo),
+        echo,
         b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + length + b"\r\n\r\n{}",
     )
     assert status == 400
-    assert httpx.post(echo.url, json={"after": "that"}).json() == {"after": "that"}
+    assert http_client.post(echo.url, json={"after": "that"}).json() == {"after": "that"}
 
 
-def test_the_port_can_be_given_as_a_string() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+def test_the_port_can_be_given_as_a_string(http_client: httpx.Client) -> None:
+    port = free_port()
     server = echo_server.start_serving(str(port))
     try:
         assert server.url == f"http://127.0.0.1:{port}"
-        assert httpx.post(f"http://127.0.0.1:{port}/", json={"p": port}).json() == {"p": port}
+        assert http_client.post(f"http://127.0.0.1:{port}/", json={"p": port}).json() == {"p": port}
     finally:
         echo_server.stop_serving()
 
@@ -159,7 +153,7 @@ def test_a_bad_port_string_is_refused() -> None:
     echo_server.stop_serving()
 
 
-def test_stop_serving_without_start_and_twice_is_harmless() -> None:
+def test_stop_serving_without_start_and_twice_is_harmless(http_client: httpx.Client) -> None:
     echo_server.stop_serving()
     server = echo_server.start_serving()
     port = port_of(server)
@@ -170,13 +164,13 @@ def test_stop_serving_without_start_and_twice_is_harmless() -> None:
         sock.bind(("127.0.0.1", port))
     again = echo_server.start_serving(port)
     try:
-        assert httpx.post(again.url, json=[1]).json() == [1]
+        assert http_client.post(again.url, json=[1]).json() == [1]
     finally:
         echo_server.stop_serving()
 
 
-def test_serving_never_imports_the_removed_cgi_module(echo: MockServer) -> None:
-    assert httpx.post(echo.url, json={"a": 1}).status_code == 200
+def test_serving_never_imports_the_removed_cgi_module(echo: MockServer, http_client: httpx.Client) -> None:
+    assert http_client.post(echo.url, json={"a": 1}).status_code == 200
     assert "cgi" not in sys.modules
     # and in a fresh interpreter, where nothing else could have imported it first
     code = (

@@ -14,6 +14,8 @@ from mockpit import MappingError, MockpitError, MockServer, ServeEvent, get, pos
 from mockpit._model import Request, Response
 from mockpit._server import PatternLike, internals
 
+SHARED_SERVER = True
+
 
 def _calls(events: list[ServeEvent]) -> list[str]:
     return [f"{e.request.method} {e.request.url}" for e in events]
@@ -247,9 +249,12 @@ def test_concurrent_requests_are_all_journaled_with_distinct_ids(server: MockSer
     assert len({e.id for e in events}) == 64
 
 
-def test_the_journal_also_bounds_the_request_bodies_it_keeps(server: MockServer, client: httpx.Client) -> None:
-    # ten uploads of 40 KB against a 100 KB budget: only the newest two fit (plus the one being added)
-    internals(server).engine.journal.max_body_bytes = 100_000
+def test_the_journal_also_bounds_the_request_bodies_it_keeps(
+    server: MockServer, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ten uploads of 40 KB against a 100 KB budget: only the newest two fit (plus the one being added);
+    # monkeypatched, because the module's server keeps its own budget for the other tests
+    monkeypatch.setattr(internals(server).engine.journal, "max_body_bytes", 100_000)
     server.when(post("/upload")).respond(201)
     for i in range(10):
         assert client.post("/upload", content=bytes([i]) * 40_000).status_code == 201

@@ -20,6 +20,7 @@ from mockpit._matching.report import report_markup
 from mockpit._model import UrlMatch, ValuePattern
 from mockpit._server import internals
 
+SHARED_SERVER = True
 HEADER = "mockpit: no stub matched this request"
 
 

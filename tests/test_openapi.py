@@ -14,6 +14,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from _inner import run
 from mockpit import MockServer, get
 from mockpit._server import internals
 from mockpit.cli import main
@@ -30,9 +31,9 @@ def features() -> Iterator[tuple[MockServer, httpx.Client]]:
         yield server, client
 
 
-def body_of(document: Path | dict[str, Any], path: str, **kwargs: Any) -> Any:
+def body_of(http_client: httpx.Client, document: Path | dict[str, Any], path: str, **kwargs: Any) -> Any:
     with MockServer(openapi=document, **kwargs) as server:
-        return httpx.get(server.url_for(path), headers=KEY).json()
+        return http_client.get(server.url_for(path), headers=KEY).json()
 
 
 def test_every_petstore_operation_answers_as_documented() -> None:
@@ -100,48 +101,50 @@ def test_prefer_dynamic_makes_new_data_every_time(features: tuple[MockServer, ht
     assert client.get("/things").json() == client.get("/things").json()
 
 
-def test_the_same_seed_gives_the_same_data_and_another_seed_other_data() -> None:
-    seven = body_of(FEATURES, "/things", seed=7)
-    assert body_of(FEATURES, "/things", seed=7) == seven
-    assert body_of(FEATURES, "/things", seed=8) != seven
+def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(http_client: httpx.Client) -> None:
+    seven = body_of(http_client, FEATURES, "/things", seed=7)
+    assert body_of(http_client, FEATURES, "/things", seed=7) == seven
+    assert body_of(http_client, FEATURES, "/things", seed=8) != seven
 
 
-def test_dynamic_answers_follow_the_seed_too() -> None:
+def test_dynamic_answers_follow_the_seed_too(http_client: httpx.Client) -> None:
     def answers(seed: int) -> list[Any]:
         with MockServer(openapi=FEATURES, seed=seed) as server:
-            return [httpx.get(server.url_for("/things"), headers={"Prefer": "dynamic=true"}).json() for _ in range(3)]
+            return [
+                http_client.get(server.url_for("/things"), headers={"Prefer": "dynamic=true"}).json() for _ in range(3)
+            ]
 
     assert answers(3) == answers(3)
 
 
-def test_adding_an_operation_does_not_change_the_answer_of_another() -> None:
+def test_adding_an_operation_does_not_change_the_answer_of_another(http_client: httpx.Client) -> None:
     document = yaml.safe_load(PETSTORE.read_text())
-    before = body_of(document, "/pets/1")
+    before = body_of(http_client, document, "/pets/1")
     document["paths"] = {"/owners": {"get": {"responses": {"200": {"description": "ok"}}}}, **document["paths"]}
-    assert body_of(document, "/pets/1") == before
+    assert body_of(http_client, document, "/pets/1") == before
 
 
-def test_a_hand_written_stub_overrides_the_generated_answer_for_what_it_matches() -> None:
+def test_a_hand_written_stub_overrides_the_generated_answer_for_what_it_matches(http_client: httpx.Client) -> None:
     with MockServer(openapi=PETSTORE) as server:
         server.when(get("/pets/7")).respond(json={"id": 7, "name": "Seven"})
-        assert httpx.get(server.url_for("/pets/7")).json() == {"id": 7, "name": "Seven"}
-        assert httpx.get(server.url_for("/pets/8")).json() != {"id": 7, "name": "Seven"}
+        assert http_client.get(server.url_for("/pets/7")).json() == {"id": 7, "name": "Seven"}
+        assert http_client.get(server.url_for("/pets/8")).json() != {"id": 7, "name": "Seven"}
         server.reset()  # the hand-written stub goes, the document's stay
-        assert httpx.get(server.url_for("/pets/7")).json() != {"id": 7, "name": "Seven"}
+        assert http_client.get(server.url_for("/pets/7")).json() != {"id": 7, "name": "Seven"}
 
 
-def test_mapping_files_and_a_document_in_one_server(tmp_path: Path) -> None:
+def test_mapping_files_and_a_document_in_one_server(tmp_path: Path, http_client: httpx.Client) -> None:
     (tmp_path / "mappings").mkdir()
     (tmp_path / "mappings" / "pets.json").write_text(
         json.dumps({"request": {"method": "GET", "url": "/pets"}, "response": {"jsonBody": []}})
     )
     with MockServer(mappings=[tmp_path, PETSTORE]) as server:
-        assert httpx.get(server.url_for("/pets")).json() == []
-        assert httpx.get(server.url_for("/pets/1")).json()["name"]
+        assert http_client.get(server.url_for("/pets")).json() == []
+        assert http_client.get(server.url_for("/pets/1")).json()["name"]
         assert [len(source.stubs) for source in internals(server).sources] == [1, 3]
 
 
-def test_a_concrete_path_wins_over_a_template_that_also_matches() -> None:
+def test_a_concrete_path_wins_over_a_template_that_also_matches(http_client: httpx.Client) -> None:
     document = {
         "openapi": "3.0.3",
         "info": {"title": "t", "version": "1"},
@@ -158,8 +161,8 @@ def test_a_concrete_path_wins_over_a_template_that_also_matches() -> None:
         },
     }
     with MockServer(openapi=document) as server:
-        assert httpx.get(server.url_for("/pets/mine")).text == "mine"
-        assert httpx.get(server.url_for("/pets/other")).text == "any"
+        assert http_client.get(server.url_for("/pets/mine")).text == "mine"
+        assert http_client.get(server.url_for("/pets/other")).text == "any"
 
 
 def test_the_accept_header_picks_the_media_type(features: tuple[MockServer, httpx.Client]) -> None:
@@ -225,7 +228,7 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_generate_writes_mapping_files_that_serve_the_same_answers(tmp_path: Path) -> None:
+def test_generate_writes_mapping_files_that_serve_the_same_answers(tmp_path: Path, http_client: httpx.Client) -> None:
     result = run_cli("generate", str(FEATURES), "-o", "mappings", "--seed", "3", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Wrote 3 mapping file(s) to mappings" in result.stdout
@@ -240,13 +243,13 @@ def test_generate_writes_mapping_files_that_serve_the_same_answers(tmp_path: Pat
     assert mapping["response"]["jsonBody"]["name"] == "leaf"
     assert mapping["priority"] == 9
     with MockServer(mappings=tmp_path / "mappings") as from_files:
-        generated = httpx.get(from_files.url_for("/things")).json()
-    assert generated == body_of(FEATURES, "/things", seed=3)
+        generated = http_client.get(from_files.url_for("/things")).json()
+    assert generated == body_of(http_client, FEATURES, "/things", seed=3)
     # edited, and served beside the document, the file wins
     mapping["response"]["jsonBody"] = {"edited": True}
     (tmp_path / "mappings" / files[0]).write_text(json.dumps(mapping))
     with MockServer(mappings=[tmp_path / "mappings", FEATURES]) as both:
-        assert httpx.get(both.url_for("/nodes/1"), headers=KEY).json() == {"edited": True}
+        assert http_client.get(both.url_for("/nodes/1"), headers=KEY).json() == {"edited": True}
         assert len(both.stubs) == 6
 
 
@@ -272,14 +275,14 @@ def test_generate_refuses_an_invalid_document(tmp_path: Path, monkeypatch: pytes
     assert not (tmp_path / "out").exists()
 
 
-def test_serve_a_document_with_a_seed_and_without_validation() -> None:
+def test_serve_a_document_with_a_seed_and_without_validation(http_client: httpx.Client) -> None:
     from test_cli import serving
 
     with serving(str(PETSTORE), "--seed", "5", "--no-validate") as running:
         assert running.stub_count == 3
-        response = httpx.get(running.url + "/pets?limit=not-a-number")
+        response = http_client.get(running.url + "/pets?limit=not-a-number")
         assert response.status_code == 200
-    assert response.json() == body_of(PETSTORE, "/pets", seed=5)
+    assert response.json() == body_of(http_client, PETSTORE, "/pets", seed=5)
 
 
 # --- pytest --------------------------------------------------------------------------------------
@@ -305,4 +308,4 @@ def test_the_pytest_plugin_serves_documents_named_in_the_ini_file(pytester: pyte
             assert httpx.get(other.url_for("/pets?limit=500")).status_code == 422
         """
     )
-    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
+    run(pytester, "-p", "no:cacheprovider").assert_outcomes(passed=3)

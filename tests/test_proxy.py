@@ -10,7 +10,6 @@ import base64
 import gzip
 import http.server
 import random
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
-from mockpit import MockServer, Request, Response, get, request
+from _upstreams import Echoed, http_server
+from _waiting import wait_until
+from _wire import free_port
+from mockpit import MockServer, Response, get, request
 from mockpit._engine.proxy import JOURNAL_BODY_LIMIT
 from mockpit._server import internals
 
@@ -28,26 +30,12 @@ SHARED_SERVER = True
 BIG = random.Random(4).randbytes(5 * 1024 * 1024)
 
 
-def echo(req: Request) -> Response:
-    return Response(
-        json={
-            "method": req.method,
-            "path": req.path,
-            "query": req.query_string,
-            "headers": req.headers.multi_items(),
-            "body": base64.b64encode(req.body).decode("ascii"),
-        }
-    )
-
-
 @pytest.fixture(scope="module")
-def upstream() -> Iterator[MockServer]:
-    with MockServer() as up:
-        up.when(request("ANY", url_matching="/echo.*")).respond_with(echo)
-        up.when(request("ANY", "/big")).respond_with(
-            lambda _: Response(200, BIG, headers={"Content-Type": "image/png"})
-        )
-        yield up
+def upstream(echo_upstream: MockServer) -> MockServer:
+    echo_upstream.when(request("ANY", "/big")).respond_with(
+        lambda _: Response(200, BIG, headers={"Content-Type": "image/png"})
+    )
+    return echo_upstream
 
 
 class _Raw(http.server.BaseHTTPRequestHandler):
@@ -99,35 +87,13 @@ class _Raw(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def raw_upstream() -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Raw)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    _Raw.go_on.set()
-    httpd.shutdown()
-    httpd.server_close()
+    with http_server(_Raw) as url:
+        yield url
+        _Raw.go_on.set()  # a handler still waiting for it goes on and ends
 
 
 def proxy(server: MockServer, base: str, request_json: dict[str, Any] | None = None, **response: Any) -> None:
     server.add_mapping({"request": request_json or {"method": "ANY"}, "response": {"proxyBaseUrl": base, **response}})
-
-
-def seen(res: httpx.Response) -> dict[str, Any]:
-    assert res.status_code == 200, res.text
-    data: dict[str, Any] = res.json()
-    return data
-
-
-def header_values(data: dict[str, Any], name: str) -> list[str]:
-    return [value for key, value in data["headers"] if key.lower() == name.lower()]
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 # --- the request sent upstream ---------------------------------------------------------------------
@@ -137,10 +103,10 @@ def test_path_and_query_reach_the_upstream_as_sent(
     server: MockServer, client: httpx.Client, upstream: MockServer
 ) -> None:
     proxy(server, upstream.url)
-    data = seen(client.get("/echo/a%20b/c", params=[("x", "1"), ("x", "2"), ("y", "é")]))
-    assert data["method"] == "GET"
-    assert data["path"] == "/echo/a%20b/c"
-    assert data["query"] == "x=1&x=2&y=%C3%A9"
+    data = Echoed.of(client.get("/echo/a%20b/c", params=[("x", "1"), ("x", "2"), ("y", "é")]))
+    assert data.method == "GET"
+    assert data.path == "/echo/a%20b/c"
+    assert data.query == "x=1&x=2&y=%C3%A9"
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
@@ -149,11 +115,13 @@ def test_methods_and_bodies_are_forwarded_byte_for_byte(
 ) -> None:
     proxy(server, upstream.url)
     body = bytes(range(256)) * 3
-    data = seen(client.request(method, "/echo", content=body, headers={"Content-Type": "application/octet-stream"}))
-    assert data["method"] == method
-    assert base64.b64decode(data["body"]) == body
-    assert header_values(data, "content-length") == [str(len(body))]
-    assert header_values(data, "content-type") == ["application/octet-stream"]
+    data = Echoed.of(
+        client.request(method, "/echo", content=body, headers={"Content-Type": "application/octet-stream"})
+    )
+    assert data.method == method
+    assert data.body == body
+    assert data.headers.get_all("content-length") == [str(len(body))]
+    assert data.headers.get_all("content-type") == ["application/octet-stream"]
 
 
 def test_headers_are_added_removed_and_hop_by_hop_ones_dropped(
@@ -165,7 +133,7 @@ def test_headers_are_added_removed_and_hop_by_hop_ones_dropped(
         removeProxyRequestHeaders=["X-Secret", "x-other-secret"],
         additionalProxyRequestHeaders={"X-Added": "yes", "User-Agent": "from-the-proxy"},
     )
-    data = seen(
+    data = Echoed.of(
         client.get(
             "/echo",
             headers={
@@ -180,21 +148,21 @@ def test_headers_are_added_removed_and_hop_by_hop_ones_dropped(
             },
         )
     )
-    names = {name.lower() for name, _ in data["headers"]}
-    assert header_values(data, "x-kept") == ["1"]
-    assert header_values(data, "x-added") == ["yes"]
-    assert header_values(data, "user-agent") == ["from-the-proxy"]
+    names = {name.lower() for name in data.headers}
+    assert data.headers.get_all("x-kept") == ["1"]
+    assert data.headers.get_all("x-added") == ["yes"]
+    assert data.headers.get_all("user-agent") == ["from-the-proxy"]
     assert not names & {"x-secret", "x-other-secret", "connection", "x-hop", "keep-alive", "te"}
     # WireMock sends the upstream's own Host
-    assert header_values(data, "host") == [upstream.url.removeprefix("http://")]
+    assert data.headers.get_all("host") == [upstream.url.removeprefix("http://")]
 
 
 def test_a_repeated_header_is_forwarded_with_all_its_values(
     server: MockServer, client: httpx.Client, upstream: MockServer
 ) -> None:
     proxy(server, upstream.url)
-    data = seen(client.get("/echo", headers=[("X-Many", "a"), ("X-Many", "b")]))
-    assert header_values(data, "x-many") == ["a", "b"]
+    data = Echoed.of(client.get("/echo", headers=[("X-Many", "a"), ("X-Many", "b")]))
+    assert data.headers.get_all("x-many") == ["a", "b"]
 
 
 @pytest.mark.parametrize(
@@ -217,8 +185,8 @@ def test_the_upstream_url_is_base_plus_path_less_the_prefix(
 ) -> None:
     extra = {} if prefix is None else {"proxyUrlPrefixToRemove": prefix}
     proxy(server, upstream.url + base, **extra)
-    data = seen(client.get(path))
-    assert data["path"] + ("?" + data["query"] if data["query"] else "") == expected
+    data = Echoed.of(client.get(path))
+    assert data.path + ("?" + data.query if data.query else "") == expected
 
 
 # --- the response sent back ------------------------------------------------------------------------
@@ -311,12 +279,8 @@ def test_five_megabytes_stream_through_and_the_journal_keeps_the_first_mebibyte(
     assert res.headers["content-length"] == str(len(BIG))
     assert b"".join(chunks) == BIG
     assert len(chunks) > 1  # it came in pieces, not as one buffered blob
-    deadline = time.monotonic() + 2
-    while True:  # the journal gets the body once the stream has ended, just after the last byte
-        kept = server.requests()[-1].response.body
-        if kept or time.monotonic() > deadline:
-            break
-        time.sleep(0.01)
+    # the journal gets the body once the stream has ended, just after the last byte
+    kept = wait_until(lambda: server.requests()[-1].response.body, deadline=2)
     assert kept == BIG[:JOURNAL_BODY_LIMIT]
 
 
@@ -345,7 +309,7 @@ def test_a_low_priority_catch_all_proxies_only_what_no_other_stub_matches(
     server.add_mapping({"priority": 10, "request": {"method": "ANY"}, "response": {"proxyBaseUrl": upstream.url}})
     server.when(get("/echo/local")).respond(200, "from mockpit")
     assert client.get("/echo/local").text == "from mockpit"
-    assert seen(client.post("/echo/remote", content=b"x"))["path"] == "/echo/remote"
+    assert Echoed.of(client.post("/echo/remote", content=b"x")).path == "/echo/remote"
     assert [event.request.path for event in upstream.requests()] == ["/echo/remote"]
 
 
@@ -353,7 +317,7 @@ def test_a_low_priority_catch_all_proxies_only_what_no_other_stub_matches(
 
 
 def test_an_upstream_that_is_down_gives_a_502_that_says_what_to_do(server: MockServer, client: httpx.Client) -> None:
-    base = f"http://127.0.0.1:{closed_port()}"
+    base = f"http://127.0.0.1:{free_port()}"
     proxy(server, base)
     res = client.get("/orders?id=1")
     assert res.status_code == 502

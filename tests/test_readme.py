@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from _inner import run
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
 #: the guides in docs/ whose examples are whole programs (templating.md's table is tested in test_templating)
@@ -38,7 +40,7 @@ def test_readme_pytest_snippet_passes(pytester: pytest.Pytester, snippet: str) -
     # the record-and-playback example replays the cassette kept in the repository
     shutil.copytree(README.parent / "examples" / "cassettes", pytester.path / "examples" / "cassettes")
     pytester.makepyfile(test_snippet=snippet)
-    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "--mockpit-record=none")
+    result = run(pytester, "-p", "no:cacheprovider", "--mockpit-record=none")
     result.assert_outcomes(passed=snippet.count("def test_"))
 
 

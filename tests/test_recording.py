@@ -11,7 +11,6 @@ import http.server
 import itertools
 import json
 import random
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -21,6 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
+from _upstreams import http_server
+from _wire import free_port
 from mockpit import MockServer, Response, get, register_recording_transformer, request
 from mockpit._engine.proxy import JOURNAL_BODY_LIMIT
 from mockpit._model import Stub
@@ -347,9 +348,7 @@ def test_volatile_and_hop_by_hop_response_headers_are_left_out(upstream: MockSer
 
 
 def test_an_unreachable_upstream_is_recorded_as_the_502_the_client_got(recorder: MockServer, tmp_path: Path) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        gone = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    gone = f"http://127.0.0.1:{free_port()}"
     with httpx.Client(base_url=recorder.url, timeout=10) as client:
         start(client, {"targetBaseUrl": gone})
         seen = fetch(client, "GET", "/anything")
@@ -380,20 +379,14 @@ class _Cut(http.server.BaseHTTPRequestHandler):
 
 
 def test_an_upstream_dying_mid_body_is_recorded_as_what_arrived(recorder: MockServer, tmp_path: Path) -> None:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Cut)
-    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     written = threading.Event()
     internals(recorder).recorder.listeners.append(lambda exchange, paths: written.set())
-    try:
-        with httpx.Client(base_url=recorder.url, timeout=10) as client:
-            start(client, {"targetBaseUrl": f"http://127.0.0.1:{httpd.server_address[1]}"})
-            with pytest.raises(httpx.RemoteProtocolError):
-                client.get("/cut")
-            assert written.wait(5)
-            (mapping,) = stop(client)["mappings"]
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with http_server(_Cut) as cut, httpx.Client(base_url=recorder.url, timeout=10) as client:
+        start(client, {"targetBaseUrl": cut})
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.get("/cut")
+        assert written.wait(5)
+        (mapping,) = stop(client)["mappings"]
     assert mapping["response"]["body"] == "0123456789"
     assert "broke off after 10 bytes" in mapping["metadata"]["mockpit"]["incomplete"]
     assert recorder.errors  # the proxy recorded the broken stream, as without recording

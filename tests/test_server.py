@@ -19,6 +19,7 @@ import httpx
 import pytest
 import requests
 
+from _wire import accepts_connections, free_port, port_of, taken_port
 from mockpit import (
     HandlerError,
     MappingError,
@@ -34,18 +35,6 @@ from mockpit import (
 from mockpit._server import internals
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-def port_of(server: MockServer) -> int:
-    return int(server.url.rsplit(":", 1)[1])
-
-
-def accepts_connections(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 # --- start, stop, url -----------------------------------------------------------------------------
@@ -68,20 +57,20 @@ def test_start_picks_a_free_port_and_serves_on_it() -> None:
         server.stop()
 
 
-def test_two_servers_get_different_ports() -> None:
+def test_two_servers_get_different_ports(http_client: httpx.Client) -> None:
     with MockServer() as first, MockServer() as second:
         assert port_of(first) != port_of(second)
         first.when(get("/who")).respond(body="first")
         second.when(get("/who")).respond(body="second")
-        assert httpx.get(first.url_for("/who")).text == "first"
-        assert httpx.get(second.url_for("/who")).text == "second"
+        assert http_client.get(first.url_for("/who")).text == "first"
+        assert http_client.get(second.url_for("/who")).text == "second"
 
 
-def test_url_for_joins_paths_with_or_without_a_slash(server: MockServer) -> None:
+def test_url_for_joins_paths_with_or_without_a_slash(server: MockServer, http_client: httpx.Client) -> None:
     assert server.url_for("/a/b?c=1") == server.url + "/a/b?c=1"
     assert server.url_for("a/b") == server.url + "/a/b"
     server.when(get("/a/b")).respond(body="joined")
-    assert httpx.get(server.url_for("a/b")).text == "joined"
+    assert http_client.get(server.url_for("a/b")).text == "joined"
 
 
 def test_an_ipv6_host_is_bracketed_in_the_url() -> None:
@@ -121,7 +110,7 @@ def test_the_port_is_released_after_stop() -> None:
         sock.listen()
 
 
-def test_a_server_restarts_on_the_port_it_had_after_serving_keep_alive_connections() -> None:
+def test_a_server_restarts_on_the_port_it_had_after_serving_keep_alive_connections(http_client: httpx.Client) -> None:
     first = MockServer().start()
     port = port_of(first)
     first.when(get("/x")).respond(body="one")
@@ -131,17 +120,17 @@ def test_a_server_restarts_on_the_port_it_had_after_serving_keep_alive_connectio
     second = MockServer(port=port).start()
     try:
         second.when(get("/x")).respond(body="two")
-        assert httpx.get(f"http://127.0.0.1:{port}/x").text == "two"
+        assert http_client.get(f"http://127.0.0.1:{port}/x").text == "two"
     finally:
         second.stop()
 
 
-def test_the_same_server_object_can_be_started_again() -> None:
+def test_the_same_server_object_can_be_started_again(http_client: httpx.Client) -> None:
     server = MockServer()
     server.when(get("/again")).respond(body="yes")
     for _ in range(3):
         with server:
-            assert httpx.get(server.url_for("/again")).text == "yes"
+            assert http_client.get(server.url_for("/again")).text == "yes"
         assert not server.is_running
 
 
@@ -178,27 +167,25 @@ def test_async_with_serves_an_async_client() -> None:
     assert not accepts_connections(port)
 
 
-def test_start_and_stop_are_quick_enough_to_do_per_test() -> None:
+def test_start_and_stop_are_quick_enough_to_do_per_test(http_client: httpx.Client) -> None:
     # a usability bound, not a benchmark: ten servers that each answer one request
     began = time.monotonic()
     for i in range(10):
         with MockServer() as server:
             server.when(get("/n")).respond(body=str(i))
-            assert httpx.get(server.url_for("/n")).text == str(i)
+            assert http_client.get(server.url_for("/n")).text == str(i)
     assert time.monotonic() - began < 10
 
 
 # --- ports ----------------------------------------------------------------------------------------
 
 
-def test_port_given_as_a_string() -> None:
+def test_port_given_as_a_string(http_client: httpx.Client) -> None:
     with MockServer(port="0") as server:
         assert port_of(server) != 0
         server.when(get("/s")).respond(body="string zero")
-        assert httpx.get(server.url_for("/s")).text == "string zero"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        free = probe.getsockname()[1]
+        assert http_client.get(server.url_for("/s")).text == "string zero"
+    free = free_port()
     with MockServer(port=str(free)) as server:
         assert server.url == f"http://127.0.0.1:{free}"
         assert accepts_connections(free)
@@ -212,10 +199,7 @@ def test_a_bad_port_raises_value_error_naming_it(bad: Any) -> None:
 
 
 def test_a_taken_port_raises_server_error() -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
+    with taken_port() as port:
         server = MockServer(port=port)
         with pytest.raises(ServerError, match=f"127.0.0.1:{port}") as info:
             server.start()
@@ -305,17 +289,17 @@ def test_mappings_from_a_root_folder_serve_every_example(tmp_path: Path) -> None
         assert report.headers["content-type"] == "text/csv"
 
 
-def test_mappings_from_a_mappings_folder_find_the_sibling_files_folder() -> None:
+def test_mappings_from_a_mappings_folder_find_the_sibling_files_folder(http_client: httpx.Client) -> None:
     with MockServer(mappings=str(EXAMPLES / "mappings")) as server:
         assert len(server.stubs) == 7
-        assert httpx.get(server.url_for("/reports/latest?format=csv")).text.startswith("month,orders")
+        assert http_client.get(server.url_for("/reports/latest?format=csv")).text.startswith("month,orders")
 
 
-def test_mappings_from_one_file() -> None:
+def test_mappings_from_one_file(http_client: httpx.Client) -> None:
     with MockServer(mappings=EXAMPLES / "mappings" / "hello.json") as server:
         assert [stub.name for stub in server.stubs] == ["hello"]
-        assert httpx.get(server.url_for("/hello")).json() == {"message": "hello"}
-        assert httpx.get(server.url_for("/users/1")).status_code == 404
+        assert http_client.get(server.url_for("/hello")).json() == {"message": "hello"}
+        assert http_client.get(server.url_for("/users/1")).status_code == 404
         server.reset()  # the unmatched request was the point
 
 
@@ -333,10 +317,10 @@ def test_mappings_from_a_list_of_dicts_and_a_file() -> None:
         assert http.get("/hello").json() == {"message": "hello"}
 
 
-def test_one_dict_as_mappings() -> None:
+def test_one_dict_as_mappings(http_client: httpx.Client) -> None:
     with MockServer(mappings={"request": {"urlPath": "/only"}, "response": {"body": "only"}}) as server:
-        assert httpx.get(server.url_for("/only")).text == "only"
-        assert httpx.post(server.url_for("/only")).text == "only"  # no method: ANY
+        assert http_client.get(server.url_for("/only")).text == "only"
+        assert http_client.post(server.url_for("/only")).text == "only"  # no method: ANY
 
 
 def test_reset_restores_the_initial_stubs_and_drops_added_ones_and_the_journal() -> None:
@@ -387,11 +371,11 @@ def test_a_dict_with_a_body_file_but_no_files_root_names_the_mapping() -> None:
     assert info.value.field == "response.bodyFileName"
 
 
-def test_a_dict_with_a_body_file_under_files_root(tmp_path: Path) -> None:
+def test_a_dict_with_a_body_file_under_files_root(tmp_path: Path, http_client: httpx.Client) -> None:
     (tmp_path / "a.txt").write_text("from a file")
     mapping = {"request": {"urlPath": "/f"}, "response": {"bodyFileName": "a.txt"}}
     with MockServer(mappings=mapping, files_root=tmp_path) as server:
-        answer = httpx.get(server.url_for("/f"))
+        answer = http_client.get(server.url_for("/f"))
         assert answer.text == "from a file"
         assert answer.headers["content-type"].startswith("text/plain")
 
@@ -432,13 +416,15 @@ def test_fifty_concurrent_requests_from_threads_are_all_answered(server: MockSer
     assert len({event.request.client for event in server.requests()}) == 50
 
 
-def _slow_and_fast(server: MockServer, release: threading.Event, entered: threading.Event) -> list[str]:
+def _slow_and_fast(
+    http_client: httpx.Client, server: MockServer, release: threading.Event, entered: threading.Event
+) -> list[str]:
     """Send /slow on a thread, then /fast once the slow handler runs; the order in which they returned."""
     server.when(get("/fast")).respond(body="fast")
     order: list[str] = []
 
     def slow_call() -> None:
-        assert httpx.get(server.url_for("/slow"), timeout=15).text == "slow"
+        assert http_client.get(server.url_for("/slow"), timeout=15).text == "slow"
         order.append("slow")
 
     thread = threading.Thread(target=slow_call)
@@ -446,7 +432,7 @@ def _slow_and_fast(server: MockServer, release: threading.Event, entered: thread
     try:
         assert entered.wait(5), "the slow handler was never called"
         # if the slow handler held up the server, this would wait for it (5 s) and time out at 3 s
-        assert httpx.get(server.url_for("/fast"), timeout=3).text == "fast"
+        assert http_client.get(server.url_for("/fast"), timeout=3).text == "fast"
         order.append("fast")
     finally:
         release.set()
@@ -454,7 +440,7 @@ def _slow_and_fast(server: MockServer, release: threading.Event, entered: thread
     return order
 
 
-def test_a_slow_async_handler_does_not_block_other_requests(server: MockServer) -> None:
+def test_a_slow_async_handler_does_not_block_other_requests(server: MockServer, http_client: httpx.Client) -> None:
     release, entered = threading.Event(), threading.Event()
 
     async def slow(req: Request) -> str:
@@ -466,10 +452,10 @@ def test_a_slow_async_handler_does_not_block_other_requests(server: MockServer) 
         return "slow"
 
     server.when(get("/slow")).respond_with(slow)
-    assert _slow_and_fast(server, release, entered) == ["fast", "slow"]
+    assert _slow_and_fast(http_client, server, release, entered) == ["fast", "slow"]
 
 
-def test_a_blocking_sync_handler_does_not_block_other_requests(server: MockServer) -> None:
+def test_a_blocking_sync_handler_does_not_block_other_requests(server: MockServer, http_client: httpx.Client) -> None:
     release, entered = threading.Event(), threading.Event()
 
     def slow(req: Request) -> str:
@@ -480,10 +466,12 @@ def test_a_blocking_sync_handler_does_not_block_other_requests(server: MockServe
         return "slow"
 
     server.when(get("/slow")).respond_with(slow)
-    assert _slow_and_fast(server, release, entered) == ["fast", "slow"]
+    assert _slow_and_fast(http_client, server, release, entered) == ["fast", "slow"]
 
 
-def test_many_blocked_sync_handlers_do_not_starve_another_handler(server: MockServer) -> None:
+def test_many_blocked_sync_handlers_do_not_starve_another_handler(
+    server: MockServer, http_client: httpx.Client
+) -> None:
     # more than asyncio's default pool (CPUs + 4 threads, at most 32) would hold
     blocked = 40
     release = threading.Event()
@@ -497,22 +485,24 @@ def test_many_blocked_sync_handlers_do_not_starve_another_handler(server: MockSe
     server.when(get("/block")).respond_with(blocking)
     server.when(get("/quick")).respond_with(lambda req: "quick")
     with ThreadPoolExecutor(blocked) as pool:
-        calls = [pool.submit(httpx.get, server.url_for("/block"), timeout=15) for _ in range(blocked)]
+        calls = [pool.submit(http_client.get, server.url_for("/block"), timeout=15) for _ in range(blocked)]
         try:
             for _ in range(blocked):
                 assert arrived.acquire(timeout=10), "not every blocking handler got a thread"
-            assert httpx.get(server.url_for("/quick"), timeout=3).text == "quick"
+            assert http_client.get(server.url_for("/quick"), timeout=3).text == "quick"
         finally:
             release.set()
         assert [call.result().text for call in calls] == ["released"] * blocked
 
 
-def test_a_handler_error_is_a_500_and_check_re_raises_it_in_the_test_thread(server: MockServer) -> None:
+def test_a_handler_error_is_a_500_and_check_re_raises_it_in_the_test_thread(
+    server: MockServer, http_client: httpx.Client
+) -> None:
     def exploding_handler(req: Request) -> str:
         raise KeyError("no-such-key-" + req.path_params["id"])
 
     stub = server.when(get("/boom/{id}")).respond_with(exploding_handler)
-    answer = httpx.get(server.url_for("/boom/7"))
+    answer = http_client.get(server.url_for("/boom/7"))
     assert answer.status_code == 500
     assert "KeyError" in answer.text
     assert stub.id in answer.text
@@ -528,23 +518,23 @@ def test_a_handler_error_is_a_500_and_check_re_raises_it_in_the_test_thread(serv
     server.check()  # reset forgets the error
 
 
-def test_an_async_handler_error_is_re_raised_too(server: MockServer) -> None:
+def test_an_async_handler_error_is_re_raised_too(server: MockServer, http_client: httpx.Client) -> None:
     async def failing(req: Request) -> str:
         await asyncio.sleep(0)
         raise ValueError("async failure")
 
     server.when(get("/a")).respond_with(failing)
-    assert httpx.get(server.url_for("/a")).status_code == 500
-    assert httpx.get(server.url_for("/a")).status_code == 500
+    assert http_client.get(server.url_for("/a")).status_code == 500
+    assert http_client.get(server.url_for("/a")).status_code == 500
     with pytest.raises(HandlerError, match="async failure") as info:
         server.check(allow_unmatched=True)
     assert "1 more error" in str(info.value)
     server.reset()
 
 
-def test_check_reports_unmatched_requests_unless_allowed(server: MockServer) -> None:
+def test_check_reports_unmatched_requests_unless_allowed(server: MockServer, http_client: httpx.Client) -> None:
     server.when(get("/users")).respond(json=[])
-    assert httpx.get(server.url_for("/userz")).status_code == 404
+    assert http_client.get(server.url_for("/userz")).status_code == 404
     server.check(allow_unmatched=True)
     with pytest.raises(MockpitError, match="1 request") as info:
         server.check()

@@ -24,15 +24,15 @@ def stub(path: str, body: str, **extra: Any) -> dict[str, Any]:
     return {"request": {"method": "GET", "urlPath": path}, "response": {"body": body}, **extra}
 
 
-def served(server: MockServer, path: str) -> tuple[int, str]:
-    answer = httpx.get(server.url_for(path), timeout=5)
+def served(http_client: httpx.Client, server: MockServer, path: str) -> tuple[int, str]:
+    answer = http_client.get(server.url_for(path), timeout=5)
     return answer.status_code, answer.text
 
 
 # --- layouts --------------------------------------------------------------------------------------
 
 
-def test_a_root_with_mappings_and_files(tmp_path: Path) -> None:
+def test_a_root_with_mappings_and_files(tmp_path: Path, http_client: httpx.Client) -> None:
     write_json(tmp_path / "mappings" / "a.json", stub("/a", "a"))
     write_json(
         tmp_path / "mappings" / "file.json",
@@ -45,13 +45,13 @@ def test_a_root_with_mappings_and_files(tmp_path: Path) -> None:
     assert source.files == [tmp_path / "mappings" / "a.json", tmp_path / "mappings" / "file.json"]
     assert len(source.stubs) == 2
     with MockServer(mappings=tmp_path) as server:
-        assert served(server, "/a") == (200, "a")
-        answer = httpx.get(server.url_for("/file"))
+        assert served(http_client, server, "/a") == (200, "a")
+        answer = http_client.get(server.url_for("/file"))
         assert answer.json() == {"from": "file"}
         assert answer.headers["content-type"] == "application/json"
 
 
-def test_a_folder_of_files_with_its_own_files_folder(tmp_path: Path) -> None:
+def test_a_folder_of_files_with_its_own_files_folder(tmp_path: Path, http_client: httpx.Client) -> None:
     # JSON bodies in __files/ beside the mapping files are bodies, not mappings
     write_json(tmp_path / "one.json", {"request": {"urlPath": "/one"}, "response": {"bodyFileName": "one.json"}})
     write_json(tmp_path / "__files" / "one.json", {"not": "a mapping"})
@@ -60,33 +60,33 @@ def test_a_folder_of_files_with_its_own_files_folder(tmp_path: Path) -> None:
     [source] = load_sources([tmp_path])
     assert source.files == [tmp_path / "one.json"]
     with MockServer(mappings=tmp_path) as server:
-        assert httpx.get(server.url_for("/one")).json() == {"not": "a mapping"}
+        assert http_client.get(server.url_for("/one")).json() == {"not": "a mapping"}
 
 
-def test_a_folder_named_mappings_uses_the_sibling_files_folder(tmp_path: Path) -> None:
+def test_a_folder_named_mappings_uses_the_sibling_files_folder(tmp_path: Path, http_client: httpx.Client) -> None:
     write_json(tmp_path / "mappings" / "f.json", {"request": {"urlPath": "/f"}, "response": {"bodyFileName": "f.txt"}})
     (tmp_path / "__files").mkdir()
     (tmp_path / "__files" / "f.txt").write_text("sibling")
     assert load_source(tmp_path / "mappings").files_root == tmp_path / "__files"
     assert load_source(tmp_path / "mappings" / "f.json").files_root == tmp_path / "__files"
     with MockServer(mappings=tmp_path / "mappings") as server:
-        assert served(server, "/f") == (200, "sibling")
+        assert served(http_client, server, "/f") == (200, "sibling")
     with MockServer(mappings=tmp_path / "mappings" / "f.json") as server:
-        assert served(server, "/f") == (200, "sibling")
+        assert served(http_client, server, "/f") == (200, "sibling")
 
 
-def test_one_file(tmp_path: Path) -> None:
+def test_one_file(tmp_path: Path, http_client: httpx.Client) -> None:
     file = write_json(tmp_path / "single.json", stub("/single", "single"))
     write_json(tmp_path / "other.json", stub("/other", "other"))
     [source] = load_sources([file])
     assert source.files == [file]
     with MockServer(mappings=file) as server:
-        assert served(server, "/single") == (200, "single")
-        assert served(server, "/other")[0] == 404
+        assert served(http_client, server, "/single") == (200, "single")
+        assert served(http_client, server, "/other")[0] == 404
         server.reset()
 
 
-def test_nested_folders_are_read_in_a_stable_order(tmp_path: Path) -> None:
+def test_nested_folders_are_read_in_a_stable_order(tmp_path: Path, http_client: httpx.Client) -> None:
     write_json(tmp_path / "mappings" / "b" / "deep" / "z.json", stub("/z", "z"))
     write_json(tmp_path / "mappings" / "a" / "y.json", stub("/y", "y"))
     write_json(tmp_path / "mappings" / "x.json", stub("/x", "x"))
@@ -94,33 +94,33 @@ def test_nested_folders_are_read_in_a_stable_order(tmp_path: Path) -> None:
     relative = [file.relative_to(tmp_path / "mappings").as_posix() for file in source.files]
     assert relative == ["a/y.json", "b/deep/z.json", "x.json"]
     with MockServer(mappings=tmp_path) as server:
-        assert [served(server, p) for p in ("/x", "/y", "/z")] == [(200, "x"), (200, "y"), (200, "z")]
+        assert [served(http_client, server, p) for p in ("/x", "/y", "/z")] == [(200, "x"), (200, "y"), (200, "z")]
 
 
-def test_several_paths_at_once(tmp_path: Path) -> None:
+def test_several_paths_at_once(tmp_path: Path, http_client: httpx.Client) -> None:
     first = write_json(tmp_path / "first" / "a.json", stub("/a", "a"))
     write_json(tmp_path / "second" / "b.json", stub("/b", "b"))
     sources = load_sources([first, tmp_path / "second"])
     assert [len(source.stubs) for source in sources] == [1, 1]
     with MockServer(mappings=[first, tmp_path / "second"]) as server:
-        assert served(server, "/a") == (200, "a")
-        assert served(server, "/b") == (200, "b")
+        assert served(http_client, server, "/a") == (200, "a")
+        assert served(http_client, server, "/b") == (200, "b")
 
 
 # --- formats --------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("suffix", [".yaml", ".yml", ".YAML"])
-def test_yaml_files(tmp_path: Path, suffix: str) -> None:
+def test_yaml_files(tmp_path: Path, suffix: str, http_client: httpx.Client) -> None:
     (tmp_path / f"stub{suffix}").write_text(
         "request:\n  method: GET\n  urlPath: /yaml\nresponse:\n  status: 201\n  jsonBody: {format: yaml, n: [1, 2]}\n"
     )
     with MockServer(mappings=tmp_path) as server:
-        answer = httpx.get(server.url_for("/yaml"))
+        answer = http_client.get(server.url_for("/yaml"))
         assert (answer.status_code, answer.json()) == (201, {"format": "yaml", "n": [1, 2]})
 
 
-def test_a_mappings_list_in_json_and_in_yaml(tmp_path: Path) -> None:
+def test_a_mappings_list_in_json_and_in_yaml(tmp_path: Path, http_client: httpx.Client) -> None:
     write_json(tmp_path / "list.json", {"mappings": [stub("/j1", "j1"), stub("/j2", "j2")]})
     (tmp_path / "list.yaml").write_text(
         "mappings:\n"
@@ -131,7 +131,7 @@ def test_a_mappings_list_in_json_and_in_yaml(tmp_path: Path) -> None:
     assert len(source.stubs) == 4
     assert source.origins == [tmp_path / "list.json"] * 2 + [tmp_path / "list.yaml"] * 2
     with MockServer(mappings=tmp_path) as server:
-        assert [served(server, p)[1] for p in ("/j1", "/j2", "/y1", "/y2")] == ["j1", "j2", "y1", "y2"]
+        assert [served(http_client, server, p)[1] for p in ("/j1", "/j2", "/y1", "/y2")] == ["j1", "j2", "y1", "y2"]
 
 
 def test_an_error_inside_a_mappings_list_names_the_index(tmp_path: Path) -> None:
@@ -272,43 +272,45 @@ def test_a_body_file_under_a_linked_folder_outside_the_root_is_refused(tmp_path:
         MockServer(mappings=root)
 
 
-def test_a_link_inside_the_root_is_fine(tmp_path: Path) -> None:
+def test_a_link_inside_the_root_is_fine(tmp_path: Path, http_client: httpx.Client) -> None:
     root, _ = _root_with_link(tmp_path)
     (root / "__files" / "real.txt").write_text("inside")
     (root / "__files" / "link.txt").symlink_to(root / "__files" / "real.txt")
     with MockServer(mappings=root) as server:
-        assert served(server, "/f") == (200, "inside")
+        assert served(http_client, server, "/f") == (200, "inside")
 
 
-def test_a_body_file_swapped_for_an_outside_link_after_loading_is_not_served(tmp_path: Path) -> None:
+def test_a_body_file_swapped_for_an_outside_link_after_loading_is_not_served(
+    tmp_path: Path, http_client: httpx.Client
+) -> None:
     root, outside = _root_with_link(tmp_path)
     body = root / "__files" / "link.txt"
     body.write_text("harmless")
     with MockServer(mappings=root) as server:
-        assert served(server, "/f") == (200, "harmless")
+        assert served(http_client, server, "/f") == (200, "harmless")
         body.unlink()
         body.symlink_to(outside / "secret.txt")
-        status, text = served(server, "/f")
+        status, text = served(http_client, server, "/f")
         assert status == 500
         assert "TOP SECRET" not in text
         assert "outside" in text
         assert len(server.errors) == 1
 
 
-def test_a_body_file_is_read_per_request(tmp_path: Path) -> None:
+def test_a_body_file_is_read_per_request(tmp_path: Path, http_client: httpx.Client) -> None:
     root, _ = _root_with_link(tmp_path, "live.txt")
     (root / "__files" / "live.txt").write_text("version 1")
     with MockServer(mappings=root) as server:
-        assert served(server, "/f") == (200, "version 1")
+        assert served(http_client, server, "/f") == (200, "version 1")
         (root / "__files" / "live.txt").write_text("version 2")
-        assert served(server, "/f") == (200, "version 2")
+        assert served(http_client, server, "/f") == (200, "version 2")
 
 
-def test_reset_still_works_after_a_body_file_is_removed(tmp_path: Path) -> None:
+def test_reset_still_works_after_a_body_file_is_removed(tmp_path: Path, http_client: httpx.Client) -> None:
     root, _ = _root_with_link(tmp_path, "temporary.txt")
     (root / "__files" / "temporary.txt").write_text("here for now")
     with MockServer(mappings=root) as server:
         (root / "__files" / "temporary.txt").unlink()
-        assert served(server, "/f")[0] == 500  # the request that needs it fails, and says why
+        assert served(http_client, server, "/f")[0] == 500  # the request that needs it fails, and says why
         server.reset()
         assert len(server.stubs) == 1

@@ -10,6 +10,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 import httpx
 import pytest
 
+from _wire import connect, get_request, read_until
 from mockpit import MockServer, Request, Response, get, head
 
 SHARED_SERVER = True
@@ -54,24 +55,17 @@ class Source:
         return respond
 
 
-def connect(server: MockServer, path: str) -> socket.socket:
-    sock = socket.create_connection(("127.0.0.1", int(server.url.rsplit(":", 1)[1])), timeout=TIMEOUT)
-    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: mock\r\n\r\n".encode())
+def open_get(server: MockServer, path: str) -> socket.socket:
+    """A raw connection to ``server`` with a GET of ``path`` sent on it."""
+    sock = connect(server)
+    sock.sendall(get_request(path))
     return sock
-
-
-def read_until(sock: socket.socket, end: bytes, received: bytes = b"") -> bytes:
-    while end not in received:
-        piece = sock.recv(65536)
-        assert piece, f"the server closed the connection before sending {end!r}; got {received!r}"
-        received += piece
-    return received
 
 
 def test_each_chunk_goes_out_before_the_next_exists(server: MockServer) -> None:
     source = Source([b"one", b"two", b"three"])
     server.when(get("/stream")).respond_with(source.handler())
-    with connect(server, "/stream") as sock:
+    with open_get(server, "/stream") as sock:
         head = read_until(sock, b"\r\n\r\n").lower()
         assert b"transfer-encoding: chunked" in head
         assert b"content-length" not in head  # no length was given: chunked, not a made-up one
@@ -110,7 +104,7 @@ def test_a_client_that_leaves_while_the_source_waits_closes_it(server: MockServe
     source = Source([b"first", b"never sent"])
     server.when(get("/stream")).respond_with(source.handler())
     try:
-        with connect(server, "/stream") as sock:
+        with open_get(server, "/stream") as sock:
             source.release(0)
             read_until(sock, b"5\r\nfirst\r\n")
         # the generator waits for chunk 2 that never comes: the server must notice the client went
@@ -137,7 +131,7 @@ def test_a_client_that_leaves_mid_stream_stops_an_endless_source(server: MockSer
             closed.set()
 
     server.when(get("/endless")).respond_with(lambda request: Response(200, stream=endless()))
-    with connect(server, "/endless") as sock:
+    with open_get(server, "/endless") as sock:
         read_until(sock, b"x" * 1000)
     assert closed.wait(TIMEOUT)
     count = len(produced)

@@ -11,6 +11,8 @@ import pytest
 from mockpit import MockpitError, MockServer, VerificationError, get, matches, post
 from mockpit._server import PatternLike
 
+SHARED_SERVER = True
+
 
 def _send(client: httpx.Client, n: int, path: str = "/ping") -> None:
     for _ in range(n):

@@ -1,13 +1,12 @@
 """Webhooks (``serveEventListeners`` / ``postServeActions``): a call made after a stub has answered.
 
 The target is a second mockpit server; a test waits for the call by polling the target's journal
-with a short deadline.
+with a deadline (``_waiting``).
 """
 
 from __future__ import annotations
 
 import base64
-import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -15,7 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from mockpit import MappingError, MockServer, ServeEvent
+from _waiting import errors_of, requests_to
+from _wire import free_port
+from mockpit import MappingError, MockServer
 from mockpit._engine.webhooks import compile_webhook
 from mockpit._server import internals
 
@@ -45,29 +46,6 @@ def stub_with(webhook: dict[str, Any], *, key: str = "serveEventListeners", **re
     }
 
 
-def wait_for(target: MockServer, count: int = 1, deadline: float = 3.0) -> list[ServeEvent]:
-    end = time.monotonic() + deadline
-    while True:
-        events = target.requests()
-        if len(events) >= count or time.monotonic() > end:
-            return events
-        time.sleep(0.01)
-
-
-def wait_for_errors(mock: MockServer, deadline: float = 3.0) -> list[str]:
-    end = time.monotonic() + deadline
-    while not mock.errors and time.monotonic() < end:
-        time.sleep(0.01)
-    return [str(error) for error in mock.errors]
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 def check_original(res: httpx.Response) -> None:
     assert res.status_code == 201
     assert res.text == "created"
@@ -90,7 +68,7 @@ def test_a_webhook_calls_the_target_with_method_headers_and_body(
         )
     )
     check_original(client.post("/trigger", json={"id": 1}))
-    [event] = wait_for(target)
+    [event] = requests_to(target)
     got = event.request
     assert (got.method, got.path) == ("POST", "/hook/simple")
     assert got.headers["content-type"] == "application/json"
@@ -103,7 +81,7 @@ def test_the_method_defaults_to_get_and_no_body_is_sent(
 ) -> None:
     server.add_mapping(stub_with({"url": target.url_for("/hook/get?x=1")}))
     check_original(client.get("/trigger"))
-    [event] = wait_for(target)
+    [event] = requests_to(target)
     assert (event.request.method, event.request.url) == ("GET", "/hook/get?x=1")
     assert event.request.body == b""
 
@@ -114,7 +92,7 @@ def test_a_base64_body_arrives_byte_for_byte(server: MockServer, client: httpx.C
         stub_with({"method": "PUT", "url": target.url_for("/hook/bin"), "base64Body": base64.b64encode(body).decode()})
     )
     check_original(client.get("/trigger"))
-    [event] = wait_for(target)
+    [event] = requests_to(target)
     assert event.request.method == "PUT"
     assert event.request.body == body
 
@@ -127,7 +105,7 @@ def test_every_webhook_of_a_stub_is_called_once_per_request(
     server.add_mapping(mapping)
     for _ in range(3):
         check_original(client.get("/trigger"))
-    events = wait_for(target, 6)
+    events = requests_to(target, 6)
     time.sleep(0.05)  # and no more than that
     assert sorted(event.request.path for event in target.requests()) == ["/hook/one"] * 3 + ["/hook/two"] * 3
     assert len(events) == 6
@@ -150,7 +128,7 @@ def test_templates_see_the_original_request_the_response_and_the_parameters(
     )
     res = client.post("/trigger?q=1", json={"id": "order-7"}, headers={"X-Trace": "abc-123", "X-Hook-Method": "patch"})
     check_original(res)
-    [event] = wait_for(target)
+    [event] = requests_to(target)
     got = event.request
     assert got.method == "PATCH"
     assert got.url == "/hook/order-7?from=/trigger"
@@ -176,7 +154,7 @@ def test_a_delayed_webhook_comes_after_its_delay_and_does_not_hold_up_the_respon
     check_original(client.get("/trigger"))
     answered = time.time() - started
     assert target.requests() == []  # not yet
-    [event] = wait_for(target)
+    [event] = requests_to(target)
     assert answered < 0.25
     assert 0.3 <= event.request.timestamp - started < 1.5
 
@@ -188,18 +166,18 @@ def test_a_slow_target_does_not_hold_up_the_response(
     started = time.monotonic()
     check_original(client.get("/trigger"))
     assert time.monotonic() - started < 0.3
-    assert len(wait_for(target)) == 1  # the target journals it once it has answered, 0.4 s later
+    assert len(requests_to(target)) == 1  # the target journals it once it has answered, 0.4 s later
 
 
 # --- failures: reported, never felt by the original request ----------------------------------------
 
 
-def test_a_target_that_is_down_is_reported_and_the_response_is_unchanged() -> None:
-    url = f"http://127.0.0.1:{closed_port()}/callback"
+def test_a_target_that_is_down_is_reported_and_the_response_is_unchanged(http_client: httpx.Client) -> None:
+    url = f"http://127.0.0.1:{free_port()}/callback"
     with MockServer() as mock:
         mock.add_mapping(stub_with({"method": "POST", "url": url}))
-        check_original(httpx.get(mock.url_for("/trigger"), timeout=5))
-        errors = wait_for_errors(mock)
+        check_original(http_client.get(mock.url_for("/trigger"), timeout=5))
+        errors = errors_of(mock)
     assert len(errors) == 1
     assert f"POST {url}" in errors[0]
     assert "after GET /trigger" in errors[0]
@@ -207,35 +185,37 @@ def test_a_target_that_is_down_is_reported_and_the_response_is_unchanged() -> No
     assert "check that the target is running" in errors[0]
 
 
-def test_a_template_that_renders_no_url_is_reported(target: MockServer) -> None:
+def test_a_template_that_renders_no_url_is_reported(target: MockServer, http_client: httpx.Client) -> None:
     with MockServer() as mock:
         mock.add_mapping(stub_with({"url": "{{originalRequest.headers.X-Callback}}"}))
-        check_original(httpx.get(mock.url_for("/trigger"), headers={"X-Callback": "not a url"}, timeout=5))
-        errors = wait_for_errors(mock)
-        check_original(httpx.get(mock.url_for("/trigger"), headers={"X-Callback": target.url_for("/hook/x")}))
-        assert len(wait_for(target)) == 1
+        check_original(http_client.get(mock.url_for("/trigger"), headers={"X-Callback": "not a url"}, timeout=5))
+        errors = errors_of(mock)
+        check_original(http_client.get(mock.url_for("/trigger"), headers={"X-Callback": target.url_for("/hook/x")}))
+        assert len(requests_to(target)) == 1
     assert len(errors) == 1
     assert "could not be rendered" in errors[0]
     assert "'not a url' is not an http(s) URL" in errors[0]
 
 
-def test_stopping_the_server_waits_for_a_webhook_under_way(target: MockServer) -> None:
+def test_stopping_the_server_waits_for_a_webhook_under_way(target: MockServer, http_client: httpx.Client) -> None:
     with MockServer() as mock:
         mock.add_mapping(
             stub_with({"url": target.url_for("/hook/last"), "delay": {"type": "fixed", "milliseconds": 200}})
         )
-        check_original(httpx.get(mock.url_for("/trigger"), timeout=5))
+        check_original(http_client.get(mock.url_for("/trigger"), timeout=5))
     # stop() has returned: the webhook was sent before the server went away
     assert [event.request.path for event in target.requests()] == ["/hook/last"]
 
 
-def test_stopping_the_server_cancels_a_webhook_that_would_wait_too_long(target: MockServer) -> None:
+def test_stopping_the_server_cancels_a_webhook_that_would_wait_too_long(
+    target: MockServer, http_client: httpx.Client
+) -> None:
     with MockServer() as mock:
         internals(mock).engine.webhooks().close_grace = 0.1
         mock.add_mapping(
             stub_with({"url": target.url_for("/hook/never"), "delay": {"type": "fixed", "milliseconds": 60_000}})
         )
-        check_original(httpx.get(mock.url_for("/trigger"), timeout=5))
+        check_original(http_client.get(mock.url_for("/trigger"), timeout=5))
         started = time.monotonic()
     assert time.monotonic() - started < 1.5
     assert target.requests() == []

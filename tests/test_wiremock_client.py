@@ -53,7 +53,9 @@ from wiremock.client import (
 from wiremock.constants import Config
 from wiremock.exceptions import ClientException, NotFoundException
 
-from mockpit import MockServer, Request, Response, ServeEvent, request
+from _upstreams import Echoed
+from _waiting import requests_to
+from mockpit import MockServer
 
 SHARED_SERVER = True
 EXTERNAL = os.environ.get("MOCKPIT_WIREMOCK_URL", "").rstrip("/")
@@ -261,34 +263,6 @@ EARLY = 0.005
 LATE = 0.25
 
 
-def echo(req: Request) -> Response:
-    """What the upstream received, as JSON."""
-    return Response(
-        json={
-            "method": req.method,
-            "path": req.path,
-            "query": req.query_string,
-            "headers": {name.lower(): value for name, value in req.headers.items()},
-            "body": req.body.decode("utf-8"),
-        }
-    )
-
-
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[MockServer]:
-    """Another server: what proxies forward to and webhooks call."""
-    with MockServer() as up:
-        up.when(request("ANY", url_matching="/upstream/.*")).respond_with(echo)
-        yield up
-
-
-def calls_to(server: MockServer, count: int = 1, deadline: float = 5.0) -> list[ServeEvent]:
-    end = time.monotonic() + deadline
-    while len(events := server.requests()) < count and time.monotonic() < end:
-        time.sleep(0.01)
-    return events
-
-
 FAULTS = [
     (ResponseFaultType.EMPTY_RESPONSE, httpx.RemoteProtocolError),
     (ResponseFaultType.MALFORMED_RESPONSE_CHUNK, httpx.RemoteProtocolError),
@@ -356,29 +330,31 @@ def test_delay_of_the_client_model(
         assert took <= at_most + LATE
 
 
-def test_proxy_of_the_client_model(target: Target, upstream: MockServer) -> None:
-    upstream.clear_requests()
+def test_proxy_of_the_client_model(target: Target, echo_upstream: MockServer) -> None:
+    echo_upstream.clear_requests()
     Mappings.create_mapping(
         Mapping(
             priority=10,
             request=MappingRequest(method=HttpMethods.ANY, url_path_pattern="/upstream/.*"),
-            response=MappingResponse(proxy_base_url=upstream.url, additional_proxy_request_headers={"X-Via": "client"}),
+            response=MappingResponse(
+                proxy_base_url=echo_upstream.url, additional_proxy_request_headers={"X-Via": "client"}
+            ),
         )
     )
     Mappings.create_mapping(get_mapping("/upstream/local", "answered here"))  # the default priority, 5, wins
 
     answer = target.http.post("/upstream/orders?id=7", content=b"one order", headers={"X-Trace": "t-1"})
     assert answer.status_code == 200, answer.text
-    seen = answer.json()
-    assert (seen["method"], seen["path"], seen["query"], seen["body"]) == (
+    seen = Echoed.of(answer)
+    assert (seen.method, seen.path, seen.query, seen.body) == (
         "POST",
         "/upstream/orders",
         "id=7",
-        "one order",
+        b"one order",
     )
-    assert (seen["headers"]["x-trace"], seen["headers"]["x-via"]) == ("t-1", "client")
+    assert (seen.headers["x-trace"], seen.headers["x-via"]) == ("t-1", "client")
     assert target.http.get("/upstream/local").text == "answered here"
-    assert [event.request.path for event in upstream.requests()] == ["/upstream/orders"]
+    assert [event.request.path for event in echo_upstream.requests()] == ["/upstream/orders"]
 
 
 def test_template_of_the_client_model(target: Target) -> None:
@@ -399,12 +375,12 @@ def test_template_of_the_client_model(target: Target) -> None:
     assert answer.headers["x-trace"] == "t-9"
 
 
-def test_webhook_of_the_client_model(target: Target, upstream: MockServer) -> None:
+def test_webhook_of_the_client_model(target: Target, echo_upstream: MockServer) -> None:
     """``post_serve_actions`` as a list, the form WireMock 3 writes (the client's model types it as a dict)."""
-    upstream.clear_requests()
+    echo_upstream.clear_requests()
     webhook = {
         "method": "POST",
-        "url": upstream.url + "/upstream/callback",
+        "url": echo_upstream.url + "/upstream/callback",
         "headers": {"Content-Type": "application/json"},
         # the space: Handlebars reads "}}}" as the end of a triple-stash, which WireMock refuses here
         "body": "{\"order\": {{jsonPath originalRequest.body '$.id'}} }",
@@ -417,15 +393,15 @@ def test_webhook_of_the_client_model(target: Target, upstream: MockServer) -> No
         )
     )
     assert target.http.post("/client/orders", json={"id": 42}).status_code == 202
-    (call,) = calls_to(upstream)
+    (call,) = requests_to(echo_upstream)
     assert (call.request.method, call.request.path) == ("POST", "/upstream/callback")
     assert call.request.json() == {"order": 42}
 
 
-def test_webhook_in_the_client_models_object_form(target: Target, upstream: MockServer) -> None:
+def test_webhook_in_the_client_models_object_form(target: Target, echo_upstream: MockServer) -> None:
     """``post_serve_actions`` as the client types it: WireMock 2's ``{"webhook": {...}}``."""
-    upstream.clear_requests()
-    webhook = {"method": "PUT", "url": upstream.url + "/upstream/callback", "body": "{{request.method}}"}
+    echo_upstream.clear_requests()
+    webhook = {"method": "PUT", "url": echo_upstream.url + "/upstream/callback", "body": "{{request.method}}"}
     Mappings.create_mapping(
         Mapping(
             request=MappingRequest(method=HttpMethods.POST, url="/client/legacy"),
@@ -434,7 +410,7 @@ def test_webhook_in_the_client_models_object_form(target: Target, upstream: Mock
         )
     )
     assert target.http.post("/client/legacy").status_code == 202
-    (call,) = calls_to(upstream)
+    (call,) = requests_to(echo_upstream)
     assert (call.request.method, call.request.text) == ("PUT", "POST")
 
 
