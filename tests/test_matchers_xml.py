@@ -453,7 +453,7 @@ def test_near_miss_says_what_the_xpath_selected(server: MockServer, client: http
 
 
 def test_templates_and_matchers_parse_xml_on_many_threads_at_once() -> None:
-    from mockpit._matching.pattern import ValueMatcher
+    from mockpit._matching.values import ValueMatcher
     from mockpit._model import Request, ValuePattern
     from mockpit._templating.template import compile_template, template_context
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from mockpit import MockServer
-from mockpit._matching.pattern import json_equal
+from mockpit._matching.json_equal import json_equal
 
 MATCHED = "matched"
 

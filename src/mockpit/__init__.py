@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from ._mapping.write import stub_to_mapping
     from ._matching.custom import register_matcher, unregister_matcher
     from ._matching.near_miss import NearMiss
-    from ._matching.pattern import Difference, MatchResult
+    from ._matching.result import Difference, MatchResult
     from ._model import Headers, Request, RequestPattern, Response, ResponseDefinition, Stub
     from ._recording.spec import register_recording_transformer
     from ._server import MockServer, MockServerFactory
@@ -111,8 +111,8 @@ _WHERE = {
     "ServeEvent": "._engine.journal",
     "stub_from_mapping": "._mapping.read",
     "stub_to_mapping": "._mapping.write",
-    "Difference": "._matching.pattern",
-    "MatchResult": "._matching.pattern",
+    "Difference": "._matching.result",
+    "MatchResult": "._matching.result",
     "Headers": "._model",
     "Request": "._model",
     "RequestPattern": "._model",

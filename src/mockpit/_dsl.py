@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from ._mapping.read import pattern_from_mapping, stub_from_mapping
 from ._mapping.write import headers_to_mapping
-from ._matching.pattern import MatchResult, compile_pattern
+from ._matching.pattern import compile_pattern
+from ._matching.result import MatchResult
 from ._model import STARTED, Fault, Handler, Request, Response, Stub
 from ._types import JSON, HeadersInput
 

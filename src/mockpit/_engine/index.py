@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from mockpit._matching.pattern import CompiledPattern, MatchResult, compile_pattern
+from mockpit._matching.pattern import CompiledPattern, compile_pattern
+from mockpit._matching.result import MatchResult
 from mockpit._model import Request, Stub
 
 from .scenarios import Machine, Scenarios

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from mockpit._matching.pattern import Difference
+from mockpit._matching.result import Difference
 from mockpit._model import STARTED, Stub
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from mockpit._model import Request, RequestPattern, Stub
 
-from .pattern import CompiledPattern, Difference, compile_pattern
+from .pattern import CompiledPattern, compile_pattern
+from .result import Difference
 
 #: how many stubs (or requests) are fully compared after the cheap first pass
 _SHORTLIST = 25
