@@ -131,7 +131,7 @@ class _ValuePatternModel(_Strict):
     @field_validator("exemptedComparisons")
     @classmethod
     def _comparison_types(cls, value: list[str] | None) -> list[str] | None:
-        from mockpit._matching.xml import COMPARISON_TYPES
+        from mockpit._matching.xml_equal import COMPARISON_TYPES
 
         unknown = [name for name in value or () if name not in COMPARISON_TYPES]
         if unknown:
@@ -173,7 +173,7 @@ class _ValuePatternModel(_Strict):
     @field_validator("equalToXml")
     @classmethod
     def _xml(cls, value: str | None, info: ValidationInfo) -> str | None:
-        from mockpit._matching.xml import compile_xml_comparison
+        from mockpit._matching.xml_equal import compile_xml_comparison
 
         if value is not None:
             compile_xml_comparison(value, _xml_options(info.data))

@@ -154,7 +154,8 @@ def _matches_json_schema(m: ValueMatcher, pattern: ValuePattern) -> None:
 
 
 def _equal_to_xml(m: ValueMatcher, pattern: ValuePattern) -> None:
-    from .xml import XmlError, compile_xml_comparison, parse_xml
+    from .xml import XmlError, parse_xml
+    from .xml_equal import compile_xml_comparison
 
     comparison = compile_xml_comparison(pattern.value, pattern.xml or XmlOptions())
 
