@@ -806,9 +806,10 @@ def test_match_refuses_a_pattern_mockpit_cannot_use() -> None:
         get(path_matching="[").match(Request("GET", "/"))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="_matching.pattern._MATCHED: one shared result for every match without captures (issue 10)"
-)
 def test_match_without_captures_names_the_request_it_was_given() -> None:
     sent = Request("GET", "/users")
-    assert get("/users").match(sent).request is sent
+    result = get("/users").match(sent)
+    assert result.request is sent
+    assert result.captures == {}
+    result.captures["x"] = "changed"  # a result of its own: nothing shared with the next match
+    assert get("/users").match(Request("GET", "/users")).captures == {}

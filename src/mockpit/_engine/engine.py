@@ -223,9 +223,9 @@ class Engine:
         found = self.index.find(request)
         if found is None:
             return self._unmatched(request)
-        entry, result = found
-        if result.captures:
-            request.path_params = result.captures
+        entry, captures = found
+        if captures:
+            request.path_params = captures
         responder = entry.payload
         response = responder.static
         if response is None:

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from mockpit._matching.pattern import CompiledPattern, compile_pattern
-from mockpit._matching.result import MatchResult
 from mockpit._model import Request, Stub
 
 from .scenarios import Machine, Scenarios
@@ -39,27 +38,28 @@ class IndexedStub(Generic[T]):
     payload: T
     sequence: int
     order: tuple[int, int] = field(init=False)
-    #: what find() calls: the pattern's match, wrapped in the scenario check for stubs in a scenario
-    match: Callable[[Request], MatchResult] = field(init=False)
+    #: what find() calls: the pattern's match_captures (its captures, None on a miss), wrapped in the
+    #: scenario check for stubs in a scenario
+    match: Callable[[Request], dict[str, str] | None] = field(init=False)
     #: the scenario the stub is in, if any
     scenario: Machine | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.order = (self.stub.effective_priority, -self.sequence)
-        self.match = self.pattern.match
+        self.match = self.pattern.match_captures
 
     def join(self, scenario: Machine) -> None:
         """Match only in the stub's required state, moving the scenario on (one locked step) when it does."""
         self.scenario = scenario
-        match, pattern = self.pattern.match, self.pattern
+        match = self.pattern.match_captures
         required, new = self.stub.required_scenario_state, self.stub.new_scenario_state
 
-        def match_in_state(request: Request) -> MatchResult:
-            result = match(request)
+        def match_in_state(request: Request) -> dict[str, str] | None:
+            captures = match(request)
             # the pattern first: only a request that would be answered may take the transition
-            if result.matched and not scenario.serve(required, new):
-                return MatchResult(False, pattern, request)
-            return result
+            if captures is not None and not scenario.serve(required, new):
+                return None
+            return captures
 
         self.match = match_in_state
 
@@ -149,12 +149,13 @@ class StubIndex(Generic[T]):
         """Every stub, newest first (the order WireMock's admin API lists them in)."""
         return sorted(self._by_id.values(), key=lambda e: -e.sequence)
 
-    def find(self, request: Request) -> tuple[IndexedStub[T], MatchResult] | None:
-        """The stub that answers ``request``: the first match among the candidates, in WireMock order."""
+    def find(self, request: Request) -> tuple[IndexedStub[T], dict[str, str]] | None:
+        """The stub that answers ``request`` and what its path template captured: the first match among
+        the candidates, in WireMock order."""
         for entry in self.candidates(request):
-            result = entry.match(request)
-            if result.matched:
-                return entry, result
+            captures = entry.match(request)
+            if captures is not None:
+                return entry, captures
         return None
 
     def candidates(self, request: Request) -> Sequence[IndexedStub[T]]:

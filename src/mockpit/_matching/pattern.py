@@ -2,7 +2,8 @@
 
 A pattern is compiled once, when its stub is added: regexes, JSONPath and XPath expressions, JSON
 schemas and expected XML documents are all prepared then. ``match()`` is the hot path: it stops at the
-first failing check and allocates nothing but the result; a stub pays only for the fields it uses. The
+first failing check and allocates nothing but its own result (``match_captures()``, which finds
+stubs, not even that); a stub pays only for the fields it uses. The
 differences a near-miss report prints (field, expected, actual, distance) are worked out only when someone
 asks for them.
 """
@@ -80,13 +81,22 @@ class CompiledPattern:
         self.weight = max(1.0, sum(check.weight for check in checks))
 
     def match(self, request: Request) -> MatchResult:
+        """Whether ``request`` matches, what it captured, and (asked for later) what differed."""
+        captures = self.match_captures(request)
+        if captures is None:
+            return MatchResult(False, self, request)
+        return MatchResult(True, self, request, captures)
+
+    def match_captures(self, request: Request) -> dict[str, str] | None:
+        """The hot path: what a matching request's path template captured (``{}`` without a template), or
+        ``None`` if it does not match. Finding a stub needs no more, so it makes no result object."""
         for test in self._tests:
             if not test(request):
-                return MatchResult(False, self, request)
+                return None
         url = self._url
         if url is not None and url._regex is not None:
-            return MatchResult(True, self, request, url.captures(request))
-        return _MATCHED
+            return url.captures(request)
+        return {}
 
     def differences(self, request: Request) -> list[Difference]:
         checks = self._checks
@@ -112,10 +122,6 @@ class CompiledPattern:
             rough = sum(check.rough_distance(request) for check in checks[:-1])
             return (rough or checks[-1].rough_distance(request)) / self.weight
         return sum(check.rough_distance(request) for check in checks) / self.weight
-
-
-_MATCHED = MatchResult(True, CompiledPattern(RequestPattern()), Request("GET", "/"))
-"""The result of every match without captures: nothing in it depends on the request."""
 
 
 def compile_pattern(pattern: RequestPattern) -> CompiledPattern:
