@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mockpit import MappingError, MockServer, stub_from_mapping
+from _patterns import matches, sample
+from mockpit import MappingError, MockServer, Request, stub_from_mapping
 
 SHARED_SERVER = True
 MATCHED = "matched"
@@ -54,7 +55,20 @@ BODIES = [
 ]
 
 
+def _sent(body: str) -> Request:
+    return Request("POST", "/s", body=body.encode())
+
+
+def _pattern(body_pattern: dict[str, Any]) -> dict[str, Any]:
+    return {"method": "POST", "urlPath": "/s", "bodyPatterns": [body_pattern]}
+
+
 @pytest.mark.parametrize(("schema", "body", "should_match"), BODIES)
+def test_body_table(schema: Any, body: str, should_match: bool) -> None:
+    assert matches(_pattern({"matchesJsonSchema": schema}), _sent(body)) is should_match
+
+
+@pytest.mark.parametrize(("schema", "body", "should_match"), sample(BODIES))
 def test_body(server: MockServer, client: httpx.Client, schema: Any, body: str, should_match: bool) -> None:
     add(server, {"matchesJsonSchema": schema})
     assert outcome(client, body) is should_match
@@ -89,6 +103,12 @@ VERSIONS = [
 
 
 @pytest.mark.parametrize(("version", "schema", "body", "should_match"), VERSIONS)
+def test_schema_version_table(version: str | None, schema: Any, body: str, should_match: bool) -> None:
+    pattern = _pattern({"matchesJsonSchema": schema, **({"schemaVersion": version} if version else {})})
+    assert matches(pattern, _sent(body)) is should_match
+
+
+@pytest.mark.parametrize(("version", "schema", "body", "should_match"), sample(VERSIONS))
 def test_schema_version(
     server: MockServer, client: httpx.Client, version: str | None, schema: Any, body: str, should_match: bool
 ) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 
 import mockpit
+from _patterns import matches, sample
 from mockpit import MappingError, MockServer, Request, stub_from_mapping
 
 SHARED_SERVER = True
@@ -52,6 +54,16 @@ LOGICAL = [
 
 
 @pytest.mark.parametrize(("pattern", "value", "should_match"), LOGICAL)
+@pytest.mark.parametrize("where", ["headers", "queryParameters"])
+def test_logical_operators_table(where: str, pattern: dict[str, Any], value: str | None, should_match: bool) -> None:
+    if where == "headers":
+        sent = Request("GET", "/t", headers=[] if value is None else [("X-Value", value)])
+    else:
+        sent = Request("GET", "/t", "" if value is None else urlencode({"X-Value": value}))
+    assert matches({"urlPath": "/t", where: {"X-Value": pattern}}, sent) is should_match
+
+
+@pytest.mark.parametrize(("pattern", "value", "should_match"), sample(LOGICAL))
 @pytest.mark.parametrize("where", ["headers", "queryParameters"])
 def test_logical_operators(
     server: MockServer, client: httpx.Client, where: str, pattern: dict[str, Any], value: str | None, should_match: bool
@@ -119,6 +131,14 @@ MULTI = [
 
 
 @pytest.mark.parametrize(("pattern", "values", "should_match"), MULTI)
+def test_multi_valued_table(pattern: dict[str, Any], values: list[str], should_match: bool) -> None:
+    as_query = Request("GET", "/t", urlencode([("id", v) for v in values]))
+    assert matches({"urlPath": "/t", "queryParameters": {"id": pattern}}, as_query) is should_match
+    as_headers = Request("GET", "/t", headers=[("X-Id", v) for v in values])
+    assert matches({"urlPath": "/t", "headers": {"X-Id": pattern}}, as_headers) is should_match
+
+
+@pytest.mark.parametrize(("pattern", "values", "should_match"), sample(MULTI))
 def test_multi_valued_query_parameters(
     server: MockServer, client: httpx.Client, pattern: dict[str, Any], values: list[str], should_match: bool
 ) -> None:
@@ -126,7 +146,7 @@ def test_multi_valued_query_parameters(
     assert answered(client.get("/t", params=[("id", v) for v in values])) is should_match
 
 
-@pytest.mark.parametrize(("pattern", "values", "should_match"), MULTI)
+@pytest.mark.parametrize(("pattern", "values", "should_match"), sample(MULTI))
 def test_multi_valued_headers(
     server: MockServer, client: httpx.Client, pattern: dict[str, Any], values: list[str], should_match: bool
 ) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mockpit import MappingError, MockServer, stub_from_mapping
+from _patterns import matches, sample
+from mockpit import MappingError, MockServer, Request, stub_from_mapping
 
 SHARED_SERVER = True
 MATCHED = "matched"
@@ -177,7 +178,20 @@ EQUAL_TO_XML = [
 ]
 
 
+def _sent(body: str | bytes) -> Request:
+    return Request("POST", "/x", body=body.encode() if isinstance(body, str) else body)
+
+
+def _pattern(body_pattern: dict[str, Any]) -> dict[str, Any]:
+    return {"method": "POST", "urlPath": "/x", "bodyPatterns": [body_pattern]}
+
+
 @pytest.mark.parametrize(("expected", "body", "options", "should_match"), EQUAL_TO_XML)
+def test_equal_to_xml_table(expected: str, body: str, options: dict[str, Any], should_match: bool) -> None:
+    assert matches(_pattern({"equalToXml": expected, **options}), _sent(body)) is should_match
+
+
+@pytest.mark.parametrize(("expected", "body", "options", "should_match"), sample(EQUAL_TO_XML))
 def test_equal_to_xml(
     server: MockServer, client: httpx.Client, expected: str, body: str, options: dict[str, Any], should_match: bool
 ) -> None:
@@ -221,6 +235,11 @@ XPATH = [
 
 
 @pytest.mark.parametrize(("expression", "body", "should_match"), XPATH)
+def test_matches_xpath_table(expression: str, body: str, should_match: bool) -> None:
+    assert matches(_pattern({"matchesXPath": expression}), _sent(body)) is should_match
+
+
+@pytest.mark.parametrize(("expression", "body", "should_match"), sample(XPATH))
 def test_matches_xpath(
     server: MockServer, client: httpx.Client, expression: str, body: str, should_match: bool
 ) -> None:
@@ -258,6 +277,11 @@ XPATH_SUB = [
 
 
 @pytest.mark.parametrize(("xpath", "body", "should_match"), XPATH_SUB)
+def test_matches_xpath_with_a_sub_pattern_table(xpath: dict[str, Any], body: str, should_match: bool) -> None:
+    assert matches(_pattern({"matchesXPath": xpath}), _sent(body)) is should_match
+
+
+@pytest.mark.parametrize(("xpath", "body", "should_match"), sample(XPATH_SUB))
 def test_matches_xpath_with_a_sub_pattern(
     server: MockServer, client: httpx.Client, xpath: dict[str, Any], body: str, should_match: bool
 ) -> None:

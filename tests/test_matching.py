@@ -1,8 +1,9 @@
-"""Request matching over the wire, against WireMock's documented semantics.
+"""Request matching, against WireMock's documented semantics.
 
-Every behavioural test adds a stub in WireMock's JSON format, sends a real HTTP request with httpx and
-checks whether the stub answered (200 "matched") or not (404). Each operator has a truth table of
-cases that must match and cases that must not.
+Each operator has a truth table of cases that must match and cases that must not. A table runs whole
+against the compiled pattern (``_patterns.matches``); a sample of it, and every test of what the wire
+adds (encoding, header and cookie parsing), adds a stub in WireMock's JSON format, sends a real HTTP
+request with httpx and checks whether the stub answered (200 "matched") or not (404).
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import base64
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 
-from mockpit import MockServer
+from _patterns import matches, sample
+from mockpit import MockServer, Request
 from mockpit._matching.json_equal import json_equal
 
 MATCHED = "matched"
@@ -237,6 +240,19 @@ VALUE_CASES = [
 
 
 @pytest.mark.parametrize(("pattern", "values", "should_match"), VALUE_CASES)
+def test_query_parameter_table(pattern: dict[str, Any], values: list[str] | None, should_match: bool) -> None:
+    query = urlencode([("other", "red"), *(("color", v) for v in values or ())])
+    sent = Request("GET", "/q", query)
+    assert matches({"method": "GET", "urlPath": "/q", "queryParameters": {"color": pattern}}, sent) is should_match
+
+
+@pytest.mark.parametrize(("pattern", "values", "should_match"), VALUE_CASES)
+def test_header_table(pattern: dict[str, Any], values: list[str] | None, should_match: bool) -> None:
+    sent = Request("GET", "/h", headers=[("X-Other", "red"), *(("X-Color", v) for v in values or ())])
+    assert matches({"method": "GET", "urlPath": "/h", "headers": {"X-Color": pattern}}, sent) is should_match
+
+
+@pytest.mark.parametrize(("pattern", "values", "should_match"), sample(VALUE_CASES))
 def test_query_parameter(
     server: MockServer, client: httpx.Client, pattern: dict[str, Any], values: list[str] | None, should_match: bool
 ) -> None:
@@ -245,7 +261,7 @@ def test_query_parameter(
     assert_outcome(client.get("/q", params=params), should_match)
 
 
-@pytest.mark.parametrize(("pattern", "values", "should_match"), VALUE_CASES)
+@pytest.mark.parametrize(("pattern", "values", "should_match"), sample(VALUE_CASES))
 def test_header(
     server: MockServer, client: httpx.Client, pattern: dict[str, Any], values: list[str] | None, should_match: bool
 ) -> None:
@@ -254,18 +270,24 @@ def test_header(
     assert_outcome(client.get("/h", headers=headers), should_match)
 
 
-@pytest.mark.parametrize(
-    ("pattern", "values", "should_match"),
-    # a cookie has one value: the multi-value cases do not apply; and in WireMock a missing cookie
-    # matches absent only, so the negative operators refuse it
-    [
-        pytest.param(*case.values[:2], False, id=case.id)
-        if str(case.id).endswith("NotContain-absent") or str(case.id).endswith("NotMatch-absent")
-        else case
-        for case in VALUE_CASES
-        if not str(case.id).startswith("multi-")
-    ],
-)
+# a cookie has one value: the multi-value cases do not apply; and in WireMock a missing cookie matches
+# absent only, so the negative operators refuse it
+COOKIE_CASES = [
+    pytest.param(*case.values[:2], False, id=case.id)
+    if str(case.id).endswith("NotContain-absent") or str(case.id).endswith("NotMatch-absent")
+    else case
+    for case in VALUE_CASES
+    if not str(case.id).startswith("multi-")
+]
+
+
+@pytest.mark.parametrize(("pattern", "values", "should_match"), COOKIE_CASES)
+def test_cookie_table(pattern: dict[str, Any], values: list[str] | None, should_match: bool) -> None:
+    sent = Request("GET", "/c", headers=[("Cookie", "; ".join(["other=red", *(f"color={v}" for v in values or ())]))])
+    assert matches({"method": "GET", "urlPath": "/c", "cookies": {"color": pattern}}, sent) is should_match
+
+
+@pytest.mark.parametrize(("pattern", "values", "should_match"), sample(COOKIE_CASES))
 def test_cookie(
     server: MockServer, client: httpx.Client, pattern: dict[str, Any], values: list[str] | None, should_match: bool
 ) -> None:
@@ -379,6 +401,12 @@ BODY_CASES = [
 
 
 @pytest.mark.parametrize(("pattern", "body", "should_match"), BODY_CASES)
+def test_body_string_operators_table(pattern: dict[str, Any], body: str, should_match: bool) -> None:
+    sent = Request("POST", "/b", body=body.encode())
+    assert matches({"method": "POST", "urlPath": "/b", "bodyPatterns": [pattern]}, sent) is should_match
+
+
+@pytest.mark.parametrize(("pattern", "body", "should_match"), sample(BODY_CASES))
 def test_body_string_operators(
     server: MockServer, client: httpx.Client, pattern: dict[str, Any], body: str, should_match: bool
 ) -> None:
@@ -453,6 +481,12 @@ EQUAL_TO_JSON_CASES = [
 
 
 @pytest.mark.parametrize(("expected", "body", "options", "should_match"), EQUAL_TO_JSON_CASES)
+def test_equal_to_json_table(expected: Any, body: str, options: dict[str, bool], should_match: bool) -> None:
+    pattern = {"method": "POST", "urlPath": "/j", "bodyPatterns": [{"equalToJson": expected, **options}]}
+    assert matches(pattern, Request("POST", "/j", body=body.encode())) is should_match
+
+
+@pytest.mark.parametrize(("expected", "body", "options", "should_match"), sample(EQUAL_TO_JSON_CASES))
 def test_equal_to_json(
     server: MockServer, client: httpx.Client, expected: Any, body: str, options: dict[str, bool], should_match: bool
 ) -> None:
@@ -525,7 +559,17 @@ JSON_PATH_CASES = [
 ]
 
 
+def _json_body(body: Any) -> bytes:
+    return body.encode() if isinstance(body, str) else json.dumps(body).encode()
+
+
 @pytest.mark.parametrize(("expression", "body", "should_match"), JSON_PATH_CASES)
+def test_matches_json_path_table(expression: str, body: Any, should_match: bool) -> None:
+    pattern = {"method": "POST", "urlPath": "/p", "bodyPatterns": [{"matchesJsonPath": expression}]}
+    assert matches(pattern, Request("POST", "/p", body=_json_body(body))) is should_match
+
+
+@pytest.mark.parametrize(("expression", "body", "should_match"), sample(JSON_PATH_CASES))
 def test_matches_json_path(
     server: MockServer, client: httpx.Client, expression: str, body: Any, should_match: bool
 ) -> None:
@@ -567,6 +611,12 @@ JSON_PATH_SUB_CASES = [
 
 
 @pytest.mark.parametrize(("json_path", "body", "should_match"), JSON_PATH_SUB_CASES)
+def test_matches_json_path_with_a_sub_pattern_table(json_path: dict[str, Any], body: Any, should_match: bool) -> None:
+    pattern = {"method": "POST", "urlPath": "/p", "bodyPatterns": [{"matchesJsonPath": json_path}]}
+    assert matches(pattern, Request("POST", "/p", body=_json_body(body))) is should_match
+
+
+@pytest.mark.parametrize(("json_path", "body", "should_match"), sample(JSON_PATH_SUB_CASES))
 def test_matches_json_path_with_a_sub_pattern(
     server: MockServer, client: httpx.Client, json_path: dict[str, Any], body: Any, should_match: bool
 ) -> None:
