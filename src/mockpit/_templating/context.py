@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import uuid
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -257,8 +257,17 @@ class TemplateContext:
             self._request_id = str(uuid.uuid4())
         return self._request_id
 
-    def cache(self, name: str) -> dict[Any, Any]:
-        found = self.caches.get(name)
-        if found is None:
-            found = self.caches[name] = {}
-        return found
+    def parsed(self, kind: str, text: str, parse: Callable[[str], Any]) -> Any:
+        """``parse(text)``, once per render for each ``kind`` of document (at most 16 of each are kept):
+        a template that reads the body with several jsonPath or xPath calls parses it once."""
+        cache = self.caches.get(kind)
+        if cache is None:
+            cache = self.caches[kind] = {}
+        try:
+            return cache[text]
+        except KeyError:
+            pass
+        document = parse(text)
+        if len(cache) < 16:
+            cache[text] = document
+        return document

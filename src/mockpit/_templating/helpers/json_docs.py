@@ -48,18 +48,14 @@ def check_json_path(expression: str) -> None:
 
 def json_document(context: TemplateContext | None, text: str) -> Any:
     """``text`` parsed as JSON, once per request; HelperFailure (WireMock's words) if it is not JSON."""
-    cache = context.cache("json") if context is not None else {}
+    return _parse_json(text) if context is None else context.parsed("json", text, _parse_json)
+
+
+def _parse_json(text: str) -> Any:
     try:
-        return cache[text]
-    except KeyError:
-        pass
-    try:
-        document = json.loads(text)
+        return json.loads(text)
     except ValueError:
         raise HelperFailure(f"{text} is not valid JSON") from None
-    if len(cache) < 16:
-        cache[text] = document
-    return document
 
 
 def _as_document(context: TemplateContext | None, source: Any) -> Any:

@@ -44,11 +44,11 @@ class XmlNode(TemplateObject):
 
 
 def xml_document(context: TemplateContext | None, text: str) -> Any:
-    cache = context.cache("xml") if context is not None else {}
-    try:
-        return cache[text]
-    except KeyError:
-        pass
+    """``text`` parsed as XML without namespaces, once per request; HelperFailure if it is not XML."""
+    return _parse_xml(text) if context is None else context.parsed("xml", text, _parse_xml)
+
+
+def _parse_xml(text: str) -> Any:
     from lxml import etree
 
     try:
@@ -56,8 +56,6 @@ def xml_document(context: TemplateContext | None, text: str) -> Any:
     except (etree.XMLSyntaxError, ValueError):
         raise HelperFailure(f"{text} is not valid XML") from None
     drop_namespaces(root)
-    if len(cache) < 16:
-        cache[text] = root
     return root
 
 
