@@ -13,6 +13,7 @@ from typing import Any
 from mockpit._matching.jsonpath import compile_json_path, is_definite
 from mockpit._templating.context import TemplateContext
 from mockpit._templating.errors import HelperFailure
+from mockpit._templating.helpers.arguments import format_arguments
 from mockpit._templating.values import (
     MISSING,
     JsonList,
@@ -117,12 +118,7 @@ def to_json(value: Any) -> str:
 
 
 def format_json(text: Any, format: Any = None) -> str:
-    body = to_text(text).strip() if text is not None and text is not MISSING else ""
-    if not body:
-        raise HelperFailure("formatJson should take a block of JSON to format or a single parameter of type String")
-    style = "pretty" if format is None or format is MISSING else to_text(format)
-    if style not in ("pretty", "compact"):
-        raise HelperFailure(f"formatJson: format [{style}] should be one of [pretty, compact]")
+    body, style = format_arguments("formatJson", "JSON", text, format)
     try:
         value = json.loads(body)
     except ValueError:

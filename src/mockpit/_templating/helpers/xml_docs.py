@@ -8,6 +8,7 @@ from typing import Any
 from mockpit._matching.xml import compile_xpath, drop_namespaces, xml_parser
 from mockpit._templating.context import TemplateContext
 from mockpit._templating.errors import HelperFailure
+from mockpit._templating.helpers.arguments import format_arguments
 from mockpit._templating.values import (
     MISSING,
     ListOrSingle,
@@ -88,12 +89,7 @@ def _is_element(node: Any) -> bool:
 
 
 def format_xml(text: Any, format: Any = None) -> str:
-    body = to_text(text).strip() if text is not None and text is not MISSING else ""
-    if not body:
-        raise HelperFailure("formatXml should take a block of XML to format or a single parameter of type String")
-    style = "pretty" if format is None or format is MISSING else to_text(format)
-    if style not in ("pretty", "compact"):
-        raise HelperFailure(f"formatXml: format [{style}] should be one of [pretty, compact]")
+    body, style = format_arguments("formatXml", "XML", text, format)
     from lxml import etree
 
     try:
