@@ -390,6 +390,16 @@ HELPERS = [
     ("{{toJson request.query}}", '{\n  "page" : "2",\n  "tag" : [ "a", "b" ],\n  "q" : "hello world"\n}'),
     ('{{formatJson \'{"foo":true,"bar":{"baz":false}}\' format=\'compact\'}}', '{"foo":true,"bar":{"baz":false}}'),
     ("{{formatJson 'not json'}}", "[ERROR: There was an error parsing the json. Please make sure the json is valid]"),
+    (
+        "{{formatJson ''}}",
+        "[ERROR: formatJson should take a block of JSON to format or a single parameter of type String]",
+    ),
+    ("{{formatJson '{}' format='tiny'}}", "[ERROR: formatJson: format [tiny] should be one of [pretty, compact]]"),
+    (
+        "{{formatXml ''}}",
+        "[ERROR: formatXml should take a block of XML to format or a single parameter of type String]",
+    ),
+    ("{{formatXml '<a/>' format='tiny'}}", "[ERROR: formatXml: format [tiny] should be one of [pretty, compact]]"),
     ('{{#parseJson \'parsed\'}}{"name": "transformed"}{{/parseJson}}{{parsed.name}}', "transformed"),
     ("{{parseJson request.body 'bodyJson'}}{{bodyJson.items.[1].name}}", "Two"),
     ("{{lookup (parseJson request.body) 'name'}}", "Ann"),
