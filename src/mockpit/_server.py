@@ -10,12 +10,14 @@ import signal
 import socket
 import ssl
 import threading
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Union
 
+from ._admin.access import AdminAccess, bind_warning, check_bind
 from ._admin.api import AdminApi
 from ._dsl import RequestPatternBuilder, StubBuilder
 from ._engine.engine import Engine
@@ -93,6 +95,13 @@ class MockServer:
 
     With ``certfile=`` (PEM chain) and ``keyfile=`` (unless the key is in ``certfile``) it serves
     that certificate instead.
+
+    The admin API (``/__admin``; ``admin=False`` turns it off) answers only this machine's callers: a
+    ``Host`` naming localhost or the bound address (``admin_hosts=["mock.internal"]`` adds names, ``"*"``
+    any), and no changes asked for by another site's web page (``admin_origins`` allows origins). Bound
+    off loopback it needs ``admin_token=`` (sent as ``Authorization: Bearer TOKEN``), unless
+    ``admin_insecure=True``. Credentials in journaled requests are masked in its answers unless
+    ``show_credentials=True``. ``docs/security.md`` explains each rule.
     """
 
     def __init__(
@@ -105,6 +114,11 @@ class MockServer:
         journal_size: int = Journal.DEFAULT_CAPACITY,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         admin: bool = True,
+        admin_token: str | None = None,
+        admin_hosts: Sequence[str] = (),
+        admin_origins: Sequence[str] = (),
+        admin_insecure: bool = False,
+        show_credentials: bool = False,
         openapi: OpenApiLike | None = None,
         seed: int = 0,
         validate: bool = True,
@@ -116,6 +130,10 @@ class MockServer:
     ) -> None:
         self.host = host
         self.port = parse_port(port)
+        check_bind(host, admin=admin, token=admin_token, insecure=admin_insecure)
+        warning = bind_warning(host, admin=admin, token=admin_token)
+        if warning is not None:
+            warnings.warn(f"mockpit: {warning}", UserWarning, stacklevel=2)
         self._tls = _tls_files(host, https, certfile, keyfile)
         root_path = Path(root) if root is not None else None
         if files_root is None and root_path is not None:
@@ -142,6 +160,13 @@ class MockServer:
                 mapping_files=self._mapping_files,
                 on_shutdown=self._shutdown_requested,
                 recorder=self._recorder,
+                access=AdminAccess.for_bind(
+                    host,
+                    token=admin_token,
+                    hosts=admin_hosts,
+                    origins=admin_origins,
+                    show_credentials=show_credentials,
+                ),
             ).handle
             if admin
             else None,
@@ -563,6 +588,11 @@ class MockServerFactory(Protocol):
         journal_size: int = Journal.DEFAULT_CAPACITY,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         admin: bool = True,
+        admin_token: str | None = None,
+        admin_hosts: Sequence[str] = (),
+        admin_origins: Sequence[str] = (),
+        admin_insecure: bool = False,
+        show_credentials: bool = False,
         openapi: OpenApiLike | None = None,
         seed: int = 0,
         validate: bool = True,

@@ -6,7 +6,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -18,6 +18,89 @@ if TYPE_CHECKING:
     from ._server import MockServer
 
 _START = time.perf_counter()
+_F = TypeVar("_F", bound=Callable[..., object])
+
+
+def _admin_options(command: _F) -> _F:
+    """The admin API's access options, the same on every command that serves it (see docs/security.md)."""
+    for option in reversed(
+        (
+            click.option("--no-admin", is_flag=True, help="Serve the stubs only: no admin API at /__admin."),
+            click.option(
+                "--admin-token",
+                envvar="MOCKPIT_ADMIN_TOKEN",
+                metavar="TOKEN",
+                help="Admin calls must send Authorization: Bearer TOKEN (env MOCKPIT_ADMIN_TOKEN); "
+                "needed to serve off loopback.",
+            ),
+            click.option(
+                "--admin-host",
+                "admin_hosts",
+                multiple=True,
+                metavar="NAME",
+                help="Another Host name admin calls may use (repeatable; * for any). Default: localhost, the address.",
+            ),
+            click.option(
+                "--admin-origin",
+                "admin_origins",
+                multiple=True,
+                metavar="ORIGIN",
+                help="A web origin (https://ui.example) allowed to change things through the admin API (repeatable).",
+            ),
+            click.option(
+                "--admin-insecure",
+                is_flag=True,
+                help="Serve the admin API off loopback without a token (only on a network you trust).",
+            ),
+            click.option(
+                "--show-credentials",
+                is_flag=True,
+                help="Show Authorization headers, cookies and API keys of journaled requests (else masked).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def _admin_settings(
+    no_admin: bool,
+    admin_token: str | None,
+    admin_hosts: tuple[str, ...],
+    admin_origins: tuple[str, ...],
+    admin_insecure: bool,
+    show_credentials: bool,
+) -> dict[str, Any]:
+    """The MockServer arguments the admin options stand for."""
+    return {
+        "admin": not no_admin,
+        "admin_token": admin_token or None,
+        "admin_hosts": admin_hosts,
+        "admin_origins": admin_origins,
+        "admin_insecure": admin_insecure,
+        "show_credentials": show_credentials,
+    }
+
+
+def _make_server(err: Console, *args: Any, **kwargs: Any) -> MockServer:
+    """A MockServer; one that cannot be made ends the command with exit code 2 and why, warnings printed loud."""
+    import warnings
+
+    from rich.markup import escape
+
+    from ._errors import MappingError, ServerError
+    from ._server import MockServer
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            server = MockServer(*args, **kwargs)
+    except (MappingError, ServerError) as exc:  # a ServerError here: --cert/--key, or an open admin API
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+        sys.exit(2)
+    for warning in caught:
+        err.print(f"[bold yellow]warning:[/] {escape(str(warning.message).removeprefix('mockpit: '))}")
+    return server
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,6 +149,7 @@ def main() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder whose mappings/ POST /__admin/mappings/save writes to (default: the first PATH folder).",
 )
+@_admin_options
 def serve(
     paths: tuple[Path, ...],
     host: str,
@@ -81,6 +165,7 @@ def serve(
     seed: int,
     no_validate: bool,
     root: Path | None,
+    **admin_options: Any,
 ) -> None:
     """Serve WireMock-format mappings and OpenAPI documents.
 
@@ -94,9 +179,9 @@ def serve(
     from rich.markup import escape
 
     from ._engine.journal import ServeEvent
-    from ._errors import HandlerError, MappingError, ServerError
+    from ._errors import HandlerError
     from ._matching.report import report_markup
-    from ._server import MockServer, internals
+    from ._server import internals
 
     # soft_wrap: when piped (a log file, a CI step) rich would break lines at 80 columns, mid-path
     out = Console(highlight=False, soft_wrap=True)
@@ -105,24 +190,22 @@ def serve(
         paths = (Path("."),)
     if key is not None and cert is None:
         raise click.UsageError("--key needs the certificate it belongs to: add --cert FILE")
-    try:
-        server = MockServer(
-            host,
-            port,
-            list(paths) or None,
-            journal_size=journal_size,
-            max_body_size=max_body_size,
-            templating=("jinja" if template_syntax == "jinja" else "handlebars") if templating else False,
-            https=https or cert is not None,
-            certfile=cert,
-            keyfile=key,
-            seed=seed,
-            validate=not no_validate,
-            root=root,
-        )
-    except (MappingError, ServerError) as exc:  # a ServerError here: --cert/--key cannot be loaded
-        err.print(f"[bold red]error:[/] {escape(str(exc))}")
-        sys.exit(2)
+    server = _make_server(
+        err,
+        host,
+        port,
+        list(paths) or None,
+        journal_size=journal_size,
+        max_body_size=max_body_size,
+        templating=("jinja" if template_syntax == "jinja" else "handlebars") if templating else False,
+        https=https or cert is not None,
+        certfile=cert,
+        keyfile=key,
+        seed=seed,
+        validate=not no_validate,
+        root=root,
+        **_admin_settings(**admin_options),
+    )
     parts = internals(server)
     for source in parts.sources:
         out.print(
@@ -233,6 +316,7 @@ def _target(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.option(
     "--capture-header", "capture_headers", multiple=True, help="A request header the stubs match on (repeatable)."
 )
+@_admin_options
 def record(
     target: str,
     out: Path,
@@ -241,6 +325,7 @@ def record(
     keep_secrets: bool,
     repeats_as_scenarios: bool,
     capture_headers: tuple[str, ...],
+    **admin_options: Any,
 ) -> None:
     """Record an API: proxy every request to --target and write what it answers as mapping files.
 
@@ -258,12 +343,12 @@ def record(
     from ._recording.collector import RecordedStub
     from ._recording.exchange import Exchange
     from ._recording.spec import RecordSpec
-    from ._server import MockServer, internals
+    from ._server import internals
 
     out_console = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     # mappings=[]: stubs recorded earlier in OUT are not served, or they would answer instead of the target
-    server = MockServer(host, port, [], root=out)
+    server = _make_server(err, host, port, [], root=out, **_admin_settings(**admin_options))
     parts = internals(server)
     recorder = parts.recorder
     spec = RecordSpec(

@@ -38,6 +38,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         help="OpenAPI documents the session's mockpit server serves (one per line, relative to the ini file)",
     )
+    parser.addini("mockpit_admin", type="bool", default=True, help="Serve the admin API at /__admin (default: true)")
+    parser.addini("mockpit_admin_token", default="", help="The token admin calls must send (Authorization: Bearer)")
+    parser.addini("mockpit_admin_hosts", type="linelist", default=[], help="More Host names admin calls may use")
+    parser.addini("mockpit_admin_origins", type="linelist", default=[], help="Web origins allowed to change things")
+    parser.addini(
+        "mockpit_show_credentials",
+        type="bool",
+        default=False,
+        help="Show credentials of journaled requests in the admin API (default: masked)",
+    )
     parser.addini(
         "mockpit_cassette_dir",
         default="",
@@ -92,11 +102,20 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 def mockpit_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     """The session's server, shared by every test through ``mockpit``; override to configure it.
 
-    It serves the OpenAPI documents listed in the ``mockpit_openapi`` ini option, if any.
+    It serves the OpenAPI documents listed in the ``mockpit_openapi`` ini option, if any, with the
+    admin API's access options of the ``mockpit_admin*`` and ``mockpit_show_credentials`` ini options.
     """
     from ._server import MockServer
 
-    server = MockServer(openapi=list(pytestconfig.getini("mockpit_openapi")) or None)
+    ini = pytestconfig.getini
+    server = MockServer(
+        openapi=list(ini("mockpit_openapi")) or None,
+        admin=ini("mockpit_admin"),
+        admin_token=ini("mockpit_admin_token") or None,
+        admin_hosts=ini("mockpit_admin_hosts"),
+        admin_origins=ini("mockpit_admin_origins"),
+        show_credentials=ini("mockpit_show_credentials"),
+    )
     server.start()
     yield server
     server.stop()
