@@ -10,6 +10,7 @@ import signal
 import socket
 import ssl
 import threading
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -129,7 +130,7 @@ class MockServer:
         keyfile: str | os.PathLike[str] | None = None,
     ) -> None:
         self.host = host
-        self.port = parse_port(port)
+        self._port = parse_port(port)
         check_bind(host, admin=admin, token=admin_token, insecure=admin_insecure)
         warning = bind_warning(host, admin=admin, token=admin_token)
         if warning is not None:
@@ -217,10 +218,10 @@ class MockServer:
         from ._transport.serve import bind_socket
 
         try:
-            sock = bind_socket(self.host, self.port)
+            sock = bind_socket(self.host, self._port)
         except OSError as exc:
             raise ServerError(
-                f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}; use port=0 to pick a free port"
+                f"cannot listen on {self.host}:{self._port}: {exc.strerror or exc}; use port=0 to pick a free port"
             ) from exc
         self._bound_port = sock.getsockname()[1]
         return sock
@@ -342,9 +343,14 @@ class MockServer:
         return self._thread is not None and self._thread.is_alive()
 
     @property
+    def port(self) -> int:
+        """The port the server listens on once started (the free one picked for 0); before, the one asked for."""
+        return self._port if self._bound_port is None else self._bound_port
+
+    @property
     def url(self) -> str:
         """``http://127.0.0.1:PORT`` (the bound port once started); ``https://`` with ``https=True``."""
-        port = self.port if self._bound_port is None else self._bound_port
+        port = self.port
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{'http' if self._tls is None else 'https'}://{host}:{port}"
 
@@ -504,6 +510,37 @@ class MockServer:
             ok = ok and n <= at_most
         if not ok:
             raise VerificationError(self._verification_message(request_pattern, " and ".join(wanted), n))
+        return found
+
+    def wait_for(self, pattern: PatternLike, count: int = 1, *, timeout: float = 5.0) -> list[ServeEvent]:
+        """Wait until ``count`` requests matching ``pattern`` have arrived, and return them.
+
+        For requests that arrive after the code under test returns: webhooks, background jobs, retries::
+
+            server.wait_for(post("/callbacks"), timeout=2)
+
+        Raises :class:`VerificationError` after ``timeout`` seconds, listing what did arrive and what
+        came closest, as :meth:`verify` does.
+        """
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError(f"wait_for(count=...) takes a whole number of 1 or more, got {count!r}")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0:
+            raise ValueError(f"wait_for(timeout=...) takes seconds, 0 or more, got {timeout!r}")
+        request_pattern = _pattern(pattern)
+        compiled = compile_pattern(request_pattern)
+        journal = self._engine.journal
+        deadline = time.monotonic() + timeout
+        pause = 0.001  # short at first: most waits end within milliseconds
+        while True:
+            found = journal.find(lambda event: compiled.match(event.request).matched)
+            left = deadline - time.monotonic()
+            if len(found) >= count or left <= 0:
+                break
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.02)
+        if len(found) < count:
+            wanted = f"at least {count} within {timeout:g} s"
+            raise VerificationError(self._verification_message(request_pattern, wanted, len(found)))
         return found
 
     def _verification_message(self, pattern: RequestPattern, wanted: str, n: int) -> str:
