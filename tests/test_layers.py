@@ -43,6 +43,7 @@ LAYERS = {
     "pytest_plugin": 10,
     "__main__": 10,
     "__init__": 11,
+    "examples": 12,
 }
 # modules below the transport must not know it exists
 TRANSPORT_LIBRARIES = {"uvicorn", "httptools", "uvloop", "starlette"}
