@@ -24,6 +24,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / PACKAGE
 # (inside _admin).
 LAYERS = {
     "_errors": 1,
+    "_extras": 1,
     "_types": 0,
     "_model": 1,
     "_matching": 2,

@@ -88,14 +88,14 @@ def _make_server(err: Console, *args: Any, **kwargs: Any) -> MockServer:
 
     from rich.markup import escape
 
-    from ._errors import MappingError, ServerError
+    from ._errors import MockpitError
     from ._server import MockServer
 
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             server = MockServer(*args, **kwargs)
-    except (MappingError, ServerError) as exc:  # a ServerError here: --cert/--key, or an open admin API
+    except MockpitError as exc:  # a mapping, --cert/--key, an open admin API, a missing extra
         err.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(2)
     for warning in caught:

@@ -14,6 +14,7 @@ import functools
 import json
 from typing import TYPE_CHECKING, Any
 
+from mockpit._extras import require
 from mockpit._model import JSON_SCHEMA_VERSIONS, JsonSchemaVersion
 from mockpit._types import JSON
 
@@ -109,5 +110,6 @@ def _cached(schema_text: str, version: JsonSchemaVersion | None) -> SchemaCheck:
 
 def compile_schema(value: JSON, version: JsonSchemaVersion | None = None) -> SchemaCheck:
     """A :class:`SchemaCheck` for ``value`` (a schema, or JSON text of one), built once per schema."""
+    require("jsonschema", "JSON Schema matching (matchesJsonSchema)")
     schema = parse_schema(value)
     return _cached(json.dumps(schema, sort_keys=True), version)

@@ -14,6 +14,8 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from mockpit._extras import require
+
 if TYPE_CHECKING:
     from lxml import etree
 
@@ -146,6 +148,7 @@ def compile_xpath(
     ``selects_nodes`` (``matchesXPath``) refuses at compile what gives no nodes or fails on any document;
     templates' ``xPath`` prints numbers, text and booleans too, and says what fails when it renders.
     """
+    require("lxml", "XPath (matchesXPath, the xPath template helper)")
     return _cached_query(expression, tuple(sorted(namespaces.items())) if namespaces else (), selects_nodes)
 
 

@@ -18,6 +18,7 @@ import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from mockpit._extras import require
 from mockpit._model import XmlOptions
 
 from .xml import XmlError, parse_xml
@@ -366,4 +367,5 @@ def _attribute_name(name: str) -> str:
 @functools.lru_cache(maxsize=1024)
 def compile_xml_comparison(expected: str, options: XmlOptions) -> XmlComparison:
     """An :class:`XmlComparison`, built once per expected document and options (loading and matching share it)."""
+    require("lxml", "XML comparison (equalToXml)")
     return XmlComparison(expected, options)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from mockpit._errors import MappingError
+from mockpit._extras import require
 
 from .locate import check_document
 from .refs import HTTP_METHODS, Location, absolute_refs, file_path, find_refs, join_ref, resolve_pointer
@@ -222,6 +223,8 @@ def load_openapi(
     ``contents`` is the root file's parsed content when the caller has read it already. Raises
     :class:`MappingError` with the file and the place in it when the document is unreadable or invalid.
     """
+    for module in ("openapi_spec_validator", "jsonschema", "rstr"):
+        require(module, "Serving an OpenAPI document")
     if isinstance(source, Mapping):
         display = name or "openapi document"
         uri = DICT_URI
