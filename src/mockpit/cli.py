@@ -218,9 +218,12 @@ def serve(
             f"HTTPS certificate signed by a CA made for this run; clients trust it with the CA bundle "
             f"{escape(server.ca_bundle)} (curl --cacert FILE, requests verify=FILE)"
         )
-    folder = parts.mapping_files.folder
-    if folder is not None:
-        out.print(f"POST /__admin/mappings/save and persistent stubs write to {escape(str(folder))}")
+
+    def log_save(files: list[Path]) -> None:  # said when it happens: where saves go is no news at start
+        folder = parts.mapping_files.folder
+        out.print(f"Saved stubs to {len(files)} mapping file(s) in {escape(str(folder))}")
+
+    parts.mapping_files.save_listeners.append(log_save)
 
     def log_miss(event: ServeEvent) -> None:
         request = event.request
@@ -410,17 +413,25 @@ def record(
 
 @main.command()
 @click.argument("document", type=click.Path(path_type=Path))
-@click.option("--output", "-o", required=True, type=click.Path(path_type=Path), help="Folder to write the files to.")
+@click.option(
+    "--out",
+    "-o",
+    default=Path("."),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Root folder to write mappings/ to.",
+)
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generated data.")
 @click.option("--force", is_flag=True, help="Overwrite mapping files that are already there.")
-def generate(document: Path, output: Path, seed: int, force: bool) -> None:
+def generate(document: Path, out: Path, seed: int, force: bool) -> None:
     """Write the stubs of an OpenAPI DOCUMENT as mapping files, one per operation, to edit and keep.
 
     Each answers with the operation's example or generated data, as `mockpit serve DOCUMENT` does by
     default (without request validation and Prefer headers, which mapping files cannot express).
-    Serve them with `mockpit serve OUTPUT`.
+    They go to OUT/mappings/, as `record` and `import` write theirs; serve them with `mockpit serve OUT`.
     """
     import json
+    import os
 
     from rich.console import Console
     from rich.markup import escape
@@ -430,8 +441,9 @@ def generate(document: Path, output: Path, seed: int, force: bool) -> None:
     from ._openapi.document import load_openapi
     from ._openapi.stubs import static_stubs
 
-    out = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    output = out / "mappings"
     # checked first, before the document is read: files there may be edits someone means to keep
     taken = sorted(output.glob("*.json")) if output.is_dir() else []
     if taken and not force:
@@ -449,10 +461,14 @@ def generate(document: Path, output: Path, seed: int, force: bool) -> None:
     # path (/pets/mine) must win over a template that also matches it (/pets/{id})
     files = {output / f"{i:03d}-{_slug(stub.name or stub.id)}.json": stub for i, stub in enumerate(stubs, 1)}
     output.mkdir(parents=True, exist_ok=True)
+    # the document as seen from the files, so that committed files read the same on every machine
+    shown = Path(os.path.relpath(document.resolve(), output.resolve())).as_posix()
     for path, stub in files.items():
-        path.write_text(json.dumps(stub_to_mapping(stub), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    where = escape(str(output))
-    out.print(f"Wrote {len(files)} mapping file(s) to {where}; serve them with: mockpit serve {where}")
+        mapping = stub_to_mapping(stub)
+        mapping["metadata"]["openapi"]["document"] = shown
+        path.write_text(json.dumps(mapping, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    where, root = escape(str(output)), escape(str(out))
+    console.print(f"Wrote {len(files)} mapping file(s) to {where}; serve them with: mockpit serve {root}")
 
 
 def _slug(text: str) -> str:

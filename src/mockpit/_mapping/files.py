@@ -10,7 +10,7 @@ import re
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,8 @@ class MappingFiles:
         self._where: dict[str, Path] = {}
         # the admin API (server thread) and MockServer.save_mappings() (test thread) may save at once
         self._lock = threading.Lock()
+        #: told the files each save wrote (the CLI says where they went when it happens, not at start)
+        self.save_listeners: list[Callable[[list[Path]], None]] = []
 
     def track(self, sources: Iterable[LoadedSource]) -> None:
         """Remember the files these stubs were loaded from: saving leaves them alone until a stub changes."""
@@ -117,7 +119,10 @@ class MappingFiles:
                 if held[position] is not stub:
                     held[position] = stub
                     plan[file] = held
-            return [self._write(file, held) for file, held in plan.items()]
+            written = [self._write(file, held) for file, held in plan.items()]
+        for listener in self.save_listeners:
+            listener(written)
+        return written
 
     def remove(self, stub_id: str) -> Path | None:
         """Take the stub out of its file (deleting the file if it held only that stub); returns the file."""
