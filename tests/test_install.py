@@ -17,7 +17,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 #: what the core must not pull in: each comes with an extra
-OPTIONAL = {"lxml", "faker", "trustme", "cryptography", "openapi-spec-validator", "jsonschema", "rstr"}
+OPTIONAL = {"lxml", "faker", "trustme", "cryptography", "openapi-spec-validator", "jsonschema", "rstr", "watchfiles"}
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +85,13 @@ def test_the_core_serves_matches_and_templates(core: Path) -> None:
             "'transformers': ['response-template']}})",
             "faker",
         ),
+        (
+            "import os, tempfile\nroot = tempfile.mkdtemp()\nos.mkdir(root + '/mappings')\n"
+            "MockServer(mappings=root, watch=True)",
+            "watch",
+        ),
     ],
-    ids=["openapi", "https", "xml", "jsonschema", "faker"],
+    ids=["openapi", "https", "xml", "jsonschema", "faker", "watch"],
 )
 def test_an_optional_feature_names_its_extra(core: Path, code: str, extra: str) -> None:
     done = run(core, f"from mockpit import MockServer\n{code}\n")

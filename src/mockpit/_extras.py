@@ -21,6 +21,7 @@ EXTRAS = {
     "openapi_spec_validator": "openapi",
     "rstr": "openapi",
     "jsonschema": "jsonschema",
+    "watchfiles": "watch",
 }
 
 

@@ -103,6 +103,9 @@ class MockServer:
     off loopback it needs ``admin_token=`` (sent as ``Authorization: Bearer TOKEN``), unless
     ``admin_insecure=True``. Credentials in journaled requests are masked in its answers unless
     ``show_credentials=True``. ``docs/security.md`` explains each rule.
+
+    ``watch=True`` reloads the mapping files and OpenAPI documents when they change (needs
+    ``mockpit[watch]``); :meth:`reload` does it on demand.
     """
 
     def __init__(
@@ -128,6 +131,7 @@ class MockServer:
         https: bool = False,
         certfile: str | os.PathLike[str] | None = None,
         keyfile: str | os.PathLike[str] | None = None,
+        watch: bool = False,
     ) -> None:
         self.host = host
         self._port = parse_port(port)
@@ -145,6 +149,18 @@ class MockServer:
             templating="jinja" if templating == "jinja" else "handlebars" if templating else None,
         )
         self._sources: list[LoadedSource] = []
+        # what reload() reads again: the mapping paths and OpenAPI document paths given
+        self._paths: list[Path] = []
+        self._openapi_paths: list[Path] = []
+        self._seed, self._validate = seed, validate
+        self._reload_lock = threading.Lock()
+        self._reload_listeners: list[Callable[[list[LoadedSource] | MappingError], None]] = []
+        if watch:
+            from ._extras import require
+
+            require("watchfiles", "Reloading changed mapping files (watch=True, --watch)")
+        self._watch = watch
+        self._watcher: tuple[threading.Thread, threading.Event] | None = None
         self._bound_port: int | None = None
         if mappings is None and root_path is not None and (root_path / "mappings").is_dir():
             mappings = root_path
@@ -183,6 +199,7 @@ class MockServer:
             return
         items: Sequence[Any] = [mappings] if isinstance(mappings, (str, os.PathLike, Mapping)) else list(mappings)
         paths = [item for item in items if not isinstance(item, Mapping)]
+        self._paths = [Path(item) for item in paths]
         self._sources = load_sources(paths, seed=seed, validate=validate)
         if self._engine.files_root is None:
             # stubs added later (dicts here, the admin API) find their bodyFileName where the first folder's do
@@ -209,8 +226,64 @@ class MockServer:
                 self._engine.add_stubs(openapi_stubs(item, seed=seed, validate=validate), initial=True)
             else:
                 source = load_openapi_source(Path(item), seed=seed, validate=validate)
+                self._openapi_paths.append(Path(item))
                 self._sources.append(source)
                 self._engine.add_stubs(source.stubs, initial=True)
+
+    def reload(self) -> None:
+        """Read the mapping files and OpenAPI documents given at construction again, and serve what they hold now.
+
+        Stubs from files that changed, appeared or were deleted are updated, added or removed; stubs added
+        through the admin API or from Python stay, and so do connections. A broken file raises
+        :class:`MappingError` naming the file and the field, and the server keeps the stubs it had.
+        ``watch=True`` (``mockpit serve --watch``) calls this whenever a file under those paths changes.
+        """
+        with self._reload_lock:
+            try:
+                fresh = load_sources(self._paths, seed=self._seed, validate=self._validate)
+                fresh += [load_openapi_source(p, seed=self._seed, validate=self._validate) for p in self._openapi_paths]
+                old_ids = {stub.id for source in self._sources for stub in source.stubs}
+                self._engine.replace_initial(old_ids, [(source.stubs, source.files_root) for source in fresh])
+            except MappingError as exc:
+                self._tell_reload(exc)
+                raise
+            self._sources = fresh
+            self._mapping_files.retrack(fresh)
+        self._tell_reload(fresh)
+
+    def _tell_reload(self, outcome: list[LoadedSource] | MappingError) -> None:
+        for listener in self._reload_listeners:
+            listener(outcome)
+
+    def _start_watching(self) -> None:
+        """With ``watch=True``: a thread that reloads when a file under the given paths changes."""
+        if not self._watch or self._watcher is not None:
+            return
+        roots = {p for p in self._paths + self._openapi_paths if p.exists()}
+        roots |= {source.files_root for source in self._sources if source.files_root.is_dir()}
+        if not roots:
+            return
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=self._watch_files, args=(sorted(roots), stop), name="mockpit:watch", daemon=True
+        )
+        self._watcher = (thread, stop)
+        thread.start()
+
+    def _watch_files(self, roots: list[Path], stop: threading.Event) -> None:
+        from watchfiles import watch
+
+        # changes are grouped until 50 ms pass without one: an editor's save (write, rename) reloads once
+        for _ in watch(*roots, stop_event=stop, debounce=400, step=50, raise_interrupt=False):
+            with contextlib.suppress(MappingError):  # told to the listeners; the old stubs stay
+                self.reload()
+
+    def _stop_watching(self) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            thread, stop = watcher
+            stop.set()
+            thread.join(5)
 
     # --- life cycle --------------------------------------------------------------------------------
 
@@ -260,6 +333,7 @@ class MockServer:
                 raise ServerError(f"mockpit could not start on {self.host}:{port}: {reason}") from cause
             self._thread = thread
             self._sock = sock
+        self._start_watching()
         return self
 
     def _run(
@@ -305,9 +379,11 @@ class MockServer:
         stop = self._stop_event = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        self._start_watching()
         try:
             loop.run_until_complete(self._serve(sock, stop, on_ready))
         finally:
+            self._stop_watching()
             sock.close()
             loop.close()
             self._bound_port = None
@@ -315,6 +391,7 @@ class MockServer:
 
     def stop(self) -> None:
         """Stop serving and release the port. Safe to call twice, or without start()."""
+        self._stop_watching()
         with self._lock:
             thread, loop, event = self._thread, self._loop, self._stop_event
             if thread is None:
@@ -638,6 +715,7 @@ class MockServerFactory(Protocol):
         https: bool = False,
         certfile: str | os.PathLike[str] | None = None,
         keyfile: str | os.PathLike[str] | None = None,
+        watch: bool = False,
     ) -> MockServer: ...
 
 
@@ -660,6 +738,8 @@ class ServerInternals:
     recorder: Recorder
     #: the ASGI app the server runs
     app: MockpitApp
+    #: told the outcome of every reload (the fresh sources, or the error that kept the old stubs)
+    reload_listeners: list[Callable[[list[LoadedSource] | MappingError], None]]
 
 
 def internals(server: MockServer) -> ServerInternals:
@@ -670,6 +750,7 @@ def internals(server: MockServer) -> ServerInternals:
         mapping_files=server._mapping_files,
         recorder=server._recorder,
         app=server._app,
+        reload_listeners=server._reload_listeners,
     )
 
 

@@ -149,6 +149,9 @@ def main() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder whose mappings/ POST /__admin/mappings/save writes to (default: the first PATH folder).",
 )
+@click.option(
+    "--watch", is_flag=True, help="Reload mapping files and __files/ bodies when they change (mockpit[watch])."
+)
 @_admin_options
 def serve(
     paths: tuple[Path, ...],
@@ -165,6 +168,7 @@ def serve(
     seed: int,
     no_validate: bool,
     root: Path | None,
+    watch: bool,
     **admin_options: Any,
 ) -> None:
     """Serve WireMock-format mappings and OpenAPI documents.
@@ -179,7 +183,8 @@ def serve(
     from rich.markup import escape
 
     from ._engine.journal import ServeEvent
-    from ._errors import HandlerError
+    from ._errors import HandlerError, MappingError
+    from ._mapping.files import LoadedSource
     from ._matching.report import report_markup
     from ._server import internals
 
@@ -204,6 +209,7 @@ def serve(
         seed=seed,
         validate=not no_validate,
         root=root,
+        watch=watch,
         **_admin_settings(**admin_options),
     )
     parts = internals(server)
@@ -224,6 +230,15 @@ def serve(
         out.print(f"Saved stubs to {len(files)} mapping file(s) in {escape(str(folder))}")
 
     parts.mapping_files.save_listeners.append(log_save)
+
+    def log_reload(outcome: list[LoadedSource] | MappingError) -> None:
+        if isinstance(outcome, MappingError):
+            err.print(f"[bold red]error:[/] {escape(str(outcome))}; still serving the stubs from before the change")
+            return
+        count = sum(len(source.stubs) for source in outcome)
+        out.print(f"Reloaded {count} stub(s) from {', '.join(escape(str(s.path)) for s in outcome)}")
+
+    parts.reload_listeners.append(log_reload)
 
     def log_miss(event: ServeEvent) -> None:
         request = event.request

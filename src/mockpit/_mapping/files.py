@@ -94,6 +94,13 @@ class MappingFiles:
                     self._files.setdefault(file, []).append(stub)
                     self._where[stub.id] = file
 
+    def retrack(self, sources: Iterable[LoadedSource]) -> None:
+        """Forget the files tracked so far and track these (the files were read again)."""
+        with self._lock:
+            self._files.clear()
+            self._where.clear()
+        self.track(sources)
+
     def is_saved(self, stub: Stub) -> bool:
         """Whether ``stub``, exactly as it is, is in a file."""
         with self._lock:
