@@ -150,6 +150,11 @@ def main() -> None:
     help="Folder whose mappings/ POST /__admin/mappings/save writes to (default: the first PATH folder).",
 )
 @click.option(
+    "--regex-timeout-ms",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Milliseconds one evaluation of a stub's regex may take (default 50); past it: no match.",
+)
+@click.option(
     "--watch", is_flag=True, help="Reload mapping files and __files/ bodies when they change (mockpit[watch])."
 )
 @_admin_options
@@ -168,6 +173,7 @@ def serve(
     seed: int,
     no_validate: bool,
     root: Path | None,
+    regex_timeout_ms: float | None,
     watch: bool,
     **admin_options: Any,
 ) -> None:
@@ -195,6 +201,10 @@ def serve(
         paths = (Path("."),)
     if key is not None and cert is None:
         raise click.UsageError("--key needs the certificate it belongs to: add --cert FILE")
+    if regex_timeout_ms is not None:
+        from ._matching.user_regex import set_budget
+
+        set_budget(regex_timeout_ms)
     server = _make_server(
         err,
         host,

@@ -28,6 +28,7 @@ from pydantic import (
 
 from mockpit._matching.custom import get_matcher, unknown_matcher_message
 from mockpit._matching.json_unit import has_placeholders
+from mockpit._matching.user_regex import UserRegex
 from mockpit._model import (
     ANY_URL,
     VALUE_OPERATORS,
@@ -64,10 +65,7 @@ def check_base64(value: str | None) -> str | None:
 
 def _check_regex(value: str | None) -> str | None:
     if value is not None:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+        UserRegex(value)  # compiled as matching will: the regex module's dialect, errors as ValueError
     return value
 
 

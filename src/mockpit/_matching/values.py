@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,6 +20,7 @@ from . import json_unit
 from .json_equal import json_equal
 from .jsonpath import compile_json_path
 from .result import string_distance
+from .user_regex import UserRegex
 
 
 class ValueMatcher:
@@ -90,12 +90,14 @@ def _string_operator(m: ValueMatcher, pattern: ValuePattern) -> None:
     elif op == "doesNotContain":
         m.test = lambda v: expected not in v
     elif op in {"matches", "doesNotMatch"}:
-        # WireMock's regexes must match the whole value (Java's Matcher.matches()).
-        regex = re.compile(expected, re.IGNORECASE if pattern.case_insensitive else 0)
+        # WireMock's regexes must match the whole value (Java's Matcher.matches()); bounded in time
+        regex = UserRegex(expected, ignore_case=bool(pattern.case_insensitive))
         if op == "matches":
-            m.test = lambda v: regex.fullmatch(v) is not None
+            m.test = regex.matches
         else:
-            m.test = lambda v: regex.fullmatch(v) is None
+            # a value the pattern ran out of time on is no match either way: it does not "not match"
+            m.test = lambda v: regex.fullmatch(v) is None and not regex.timed_out(v)
+        m._explain = regex.explain
     else:  # absent
         m.test = lambda v: False
     if op in {"equalTo", "contains"}:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from mockpit._extras import require
 from mockpit._model import XmlOptions
 
+from .user_regex import UserRegex
 from .xml import XmlError, parse_xml
 
 if TYPE_CHECKING:
@@ -109,14 +110,14 @@ class _Placeholder:
                 "use xmlunit.isDateTime without one (ISO 8601 dates) or xmlunit.matchesRegex(...)"
             )
         self.keyword = keyword
-        self.regex: re.Pattern[str] | None = None
+        self.regex: UserRegex | None = None
         if keyword == "matchesRegex":
             if argument is None:
                 raise ValueError("xmlunit.matchesRegex needs a regular expression: ${xmlunit.matchesRegex(\\d+)}")
             try:
-                self.regex = re.compile(argument)
-            except re.error as exc:
-                raise ValueError(f"xmlunit.matchesRegex({argument}): invalid regular expression: {exc}") from None
+                self.regex = UserRegex(argument)
+            except ValueError as exc:
+                raise ValueError(f"xmlunit.matchesRegex({argument}): {exc}") from None
 
     def accepts(self, actual: str | None) -> bool:
         if self.keyword == "ignore":
