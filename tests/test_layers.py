@@ -26,6 +26,7 @@ LAYERS = {
     "_errors": 1,
     "_extras": 1,
     "_types": 0,
+    "_json": 0,
     "_model": 1,
     "_matching": 2,
     "_mapping": 3,

@@ -24,7 +24,7 @@ from ._dsl import RequestPatternBuilder, StubBuilder
 from ._engine.engine import Engine
 from ._engine.journal import Journal, ServeEvent
 from ._engine.scenarios import Scenario
-from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError
+from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError, collected
 from ._mapping.files import LoadedSource, MappingFiles
 from ._mapping.read import pattern_from_mapping, stub_from_mapping
 from ._mapping.write import pattern_to_mapping
@@ -205,7 +205,11 @@ class MockServer:
             # stubs added later (dicts here, the admin API) find their bodyFileName where the first folder's do
             self._engine.files_root = next((s.files_root for s in self._sources if s.mappings_folder is not None), None)
         for source in self._sources:
-            self._engine.add_stubs(source.stubs, initial=True, files_root=source.files_root)
+            try:
+                self._engine.add_stubs(source.stubs, initial=True, files_root=source.files_root)
+            except MappingError as exc:
+                # a template that does not compile: name its file and place, and every other one too
+                raise collected(_located_errors(self._engine, [source]) or [exc]) from None
         for i, item in enumerate(items):
             if isinstance(item, Mapping):
                 where = "mappings" if isinstance(mappings, Mapping) else f"mappings[{i}]"
@@ -243,7 +247,10 @@ class MockServer:
                 fresh = load_sources(self._paths, seed=self._seed, validate=self._validate)
                 fresh += [load_openapi_source(p, seed=self._seed, validate=self._validate) for p in self._openapi_paths]
                 old_ids = {stub.id for source in self._sources for stub in source.stubs}
-                self._engine.replace_initial(old_ids, [(source.stubs, source.files_root) for source in fresh])
+                try:
+                    self._engine.replace_initial(old_ids, [(source.stubs, source.files_root) for source in fresh])
+                except MappingError as exc:
+                    raise collected(_located_errors(self._engine, fresh) or [exc]) from None
             except MappingError as exc:
                 self._tell_reload(exc)
                 raise
@@ -752,6 +759,32 @@ def internals(server: MockServer) -> ServerInternals:
         app=server._app,
         reload_listeners=server._reload_listeners,
     )
+
+
+def _located_errors(engine: Engine, sources: Sequence[LoadedSource]) -> list[MappingError]:
+    """Each stub of ``sources`` that the engine refuses, its error naming the file and the stub's place."""
+    errors: list[MappingError] = []
+    for source in sources:
+        position: dict[Path, int] = {}
+        listed = {file for file in source.files if _lists_mappings(file)}
+        for stub, file in source.stub_files():
+            index = position[file] = position.get(file, -1) + 1
+            try:
+                engine.check_stub(stub, source.files_root)
+            except MappingError as exc:
+                located = exc.within("mappings", index) if file in listed else exc
+                errors.append(located.with_source(str(file)))
+    return errors
+
+
+def _lists_mappings(file: Path) -> bool:
+    from ._mapping.files import read_document
+
+    try:
+        document = read_document(file)
+    except MappingError:
+        return False
+    return isinstance(document, Mapping) and "mappings" in document
 
 
 def _cancel_tasks(loop: asyncio.AbstractEventLoop) -> None:

@@ -112,6 +112,11 @@ class Engine:
     def add_stub(self, stub: Stub) -> Stub:
         return self.add_stubs([stub])[0]
 
+    def check_stub(self, stub: Stub, files_root: Path | None = None) -> None:
+        """Compile ``stub`` as :meth:`add_stubs` would, adding nothing: raises its :class:`MappingError`."""
+        compile_pattern(stub.request)
+        self._responder(stub, files_root or self.files_root)
+
     def replace_initial(self, old_ids: Iterable[str], sources: Iterable[tuple[Iterable[Stub], Path | None]]) -> None:
         """Swap initial stubs: those with ``old_ids`` out, the ``sources``' stubs in (a reload of files).
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -26,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from mockpit._json import loads
 from mockpit._matching.custom import get_matcher, unknown_matcher_message
 from mockpit._matching.json_unit import has_placeholders
 from mockpit._matching.user_regex import UserRegex
@@ -145,7 +145,7 @@ class _ValuePatternModel(_Strict):
         parsed = value
         if isinstance(value, str):
             try:
-                parsed = json.loads(value)
+                parsed = loads(value)
             except ValueError as exc:
                 raise ValueError(f"equalToJson holds a string that is not valid JSON: {exc}") from None
         has_placeholders(parsed)  # an unknown ${json-unit...} placeholder fails here, naming itself
@@ -547,6 +547,11 @@ class _ResponseModel(_Strict):
     def _file_name(cls, value: str | None) -> str | None:
         if value is not None and (value.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", value)):
             raise ValueError(f"{value!r} must be a relative path inside __files/ (no leading / and no ..)")
+        if value is not None and any(ord(c) < 32 or c == "\x7f" for c in value):
+            # a NUL reaches the OS as "embedded null byte"; no file is named with control characters
+            raise ValueError(f"{value!r} holds a control character (such as NUL), which no file name can")
+        if value is not None and len(value.encode("utf-8")) > 1024:
+            raise ValueError(f"is {len(value.encode('utf-8'))} bytes long; a path inside __files/ is at most 1024")
         return value
 
     @field_validator("statusMessage")

@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from mockpit._errors import MappingError
 from mockpit._extras import require
+from mockpit._json import loads
 
 from .locate import check_document
 from .refs import HTTP_METHODS, Location, absolute_refs, file_path, find_refs, join_ref, resolve_pointer
@@ -265,7 +266,7 @@ def read_file(path: Path, display: str | None = None) -> Any:
         raise MappingError(f"cannot read the file: {exc}", source=display) from None
     if path.suffix.lower() == ".json":
         try:
-            return json.loads(text)
+            return loads(text)
         except json.JSONDecodeError as exc:
             raise MappingError(
                 f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", source=display
