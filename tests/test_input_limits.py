@@ -8,13 +8,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from mockpit import MockServer
+from mockpit import MappingError, MockServer
 from mockpit._json import MAX_DEPTH
 
 DEEP_ARRAY = "[" * 1000 + "]" * 1000
@@ -217,3 +218,13 @@ def test_template_errors_in_mapping_files_name_every_file(tmp_path: Path) -> Non
     assert "jinja.json: response.body: " in done.stderr
     assert "listed.json: mappings[1].serveEventListeners[0].parameters" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_yaml_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    lines = ["a: &a [" + "x," * 10 + "]"]
+    lines += [f"{chr(c)}: &{chr(c)} [*{chr(c - 1)}, *{chr(c - 1)}, *{chr(c - 1)}]" for c in range(ord("b"), ord("z"))]
+    (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n")  # about 3**24 values, in 700 bytes
+    started = time.monotonic()
+    with pytest.raises(MappingError, match=r"bomb\.yaml: invalid YAML: it expands to more than 2,000,000 values"):
+        MockServer(mappings=tmp_path / "bomb.yaml")
+    assert time.monotonic() - started < 5

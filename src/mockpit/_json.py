@@ -54,6 +54,49 @@ def check_depth(value: JSON, what: str = "the JSON") -> None:
         stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
 
 
+#: the most values a YAML document may expand to: its aliases can repeat a list inside a list, so that a
+#: few hundred bytes stand for billions of values ("billion laughs"); 10,000 stubs are about 200,000
+MAX_VALUES = 2_000_000
+
+
+class TooBig(ValueError):
+    """A document whose aliases expand it past :data:`MAX_VALUES` values."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"it expands to more than {MAX_VALUES:,} values through its aliases (&anchor, *alias): "
+            "a 'billion laughs' document, or one to split into files"
+        )
+
+
+def check_size(value: JSON, what: str = "the document") -> None:
+    """Raise :class:`TooDeep` or :class:`TooBig` for a parsed document (YAML: its aliases share objects).
+
+    Sizes are counted once per object, not once per place it appears, so that a document whose aliases
+    stand for billions of values is measured in the time its distinct objects take.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: Any, depth: int) -> int:
+        if not isinstance(node, (dict, list)):
+            return 1
+        if depth > MAX_DEPTH:
+            raise TooDeep(what)
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        children = node.values() if isinstance(node, dict) else node
+        total = 1
+        for child in children:
+            total += size(child, depth + 1)
+            if total > MAX_VALUES:
+                raise TooBig()
+        sizes[id(node)] = total
+        return total
+
+    size(value, 1)
+
+
 def _could_be_deep(text: str | bytes | bytearray) -> bool:
     # a count in C: a document with fewer brackets than the limit cannot nest deeper (most bodies)
     if isinstance(text, str):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -130,6 +131,27 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
         return _model_in(args[1])
     models = [m for m in map(_model_in, args) if m is not None]
     return models[0] if len(models) == 1 else None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(data: Any) -> Location | None:
+    """Where ``data`` (parsed JSON) holds a string with a lone surrogate, which cannot be encoded; else None."""
+    stack: list[tuple[Any, Location]] = [(data, ())]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            if not node.isascii() and _SURROGATE.search(node):
+                return where
+        elif isinstance(node, Mapping):
+            for key, value in node.items():
+                if isinstance(key, str) and not key.isascii() and _SURROGATE.search(key):
+                    return (*where, key)
+                stack.append((value, (*where, key)))
+        elif isinstance(node, list):
+            stack.extend((value, (*where, i)) for i, value in enumerate(node))
+    return None
 
 
 def _within(field: Location, parent: Location) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mockpit._errors import MappingError, ServerError
-from mockpit._json import TooDeep, check_depth, loads
+from mockpit._json import TooBig, TooDeep, check_size, loads
 from mockpit._model import Stub
 
 from .write import stub_to_mapping
@@ -70,8 +70,8 @@ def read_document(file: Path) -> Any:
         problem = getattr(exc, "problem", None) or str(exc)
         raise MappingError(f"invalid YAML{where}: {problem}", source=str(file)) from None
     try:
-        check_depth(value, "the document")
-    except TooDeep as exc:
+        check_size(value, "the document")
+    except (TooDeep, TooBig) as exc:
         raise MappingError(f"invalid YAML: {exc}", source=str(file)) from None
     return value
 

@@ -203,6 +203,8 @@ class _ValuePatternModel(_Strict):
             raise ValueError('"absent" can only be true; to require presence use {"matches": ".*"}')
         if op in _TEXT_OPERATORS and getattr(self, op) is None:
             raise ValueError(f"{op} must be a string, not null")
+        if op in {"matchesJsonPath", "matchesXPath", "matchesJsonSchema"} and getattr(self, op) is None:
+            raise ValueError(f"{op} must be an expression (or a schema), not null")
         for option, owner in _OPTION_OWNERS.items():
             if option in self.model_fields_set and getattr(self, option) is not None and op != owner:
                 raise ValueError(f"{option} only goes with {owner}")

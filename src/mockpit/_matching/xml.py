@@ -92,6 +92,8 @@ class XPathQuery:
             self._xpath = etree.XPath(expression, namespaces=self.namespaces)
         except etree.XPathSyntaxError as exc:
             raise ValueError(f"invalid XPath {expression!r}: {exc}") from None
+        except TypeError as exc:  # lxml's word for a namespace it cannot use: an empty prefix, say
+            raise ValueError(f"xPathNamespaces {self.namespaces!r}: {exc}; give each namespace a prefix") from None
         if selects_nodes:
             self._check_selects_nodes()
         # compiled XPath objects are not documented as thread-safe; evaluation is short

@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from mockpit._errors import MappingError
 from mockpit._extras import require
-from mockpit._json import loads
+from mockpit._json import TooBig, TooDeep, check_size, loads
 
 from .locate import check_document
 from .refs import HTTP_METHODS, Location, absolute_refs, file_path, find_refs, join_ref, resolve_pointer
@@ -271,6 +271,8 @@ def read_file(path: Path, display: str | None = None) -> Any:
             raise MappingError(
                 f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", source=display
             ) from None
+        except TooDeep as exc:
+            raise MappingError(f"invalid JSON: {exc}", source=display) from None
     import yaml
 
     # libyaml's parser is ~10x faster than PyYAML's own, which takes seconds on a large API description
@@ -282,6 +284,12 @@ def read_file(path: Path, display: str | None = None) -> Any:
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise MappingError(f"invalid YAML{where}: {problem}", source=display) from None
+    except RecursionError:
+        raise MappingError(f"invalid YAML: {TooDeep('the document')}", source=display) from None
+    try:
+        check_size(value)  # before the copy below, which would expand a document's aliases
+    except (TooDeep, TooBig) as exc:
+        raise MappingError(f"invalid YAML: {exc}", source=display) from None
     return _jsonable(value)
 
 
