@@ -205,6 +205,10 @@ class _ValuePatternModel(_Strict):
             raise ValueError(f"{op} must be a string, not null")
         if op in {"matchesJsonPath", "matchesXPath", "matchesJsonSchema"} and getattr(self, op) is None:
             raise ValueError(f"{op} must be an expression (or a schema), not null")
+        if op in {"and", "or"} and getattr(self, _ATTRIBUTE[op]) is None:
+            raise ValueError(f"{op} must be a list of patterns, not null")
+        if op == "not" and self.not_ is None:
+            raise ValueError("not must be a pattern, not null")
         for option, owner in _OPTION_OWNERS.items():
             if option in self.model_fields_set and getattr(self, option) is not None and op != owner:
                 raise ValueError(f"{option} only goes with {owner}")
