@@ -1,6 +1,7 @@
 """The static-stub hot path without HTTP: mockpit's ASGI app called with a fake scope.
 
-    python bench/micro.py
+    python bench/micro.py            # a static stub (GET /hello)
+    python bench/micro.py --regex    # the same answer from a stub that matches with regexes
 
 Prints microseconds per request (best of 5 runs of 30,000). It isolates mockpit's own cost from
 uvicorn's and from the machine's noise under wrk; compare two checkouts with PYTHONPATH=OTHER/src.
@@ -9,6 +10,7 @@ uvicorn's and from the machine's noise under wrk; compare two checkouts with PYT
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from typing import Any
 
@@ -39,9 +41,17 @@ async def send(message: dict[str, Any]) -> None:
     pass
 
 
+#: HELLO_STUB's answer, matched with a path regex and a header regex (the budgeted user regexes)
+REGEX_STUB = {
+    **HELLO_STUB,
+    "request": {"method": "GET", "urlPathPattern": "/hel+o", "headers": {"User-Agent": {"matches": "w[a-z]k"}}},
+}
+
+
 def main() -> None:
+    regex = "--regex" in sys.argv[1:]
     engine = Engine()
-    engine.add_stubs([stub_from_mapping(HELLO_STUB)])
+    engine.add_stubs([stub_from_mapping(REGEX_STUB if regex else HELLO_STUB)])
     app = MockpitApp(engine)
 
     async def run(n: int) -> None:
@@ -54,7 +64,8 @@ def main() -> None:
         started = time.perf_counter()
         asyncio.run(run(30_000))
         best = min(best, (time.perf_counter() - started) / 30_000 * 1e6)
-    print(f"{best:.2f} us per request (static stub, ASGI app called directly)")
+    kind = "regex stub" if regex else "static stub"
+    print(f"{best:.2f} us per request ({kind}, ASGI app called directly)")
 
 
 if __name__ == "__main__":

@@ -269,3 +269,14 @@ def test_max_body_size_option_is_applied(http_client: httpx.Client) -> None:
         assert answer.status_code == 413
         assert "10 bytes" in answer.text
         assert run.stop()[0] == 0
+
+
+def test_start_says_nothing_of_saving_and_a_save_says_where_it_went(tmp_path: Path) -> None:
+    (tmp_path / "mappings").mkdir()
+    with serving(str(tmp_path)) as run, httpx.Client(base_url=run.url, timeout=5) as http:
+        assert not any("save" in line.lower() for line in run.seen), run.seen
+        http.post("/__admin/mappings", json={"request": {"url": "/new"}, "response": {"status": 200}})
+        assert http.post("/__admin/mappings/save").status_code == 200
+        line = run.lines.get(timeout=10)
+        assert line is not None
+        assert f"Saved stubs to 1 mapping file(s) in {tmp_path / 'mappings'}" in line

@@ -1,36 +1,26 @@
-"""examples/echo_server.py: the JSON echo server of the ``http.server`` tutorial, and what such helpers get wrong."""
+"""mockpit.examples.echo: the JSON echo server of the ``http.server`` tutorial, and what such helpers get wrong."""
 
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import json
+import re
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 
 import httpx
 import pytest
 
+from _processes import started
 from _wire import exchange, free_port, port_of
 from mockpit import MockServer
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "echo_server.py"
-
-
-def load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("echo_server_example", EXAMPLE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from mockpit.examples import echo as echo_server
 
 
-echo_server = load_example()
+def mockpit_module(module: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", module, *args]
 
 
 @pytest.fixture
@@ -174,9 +164,8 @@ def test_serving_never_imports_the_removed_cgi_module(echo: MockServer, http_cli
     assert "cgi" not in sys.modules
     # and in a fresh interpreter, where nothing else could have imported it first
     code = (
-        "import importlib.util, sys, httpx\n"
-        f"spec = importlib.util.spec_from_file_location('echo', {str(EXAMPLE)!r})\n"
-        "echo = importlib.util.module_from_spec(spec); spec.loader.exec_module(echo)\n"
+        "import sys, httpx\n"
+        "from mockpit.examples import echo\n"
         "server = echo.start_serving()\n"
         "assert httpx.post(server.url, json={'a': 1}).json() == {'a': 1}\n"
         "echo.stop_serving()\n"
@@ -185,3 +174,11 @@ def test_serving_never_imports_the_removed_cgi_module(echo: MockServer, http_cli
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_example_runs_on_its_own_from_the_installed_package(http_client: httpx.Client) -> None:
+    port = free_port()
+    with started(mockpit_module("mockpit.examples.echo", str(port)), re.compile(r"echoing JSON POSTs on (\S+)")) as run:
+        assert run.ready.group(1) == f"http://127.0.0.1:{port}"
+        assert http_client.post(f"http://127.0.0.1:{port}/", json={"hello": [1, 2]}).json() == {"hello": [1, 2]}
+        assert http_client.post(f"http://127.0.0.1:{port}/", content=b"x").status_code == 400

@@ -24,7 +24,9 @@ SRC = Path(__file__).resolve().parent.parent / "src" / PACKAGE
 # (inside _admin).
 LAYERS = {
     "_errors": 1,
+    "_extras": 1,
     "_types": 0,
+    "_json": 0,
     "_model": 1,
     "_matching": 2,
     "_mapping": 3,
@@ -43,6 +45,7 @@ LAYERS = {
     "pytest_plugin": 10,
     "__main__": 10,
     "__init__": 11,
+    "examples": 12,
 }
 # modules below the transport must not know it exists
 TRANSPORT_LIBRARIES = {"uvicorn", "httptools", "uvloop", "starlette"}

@@ -229,26 +229,32 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_generate_writes_mapping_files_that_serve_the_same_answers(tmp_path: Path, http_client: httpx.Client) -> None:
-    result = run_cli("generate", str(FEATURES), "-o", "mappings", "--seed", "3", cwd=tmp_path)
+    result = run_cli("generate", str(FEATURES), "-o", "out", "--seed", "3", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "Wrote 3 mapping file(s) to mappings" in result.stdout
-    files = sorted(p.name for p in (tmp_path / "mappings").iterdir())
+    # --out is a root, as for record and import: the files go to its mappings/
+    assert "Wrote 3 mapping file(s) to out/mappings; serve them with: mockpit serve out" in result.stdout
+    folder = tmp_path / "out" / "mappings"
+    files = sorted(p.name for p in folder.iterdir())
     assert files == [
         "001-get-nodes-nodeid-getnode.json",
         "002-post-shapes-createshape.json",
         "003-get-things-listthings.json",
     ]
-    mapping = json.loads((tmp_path / "mappings" / files[0]).read_text())
+    mapping = json.loads((folder / files[0]).read_text())
     assert mapping["request"] == {"urlPathTemplate": "/nodes/{nodeId}", "method": "GET"}
     assert mapping["response"]["jsonBody"]["name"] == "leaf"
     assert mapping["priority"] == 9
-    with MockServer(mappings=tmp_path / "mappings") as from_files:
+    # the same on every machine: the document as seen from the files, not an absolute path
+    document = mapping["metadata"]["openapi"]["document"]
+    assert not Path(document).is_absolute()
+    assert (folder / document).resolve() == FEATURES.resolve()
+    with MockServer(mappings=tmp_path / "out") as from_files:
         generated = http_client.get(from_files.url_for("/things")).json()
     assert generated == body_of(http_client, FEATURES, "/things", seed=3)
     # edited, and served beside the document, the file wins
     mapping["response"]["jsonBody"] = {"edited": True}
-    (tmp_path / "mappings" / files[0]).write_text(json.dumps(mapping))
-    with MockServer(mappings=[tmp_path / "mappings", FEATURES]) as both:
+    (folder / files[0]).write_text(json.dumps(mapping))
+    with MockServer(mappings=[folder, FEATURES]) as both:
         assert http_client.get(both.url_for("/nodes/1"), headers=KEY).json() == {"edited": True}
         assert len(both.stubs) == 6
 
@@ -258,10 +264,10 @@ def test_generate_does_not_overwrite_without_force(tmp_path: Path, monkeypatch: 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "mappings").mkdir()
     (tmp_path / "mappings" / "001-mine.json").write_text("{}")
-    again = CliRunner().invoke(main, ["generate", str(FEATURES), "-o", "mappings"])
+    again = CliRunner().invoke(main, ["generate", str(FEATURES)])  # --out defaults to the current folder
     assert again.exit_code == 1
     assert "mappings already holds mapping files (001-mine.json, ...)" in again.stderr
-    forced = CliRunner().invoke(main, ["generate", str(FEATURES), "-o", "mappings", "--force"])
+    forced = CliRunner().invoke(main, ["generate", str(FEATURES), "--force"])
     assert forced.exit_code == 0, forced.stderr
     assert len(list((tmp_path / "mappings").iterdir())) == 4
 

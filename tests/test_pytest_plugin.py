@@ -74,6 +74,19 @@ SANDBOX: dict[str, str] = {
             httpx.get(mockpit.url_for("/missing"))
             assert 1 + 1 == 3, "the test's own assertion"
         """,
+    "test_sandbox_raise_for_status.py": """
+        import httpx
+        from mockpit import post
+
+        def test_creates_a_user(mockpit):
+            mockpit.when(post("/users").json({"name": "Ada"})).respond(201)
+            httpx.post(mockpit.url_for("/users"), json={"name": "Bob"}).raise_for_status()
+
+        def test_a_factory_servers_misses_too(mockpit_factory):
+            billing = mockpit_factory()
+            response = httpx.get(billing.url_for("/invoices/7"))
+            assert response.status_code == 200
+        """,
     "test_sandbox_handler_raises.py": """
         import httpx
         from mockpit import get
@@ -234,11 +247,37 @@ def test_allow_unmatched_lets_the_test_pass(report: Report) -> None:
     assert report.outcomes("test_sandbox_allowed.py") == {"test_expects_a_404": ["PASSED"]}
 
 
-def test_the_tests_own_failure_is_the_one_reported(report: Report) -> None:
+def test_the_tests_own_failure_comes_first_then_what_the_server_saw(report: Report) -> None:
+    # the usual failure: the test's own assert (assert 404 == 201); the near-miss report says why
     assert report.outcomes("test_sandbox_own_failure.py") == {"test_fails_itself": ["FAILED"]}
     about = report.about("test_fails_itself")
-    about.fnmatch_lines(["*the test's own assertion*"])
-    about.no_fnmatch_line("*matched no stub*")
+    about.fnmatch_lines(
+        [
+            "*the test's own assertion*",
+            "*mockpit: what the mock server saw*",
+            "*1 request(s) matched no stub*",
+            "*GET /missing*",
+        ]
+    )
+
+
+def test_raise_for_status_failures_carry_the_near_miss_report(report: Report) -> None:
+    assert report.outcomes("test_sandbox_raise_for_status.py") == {
+        "test_creates_a_user": ["FAILED"],
+        "test_a_factory_servers_misses_too": ["FAILED"],
+    }
+    about = report.about("test_creates_a_user")
+    about.fnmatch_lines(
+        ["*HTTPStatusError*404*", "*mockpit: what the mock server saw*", "*POST /users*", '*"name"*Ada*Bob*']
+    )
+    report.about("test_a_factory_servers_misses_too").fnmatch_lines(
+        ["*assert 404 == 200*", "*mockpit: what the mock server saw*", "*GET /invoices/7*"]
+    )
+
+
+def test_the_report_is_not_repeated_when_the_plugin_failed_the_test(report: Report) -> None:
+    about = report.about("test_sends_the_wrong_thing")
+    assert sum("what the mock server saw" in line for line in about.lines) == 0
 
 
 def test_a_handler_that_raises_fails_the_test_with_the_server_side_traceback(report: Report) -> None:

@@ -29,6 +29,7 @@ from mockpit import (
     Request,
     Response,
     ServerError,
+    VerificationError,
     get,
     post,
 )
@@ -55,6 +56,60 @@ def test_start_picks_a_free_port_and_serves_on_it() -> None:
         assert requests.get(f"http://127.0.0.1:{port}/where", timeout=5).text == "here"
     finally:
         server.stop()
+
+
+def test_port_is_the_bound_port_once_started_as_with_http_server() -> None:
+    # porting an http.server helper, server.server_address[1] becomes server.port
+    server = MockServer()
+    with server:
+        port = server.port
+        assert port != 0
+        assert server.url == f"http://{server.host}:{port}"
+        with socket.create_connection((server.host, port), timeout=5):
+            pass
+    assert server.port == 0  # stopped: the port asked for again
+    with MockServer(port=port) as again:  # the bound port can be asked for by number
+        assert again.port == port
+
+
+# --- wait_for: requests that arrive later ---------------------------------------------------------------
+
+
+def test_wait_for_returns_once_a_background_request_arrives(server: MockServer) -> None:
+    server.when(post("/callbacks")).respond(204)
+
+    def later() -> None:
+        time.sleep(0.3)
+        for n in range(2):
+            httpx.post(server.url_for("/callbacks"), json={"n": n})
+
+    worker = threading.Thread(target=later)
+    started = time.monotonic()
+    worker.start()
+    try:
+        found = server.wait_for(post("/callbacks"), count=2, timeout=10)
+    finally:
+        worker.join()
+    assert time.monotonic() - started < 9  # it returned when they came, not at the timeout
+    assert [json.loads(event.request.body)["n"] for event in found] == [0, 1]
+
+
+def test_wait_for_times_out_with_what_did_arrive(server: MockServer) -> None:
+    server.when(post("/callbacks")).respond(204)
+    httpx.post(server.url_for("/callback"), json={"n": 1})  # a near miss: the wrong path
+    started = time.monotonic()
+    with pytest.raises(VerificationError) as raised:
+        server.wait_for(post("/callbacks"), timeout=0.3)
+    assert time.monotonic() - started >= 0.3
+    message = str(raised.value)
+    assert "at least 1 within 0.3 s" in message
+    assert "POST /callback" in message
+
+
+@pytest.mark.parametrize(("count", "timeout"), [(0, 1.0), (True, 1.0), (1, -1.0), (1, "soon")])
+def test_wait_for_refuses_nonsense(server: MockServer, count: Any, timeout: Any) -> None:
+    with pytest.raises(ValueError, match="wait_for"):
+        server.wait_for(post("/x"), count=count, timeout=timeout)
 
 
 def test_two_servers_get_different_ports(http_client: httpx.Client) -> None:

@@ -482,6 +482,14 @@ class StubBuilder:
         ``"jinja"`` for Jinja2); ``delay=uniform_delay(50, 150)`` waits a random time, ``dribble=(4, 1000)``
         sends the body in 4 chunks over a second, ``fault="CONNECTION_RESET_BY_PEER"`` breaks the connection.
         """
+        given: Any = status  # the types say int; the common mistakes pass a body first, or JSON as the body
+        if isinstance(given, (dict, list)) or isinstance(body, (dict, list)):
+            value, status_first = (body, "200, ") if isinstance(body, (dict, list)) else (given, "")
+            raise TypeError(
+                f"respond() takes the body as text or bytes; for JSON pass json=: respond({status_first}json={value!r})"
+            )
+        if isinstance(given, str) and body is None and not given.isdigit():
+            raise TypeError(f"respond() takes the status first: respond(200, {given!r})")
         response: dict[str, Any] = {"status": status}
         if isinstance(body, bytes):
             response["base64Body"] = base64.b64encode(body).decode("ascii")

@@ -2,6 +2,7 @@
 
 MockpitError
 ├── MappingError        a stub definition is invalid: says the source, the field and the fix
+│   └── MappingErrors   several of them, from several files, reported at once
 ├── ServerError         the server could not start, or is used in a state it is not in
 ├── VerificationError   a verify() call found the wrong number of requests (also an AssertionError)
 └── HandlerError        a Python handler raised inside the server thread; re-raised in the test thread
@@ -60,6 +61,32 @@ class MappingError(MockpitError, ValueError):
     def within(self, *prefix: str | int) -> MappingError:
         """The same error, located inside ``prefix`` (a stub that is item 2 of ``mappings``)."""
         return MappingError(self.message, source=self.source, field=(*prefix, *self.location))
+
+
+class MappingErrors(MappingError):
+    """Several broken mapping files or stubs, reported together: each one's file and field, one per line.
+
+    It is the first error (``source``, ``field``, ``pointer`` are that one's), with the others in ``errors``;
+    at most :data:`SHOWN` are listed, then how many more there are.
+    """
+
+    SHOWN = 20
+
+    def __init__(self, errors: Sequence[MappingError]) -> None:
+        self.errors = list(errors)
+        first = self.errors[0]
+        super().__init__(first.message, source=first.source, field=first.location)
+
+    def __str__(self) -> str:
+        shown = [MappingError.__str__(error) for error in self.errors[: self.SHOWN]]
+        more = len(self.errors) - self.SHOWN
+        tail = [f"... and {more} more"] if more > 0 else []
+        return "\n".join([f"{len(self.errors)} problems in the mappings:", *shown, *tail])
+
+
+def collected(errors: Sequence[MappingError]) -> MappingError:
+    """One error for ``errors`` (at least one): itself when alone, else :class:`MappingErrors`."""
+    return errors[0] if len(errors) == 1 else MappingErrors(errors)
 
 
 class ServerError(MockpitError, RuntimeError):

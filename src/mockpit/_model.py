@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 from urllib.parse import parse_qs
 
+from ._json import loads as _loads
 from ._types import JSON, HeadersInput
 
 
@@ -183,7 +184,7 @@ class Request:
         """The body parsed as JSON. Raises :class:`ValueError` naming the problem if it is not JSON."""
         if self._json is _UNSET:
             try:
-                self._json = _json.loads(self.body)
+                self._json = _loads(self.body)
             except ValueError as exc:
                 self._json = _JsonFailure(exc)
         if isinstance(self._json, _JsonFailure):

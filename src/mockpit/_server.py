@@ -10,18 +10,21 @@ import signal
 import socket
 import ssl
 import threading
+import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Union
 
+from ._admin.access import AdminAccess, bind_warning, check_bind
 from ._admin.api import AdminApi
 from ._dsl import RequestPatternBuilder, StubBuilder
 from ._engine.engine import Engine
 from ._engine.journal import Journal, ServeEvent
 from ._engine.scenarios import Scenario
-from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError
+from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError, collected
 from ._mapping.files import LoadedSource, MappingFiles
 from ._mapping.read import pattern_from_mapping, stub_from_mapping
 from ._mapping.write import pattern_to_mapping
@@ -93,6 +96,16 @@ class MockServer:
 
     With ``certfile=`` (PEM chain) and ``keyfile=`` (unless the key is in ``certfile``) it serves
     that certificate instead.
+
+    The admin API (``/__admin``; ``admin=False`` turns it off) answers only this machine's callers: a
+    ``Host`` naming localhost or the bound address (``admin_hosts=["mock.internal"]`` adds names, ``"*"``
+    any), and no changes asked for by another site's web page (``admin_origins`` allows origins). Bound
+    off loopback it needs ``admin_token=`` (sent as ``Authorization: Bearer TOKEN``), unless
+    ``admin_insecure=True``. Credentials in journaled requests are masked in its answers unless
+    ``show_credentials=True``. ``docs/security.md`` explains each rule.
+
+    ``watch=True`` reloads the mapping files and OpenAPI documents when they change (needs
+    ``mockpit[watch]``); :meth:`reload` does it on demand.
     """
 
     def __init__(
@@ -105,6 +118,11 @@ class MockServer:
         journal_size: int = Journal.DEFAULT_CAPACITY,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         admin: bool = True,
+        admin_token: str | None = None,
+        admin_hosts: Sequence[str] = (),
+        admin_origins: Sequence[str] = (),
+        admin_insecure: bool = False,
+        show_credentials: bool = False,
         openapi: OpenApiLike | None = None,
         seed: int = 0,
         validate: bool = True,
@@ -113,9 +131,14 @@ class MockServer:
         https: bool = False,
         certfile: str | os.PathLike[str] | None = None,
         keyfile: str | os.PathLike[str] | None = None,
+        watch: bool = False,
     ) -> None:
         self.host = host
-        self.port = parse_port(port)
+        self._port = parse_port(port)
+        check_bind(host, admin=admin, token=admin_token, insecure=admin_insecure)
+        warning = bind_warning(host, admin=admin, token=admin_token)
+        if warning is not None:
+            warnings.warn(f"mockpit: {warning}", UserWarning, stacklevel=2)
         self._tls = _tls_files(host, https, certfile, keyfile)
         root_path = Path(root) if root is not None else None
         if files_root is None and root_path is not None:
@@ -126,6 +149,18 @@ class MockServer:
             templating="jinja" if templating == "jinja" else "handlebars" if templating else None,
         )
         self._sources: list[LoadedSource] = []
+        # what reload() reads again: the mapping paths and OpenAPI document paths given
+        self._paths: list[Path] = []
+        self._openapi_paths: list[Path] = []
+        self._seed, self._validate = seed, validate
+        self._reload_lock = threading.Lock()
+        self._reload_listeners: list[Callable[[list[LoadedSource] | MappingError], None]] = []
+        if watch:
+            from ._extras import require
+
+            require("watchfiles", "Reloading changed mapping files (watch=True, --watch)")
+        self._watch = watch
+        self._watcher: tuple[threading.Thread, threading.Event] | None = None
         self._bound_port: int | None = None
         if mappings is None and root_path is not None and (root_path / "mappings").is_dir():
             mappings = root_path
@@ -142,6 +177,13 @@ class MockServer:
                 mapping_files=self._mapping_files,
                 on_shutdown=self._shutdown_requested,
                 recorder=self._recorder,
+                access=AdminAccess.for_bind(
+                    host,
+                    token=admin_token,
+                    hosts=admin_hosts,
+                    origins=admin_origins,
+                    show_credentials=show_credentials,
+                ),
             ).handle
             if admin
             else None,
@@ -157,12 +199,17 @@ class MockServer:
             return
         items: Sequence[Any] = [mappings] if isinstance(mappings, (str, os.PathLike, Mapping)) else list(mappings)
         paths = [item for item in items if not isinstance(item, Mapping)]
+        self._paths = [Path(item) for item in paths]
         self._sources = load_sources(paths, seed=seed, validate=validate)
         if self._engine.files_root is None:
             # stubs added later (dicts here, the admin API) find their bodyFileName where the first folder's do
             self._engine.files_root = next((s.files_root for s in self._sources if s.mappings_folder is not None), None)
         for source in self._sources:
-            self._engine.add_stubs(source.stubs, initial=True, files_root=source.files_root)
+            try:
+                self._engine.add_stubs(source.stubs, initial=True, files_root=source.files_root)
+            except MappingError as exc:
+                # a template that does not compile: name its file and place, and every other one too
+                raise collected(_located_errors(self._engine, [source]) or [exc]) from None
         for i, item in enumerate(items):
             if isinstance(item, Mapping):
                 where = "mappings" if isinstance(mappings, Mapping) else f"mappings[{i}]"
@@ -183,8 +230,67 @@ class MockServer:
                 self._engine.add_stubs(openapi_stubs(item, seed=seed, validate=validate), initial=True)
             else:
                 source = load_openapi_source(Path(item), seed=seed, validate=validate)
+                self._openapi_paths.append(Path(item))
                 self._sources.append(source)
                 self._engine.add_stubs(source.stubs, initial=True)
+
+    def reload(self) -> None:
+        """Read the mapping files and OpenAPI documents given at construction again, and serve what they hold now.
+
+        Stubs from files that changed, appeared or were deleted are updated, added or removed; stubs added
+        through the admin API or from Python stay, and so do connections. A broken file raises
+        :class:`MappingError` naming the file and the field, and the server keeps the stubs it had.
+        ``watch=True`` (``mockpit serve --watch``) calls this whenever a file under those paths changes.
+        """
+        with self._reload_lock:
+            try:
+                fresh = load_sources(self._paths, seed=self._seed, validate=self._validate)
+                fresh += [load_openapi_source(p, seed=self._seed, validate=self._validate) for p in self._openapi_paths]
+                old_ids = {stub.id for source in self._sources for stub in source.stubs}
+                try:
+                    self._engine.replace_initial(old_ids, [(source.stubs, source.files_root) for source in fresh])
+                except MappingError as exc:
+                    raise collected(_located_errors(self._engine, fresh) or [exc]) from None
+            except MappingError as exc:
+                self._tell_reload(exc)
+                raise
+            self._sources = fresh
+            self._mapping_files.retrack(fresh)
+        self._tell_reload(fresh)
+
+    def _tell_reload(self, outcome: list[LoadedSource] | MappingError) -> None:
+        for listener in self._reload_listeners:
+            listener(outcome)
+
+    def _start_watching(self) -> None:
+        """With ``watch=True``: a thread that reloads when a file under the given paths changes."""
+        if not self._watch or self._watcher is not None:
+            return
+        roots = {p for p in self._paths + self._openapi_paths if p.exists()}
+        roots |= {source.files_root for source in self._sources if source.files_root.is_dir()}
+        if not roots:
+            return
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=self._watch_files, args=(sorted(roots), stop), name="mockpit:watch", daemon=True
+        )
+        self._watcher = (thread, stop)
+        thread.start()
+
+    def _watch_files(self, roots: list[Path], stop: threading.Event) -> None:
+        from watchfiles import watch
+
+        # changes are grouped until 50 ms pass without one: an editor's save (write, rename) reloads once
+        for _ in watch(*roots, stop_event=stop, debounce=400, step=50, raise_interrupt=False):
+            with contextlib.suppress(MappingError):  # told to the listeners; the old stubs stay
+                self.reload()
+
+    def _stop_watching(self) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            thread, stop = watcher
+            stop.set()
+            thread.join(5)
 
     # --- life cycle --------------------------------------------------------------------------------
 
@@ -192,10 +298,10 @@ class MockServer:
         from ._transport.serve import bind_socket
 
         try:
-            sock = bind_socket(self.host, self.port)
+            sock = bind_socket(self.host, self._port)
         except OSError as exc:
             raise ServerError(
-                f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}; use port=0 to pick a free port"
+                f"cannot listen on {self.host}:{self._port}: {exc.strerror or exc}; use port=0 to pick a free port"
             ) from exc
         self._bound_port = sock.getsockname()[1]
         return sock
@@ -234,6 +340,7 @@ class MockServer:
                 raise ServerError(f"mockpit could not start on {self.host}:{port}: {reason}") from cause
             self._thread = thread
             self._sock = sock
+        self._start_watching()
         return self
 
     def _run(
@@ -279,9 +386,11 @@ class MockServer:
         stop = self._stop_event = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        self._start_watching()
         try:
             loop.run_until_complete(self._serve(sock, stop, on_ready))
         finally:
+            self._stop_watching()
             sock.close()
             loop.close()
             self._bound_port = None
@@ -289,6 +398,7 @@ class MockServer:
 
     def stop(self) -> None:
         """Stop serving and release the port. Safe to call twice, or without start()."""
+        self._stop_watching()
         with self._lock:
             thread, loop, event = self._thread, self._loop, self._stop_event
             if thread is None:
@@ -317,9 +427,14 @@ class MockServer:
         return self._thread is not None and self._thread.is_alive()
 
     @property
+    def port(self) -> int:
+        """The port the server listens on once started (the free one picked for 0); before, the one asked for."""
+        return self._port if self._bound_port is None else self._bound_port
+
+    @property
     def url(self) -> str:
         """``http://127.0.0.1:PORT`` (the bound port once started); ``https://`` with ``https=True``."""
-        port = self.port if self._bound_port is None else self._bound_port
+        port = self.port
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{'http' if self._tls is None else 'https'}://{host}:{port}"
 
@@ -481,6 +596,37 @@ class MockServer:
             raise VerificationError(self._verification_message(request_pattern, " and ".join(wanted), n))
         return found
 
+    def wait_for(self, pattern: PatternLike, count: int = 1, *, timeout: float = 5.0) -> list[ServeEvent]:
+        """Wait until ``count`` requests matching ``pattern`` have arrived, and return them.
+
+        For requests that arrive after the code under test returns: webhooks, background jobs, retries::
+
+            server.wait_for(post("/callbacks"), timeout=2)
+
+        Raises :class:`VerificationError` after ``timeout`` seconds, listing what did arrive and what
+        came closest, as :meth:`verify` does.
+        """
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError(f"wait_for(count=...) takes a whole number of 1 or more, got {count!r}")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0:
+            raise ValueError(f"wait_for(timeout=...) takes seconds, 0 or more, got {timeout!r}")
+        request_pattern = _pattern(pattern)
+        compiled = compile_pattern(request_pattern)
+        journal = self._engine.journal
+        deadline = time.monotonic() + timeout
+        pause = 0.001  # short at first: most waits end within milliseconds
+        while True:
+            found = journal.find(lambda event: compiled.match(event.request).matched)
+            left = deadline - time.monotonic()
+            if len(found) >= count or left <= 0:
+                break
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.02)
+        if len(found) < count:
+            wanted = f"at least {count} within {timeout:g} s"
+            raise VerificationError(self._verification_message(request_pattern, wanted, len(found)))
+        return found
+
     def _verification_message(self, pattern: RequestPattern, wanted: str, n: int) -> str:
         described = json.dumps(pattern_to_mapping(pattern), ensure_ascii=False)
         events = self._engine.journal.events()
@@ -563,6 +709,11 @@ class MockServerFactory(Protocol):
         journal_size: int = Journal.DEFAULT_CAPACITY,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         admin: bool = True,
+        admin_token: str | None = None,
+        admin_hosts: Sequence[str] = (),
+        admin_origins: Sequence[str] = (),
+        admin_insecure: bool = False,
+        show_credentials: bool = False,
         openapi: OpenApiLike | None = None,
         seed: int = 0,
         validate: bool = True,
@@ -571,6 +722,7 @@ class MockServerFactory(Protocol):
         https: bool = False,
         certfile: str | os.PathLike[str] | None = None,
         keyfile: str | os.PathLike[str] | None = None,
+        watch: bool = False,
     ) -> MockServer: ...
 
 
@@ -593,6 +745,8 @@ class ServerInternals:
     recorder: Recorder
     #: the ASGI app the server runs
     app: MockpitApp
+    #: told the outcome of every reload (the fresh sources, or the error that kept the old stubs)
+    reload_listeners: list[Callable[[list[LoadedSource] | MappingError], None]]
 
 
 def internals(server: MockServer) -> ServerInternals:
@@ -603,7 +757,34 @@ def internals(server: MockServer) -> ServerInternals:
         mapping_files=server._mapping_files,
         recorder=server._recorder,
         app=server._app,
+        reload_listeners=server._reload_listeners,
     )
+
+
+def _located_errors(engine: Engine, sources: Sequence[LoadedSource]) -> list[MappingError]:
+    """Each stub of ``sources`` that the engine refuses, its error naming the file and the stub's place."""
+    errors: list[MappingError] = []
+    for source in sources:
+        position: dict[Path, int] = {}
+        listed = {file for file in source.files if _lists_mappings(file)}
+        for stub, file in source.stub_files():
+            index = position[file] = position.get(file, -1) + 1
+            try:
+                engine.check_stub(stub, source.files_root)
+            except MappingError as exc:
+                located = exc.within("mappings", index) if file in listed else exc
+                errors.append(located.with_source(str(file)))
+    return errors
+
+
+def _lists_mappings(file: Path) -> bool:
+    from ._mapping.files import read_document
+
+    try:
+        document = read_document(file)
+    except MappingError:
+        return False
+    return isinstance(document, Mapping) and "mappings" in document
 
 
 def _cancel_tasks(loop: asyncio.AbstractEventLoop) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ._engine.rendering import RenderError, resolve_body_file
-from ._errors import MappingError
+from ._errors import MappingError, MappingErrors, collected
 from ._mapping.files import LoadedSource, read_document
 from ._mapping.read import stubs_from_document
 from ._model import Stub
@@ -29,7 +29,17 @@ def load_sources(
 
     ``seed`` and ``validate`` are for the OpenAPI documents among them.
     """
-    sources = [load_source(Path(p), seed=seed, validate=validate) for p in paths]
+    sources: list[LoadedSource] = []
+    errors: list[MappingError] = []
+    for path in paths:  # every broken file is reported, not only the first
+        try:
+            sources.append(load_source(Path(path), seed=seed, validate=validate))
+        except MappingErrors as exc:
+            errors.extend(exc.errors)
+        except MappingError as exc:
+            errors.append(exc)
+    if errors:
+        raise collected(errors)
     seen: dict[str, Path] = {}
     for source in sources:
         for stub, file in source.stub_files():
@@ -65,22 +75,33 @@ def load_source(path: Path, *, seed: int = 0, validate: bool = True) -> LoadedSo
         files = [path]
         folder = None
     source = LoadedSource(path=path, files_root=files_root, files=files, mappings_folder=folder)
+    errors: list[MappingError] = []
     for file in files:
-        document = read_document(file)
-        if _is_openapi(document):
-            from ._openapi.stubs import openapi_stubs  # only then: its modules cost start-up time
-
-            openapi = openapi_stubs(file, contents=document, seed=seed, validate=validate)
-            source.stubs.extend(openapi)
-            source.origins.extend([file] * len(openapi))
-            continue
-        stubs = stubs_from_document(document, source=str(file))
-        listed = isinstance(document, Mapping) and "mappings" in document
-        for i, stub in enumerate(stubs):
-            _check_body_file(stub, files_root, file, ("mappings", i) if listed else ())
-        source.stubs.extend(stubs)
-        source.origins.extend([file] * len(stubs))
+        try:
+            _load_file(source, file, seed=seed, validate=validate)
+        except MappingError as exc:
+            errors.append(exc)
+    if errors:
+        raise collected(errors)
     return source
+
+
+def _load_file(source: LoadedSource, file: Path, *, seed: int, validate: bool) -> None:
+    """The stubs of one mapping file (or OpenAPI document), added to ``source``."""
+    document = read_document(file)
+    if _is_openapi(document):
+        from ._openapi.stubs import openapi_stubs  # only then: its modules cost start-up time
+
+        openapi = openapi_stubs(file, contents=document, seed=seed, validate=validate)
+        source.stubs.extend(openapi)
+        source.origins.extend([file] * len(openapi))
+        return
+    stubs = stubs_from_document(document, source=str(file))
+    listed = isinstance(document, Mapping) and "mappings" in document
+    for i, stub in enumerate(stubs):
+        _check_body_file(stub, source.files_root, file, ("mappings", i) if listed else ())
+    source.stubs.extend(stubs)
+    source.origins.extend([file] * len(stubs))
 
 
 def load_openapi_source(path: Path, *, seed: int = 0, validate: bool = True) -> LoadedSource:

@@ -6,7 +6,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -18,6 +18,89 @@ if TYPE_CHECKING:
     from ._server import MockServer
 
 _START = time.perf_counter()
+_F = TypeVar("_F", bound=Callable[..., object])
+
+
+def _admin_options(command: _F) -> _F:
+    """The admin API's access options, the same on every command that serves it (see docs/security.md)."""
+    for option in reversed(
+        (
+            click.option("--no-admin", is_flag=True, help="Serve the stubs only: no admin API at /__admin."),
+            click.option(
+                "--admin-token",
+                envvar="MOCKPIT_ADMIN_TOKEN",
+                metavar="TOKEN",
+                help="Admin calls must send Authorization: Bearer TOKEN (env MOCKPIT_ADMIN_TOKEN); "
+                "needed to serve off loopback.",
+            ),
+            click.option(
+                "--admin-host",
+                "admin_hosts",
+                multiple=True,
+                metavar="NAME",
+                help="Another Host name admin calls may use (repeatable; * for any). Default: localhost, the address.",
+            ),
+            click.option(
+                "--admin-origin",
+                "admin_origins",
+                multiple=True,
+                metavar="ORIGIN",
+                help="A web origin (https://ui.example) allowed to change things through the admin API (repeatable).",
+            ),
+            click.option(
+                "--admin-insecure",
+                is_flag=True,
+                help="Serve the admin API off loopback without a token (only on a network you trust).",
+            ),
+            click.option(
+                "--show-credentials",
+                is_flag=True,
+                help="Show Authorization headers, cookies and API keys of journaled requests (else masked).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def _admin_settings(
+    no_admin: bool,
+    admin_token: str | None,
+    admin_hosts: tuple[str, ...],
+    admin_origins: tuple[str, ...],
+    admin_insecure: bool,
+    show_credentials: bool,
+) -> dict[str, Any]:
+    """The MockServer arguments the admin options stand for."""
+    return {
+        "admin": not no_admin,
+        "admin_token": admin_token or None,
+        "admin_hosts": admin_hosts,
+        "admin_origins": admin_origins,
+        "admin_insecure": admin_insecure,
+        "show_credentials": show_credentials,
+    }
+
+
+def _make_server(err: Console, *args: Any, **kwargs: Any) -> MockServer:
+    """A MockServer; one that cannot be made ends the command with exit code 2 and why, warnings printed loud."""
+    import warnings
+
+    from rich.markup import escape
+
+    from ._errors import MockpitError
+    from ._server import MockServer
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            server = MockServer(*args, **kwargs)
+    except MockpitError as exc:  # a mapping, --cert/--key, an open admin API, a missing extra
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+        sys.exit(2)
+    for warning in caught:
+        err.print(f"[bold yellow]warning:[/] {escape(str(warning.message).removeprefix('mockpit: '))}")
+    return server
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,6 +149,15 @@ def main() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder whose mappings/ POST /__admin/mappings/save writes to (default: the first PATH folder).",
 )
+@click.option(
+    "--regex-timeout-ms",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Milliseconds one evaluation of a stub's regex may take (default 50); past it: no match.",
+)
+@click.option(
+    "--watch", is_flag=True, help="Reload mapping files and __files/ bodies when they change (mockpit[watch])."
+)
+@_admin_options
 def serve(
     paths: tuple[Path, ...],
     host: str,
@@ -81,6 +173,9 @@ def serve(
     seed: int,
     no_validate: bool,
     root: Path | None,
+    regex_timeout_ms: float | None,
+    watch: bool,
+    **admin_options: Any,
 ) -> None:
     """Serve WireMock-format mappings and OpenAPI documents.
 
@@ -94,9 +189,10 @@ def serve(
     from rich.markup import escape
 
     from ._engine.journal import ServeEvent
-    from ._errors import HandlerError, MappingError, ServerError
+    from ._errors import HandlerError, MappingError
+    from ._mapping.files import LoadedSource
     from ._matching.report import report_markup
-    from ._server import MockServer, internals
+    from ._server import internals
 
     # soft_wrap: when piped (a log file, a CI step) rich would break lines at 80 columns, mid-path
     out = Console(highlight=False, soft_wrap=True)
@@ -105,24 +201,27 @@ def serve(
         paths = (Path("."),)
     if key is not None and cert is None:
         raise click.UsageError("--key needs the certificate it belongs to: add --cert FILE")
-    try:
-        server = MockServer(
-            host,
-            port,
-            list(paths) or None,
-            journal_size=journal_size,
-            max_body_size=max_body_size,
-            templating=("jinja" if template_syntax == "jinja" else "handlebars") if templating else False,
-            https=https or cert is not None,
-            certfile=cert,
-            keyfile=key,
-            seed=seed,
-            validate=not no_validate,
-            root=root,
-        )
-    except (MappingError, ServerError) as exc:  # a ServerError here: --cert/--key cannot be loaded
-        err.print(f"[bold red]error:[/] {escape(str(exc))}")
-        sys.exit(2)
+    if regex_timeout_ms is not None:
+        from ._matching.user_regex import set_budget
+
+        set_budget(regex_timeout_ms)
+    server = _make_server(
+        err,
+        host,
+        port,
+        list(paths) or None,
+        journal_size=journal_size,
+        max_body_size=max_body_size,
+        templating=("jinja" if template_syntax == "jinja" else "handlebars") if templating else False,
+        https=https or cert is not None,
+        certfile=cert,
+        keyfile=key,
+        seed=seed,
+        validate=not no_validate,
+        root=root,
+        watch=watch,
+        **_admin_settings(**admin_options),
+    )
     parts = internals(server)
     for source in parts.sources:
         out.print(
@@ -135,9 +234,21 @@ def serve(
             f"HTTPS certificate signed by a CA made for this run; clients trust it with the CA bundle "
             f"{escape(server.ca_bundle)} (curl --cacert FILE, requests verify=FILE)"
         )
-    folder = parts.mapping_files.folder
-    if folder is not None:
-        out.print(f"POST /__admin/mappings/save and persistent stubs write to {escape(str(folder))}")
+
+    def log_save(files: list[Path]) -> None:  # said when it happens: where saves go is no news at start
+        folder = parts.mapping_files.folder
+        out.print(f"Saved stubs to {len(files)} mapping file(s) in {escape(str(folder))}")
+
+    parts.mapping_files.save_listeners.append(log_save)
+
+    def log_reload(outcome: list[LoadedSource] | MappingError) -> None:
+        if isinstance(outcome, MappingError):
+            err.print(f"[bold red]error:[/] {escape(str(outcome))}; still serving the stubs from before the change")
+            return
+        count = sum(len(source.stubs) for source in outcome)
+        out.print(f"Reloaded {count} stub(s) from {', '.join(escape(str(s.path)) for s in outcome)}")
+
+    parts.reload_listeners.append(log_reload)
 
     def log_miss(event: ServeEvent) -> None:
         request = event.request
@@ -233,6 +344,7 @@ def _target(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.option(
     "--capture-header", "capture_headers", multiple=True, help="A request header the stubs match on (repeatable)."
 )
+@_admin_options
 def record(
     target: str,
     out: Path,
@@ -241,6 +353,7 @@ def record(
     keep_secrets: bool,
     repeats_as_scenarios: bool,
     capture_headers: tuple[str, ...],
+    **admin_options: Any,
 ) -> None:
     """Record an API: proxy every request to --target and write what it answers as mapping files.
 
@@ -258,12 +371,12 @@ def record(
     from ._recording.collector import RecordedStub
     from ._recording.exchange import Exchange
     from ._recording.spec import RecordSpec
-    from ._server import MockServer, internals
+    from ._server import internals
 
     out_console = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     # mappings=[]: stubs recorded earlier in OUT are not served, or they would answer instead of the target
-    server = MockServer(host, port, [], root=out)
+    server = _make_server(err, host, port, [], root=out, **_admin_settings(**admin_options))
     parts = internals(server)
     recorder = parts.recorder
     spec = RecordSpec(
@@ -325,17 +438,25 @@ def record(
 
 @main.command()
 @click.argument("document", type=click.Path(path_type=Path))
-@click.option("--output", "-o", required=True, type=click.Path(path_type=Path), help="Folder to write the files to.")
+@click.option(
+    "--out",
+    "-o",
+    default=Path("."),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Root folder to write mappings/ to.",
+)
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generated data.")
 @click.option("--force", is_flag=True, help="Overwrite mapping files that are already there.")
-def generate(document: Path, output: Path, seed: int, force: bool) -> None:
+def generate(document: Path, out: Path, seed: int, force: bool) -> None:
     """Write the stubs of an OpenAPI DOCUMENT as mapping files, one per operation, to edit and keep.
 
     Each answers with the operation's example or generated data, as `mockpit serve DOCUMENT` does by
     default (without request validation and Prefer headers, which mapping files cannot express).
-    Serve them with `mockpit serve OUTPUT`.
+    They go to OUT/mappings/, as `record` and `import` write theirs; serve them with `mockpit serve OUT`.
     """
     import json
+    import os
 
     from rich.console import Console
     from rich.markup import escape
@@ -345,8 +466,9 @@ def generate(document: Path, output: Path, seed: int, force: bool) -> None:
     from ._openapi.document import load_openapi
     from ._openapi.stubs import static_stubs
 
-    out = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    output = out / "mappings"
     # checked first, before the document is read: files there may be edits someone means to keep
     taken = sorted(output.glob("*.json")) if output.is_dir() else []
     if taken and not force:
@@ -364,10 +486,14 @@ def generate(document: Path, output: Path, seed: int, force: bool) -> None:
     # path (/pets/mine) must win over a template that also matches it (/pets/{id})
     files = {output / f"{i:03d}-{_slug(stub.name or stub.id)}.json": stub for i, stub in enumerate(stubs, 1)}
     output.mkdir(parents=True, exist_ok=True)
+    # the document as seen from the files, so that committed files read the same on every machine
+    shown = Path(os.path.relpath(document.resolve(), output.resolve())).as_posix()
     for path, stub in files.items():
-        path.write_text(json.dumps(stub_to_mapping(stub), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    where = escape(str(output))
-    out.print(f"Wrote {len(files)} mapping file(s) to {where}; serve them with: mockpit serve {where}")
+        mapping = stub_to_mapping(stub)
+        mapping["metadata"]["openapi"]["document"] = shown
+        path.write_text(json.dumps(mapping, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    where, root = escape(str(output)), escape(str(out))
+    console.print(f"Wrote {len(files)} mapping file(s) to {where}; serve them with: mockpit serve {root}")
 
 
 def _slug(text: str) -> str:

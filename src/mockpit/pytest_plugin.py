@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 _SERVERS = pytest.StashKey[list["MockServer"]]()
 _CASSETTE = pytest.StashKey[Cassette]()
+#: the plugin itself failed the test with its servers' report: no need to add it again
+_REPORTED = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,6 +39,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="paths",
         default=[],
         help="OpenAPI documents the session's mockpit server serves (one per line, relative to the ini file)",
+    )
+    parser.addini("mockpit_admin", type="bool", default=True, help="Serve the admin API at /__admin (default: true)")
+    parser.addini("mockpit_admin_token", default="", help="The token admin calls must send (Authorization: Bearer)")
+    parser.addini("mockpit_admin_hosts", type="linelist", default=[], help="More Host names admin calls may use")
+    parser.addini("mockpit_admin_origins", type="linelist", default=[], help="Web origins allowed to change things")
+    parser.addini(
+        "mockpit_show_credentials",
+        type="bool",
+        default=False,
+        help="Show credentials of journaled requests in the admin API (default: masked)",
     )
     parser.addini(
         "mockpit_cassette_dir",
@@ -67,36 +79,58 @@ def _register(item: pytest.Item, server: MockServer) -> None:
     item.stash.setdefault(_SERVERS, []).append(server)
 
 
+def _problems(server: MockServer, *, allow_unmatched: bool) -> str | None:
+    """What went wrong in ``server`` during the test (a handler error, unmatched requests), or None."""
+    from ._errors import MockpitError
+
+    try:
+        server.check(allow_unmatched=allow_unmatched)
+    except MockpitError as exc:
+        return str(exc)
+    return None
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    result = yield  # the test body; if it failed, its own error is the one to report
-    servers = item.stash.get(_SERVERS, [])
-    if servers:
-        marker = item.get_closest_marker("mockpit")
-        allow_unmatched = bool(marker.kwargs.get("allow_unmatched", False)) if marker else False
-        from ._errors import MockpitError
-
-        for server in servers:
-            try:
-                server.check(allow_unmatched=allow_unmatched)
-            except MockpitError as exc:
-                failure = str(exc)
-            else:
-                continue
+    result = yield  # the test body; if it failed, makereport adds what the servers saw to its report
+    marker = item.get_closest_marker("mockpit")
+    allow_unmatched = bool(marker.kwargs.get("allow_unmatched", False)) if marker else False
+    for server in item.stash.get(_SERVERS, []):
+        failure = _problems(server, allow_unmatched=allow_unmatched)
+        if failure is not None:
+            item.stash[_REPORTED] = True
             # failed outside the except block, or the report would be printed twice ("During handling ...")
             pytest.fail(failure, pytrace=False)
     return result
+
+
+def _failure_section(item: pytest.Item) -> str | None:
+    """For a test that failed on its own (an assert, raise_for_status()): its servers' near-miss reports
+    and handler errors, which are usually why. None when there were none, or the plugin failed it."""
+    if item.stash.get(_REPORTED, False):
+        return None
+    found = [text for server in item.stash.get(_SERVERS, []) if (text := _problems(server, allow_unmatched=False))]
+    return "\n\n".join(found) or None
 
 
 @pytest.fixture(scope="session")
 def mockpit_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     """The session's server, shared by every test through ``mockpit``; override to configure it.
 
-    It serves the OpenAPI documents listed in the ``mockpit_openapi`` ini option, if any.
+    It serves the OpenAPI documents listed in the ``mockpit_openapi`` ini option, if any, with the
+    admin API's access options of the ``mockpit_admin*`` and ``mockpit_show_credentials`` ini options.
     """
     from ._server import MockServer
 
-    server = MockServer(openapi=list(pytestconfig.getini("mockpit_openapi")) or None)
+    ini = pytestconfig.getini
+    server = MockServer(
+        openapi=list(ini("mockpit_openapi")) or None,
+        admin=ini("mockpit_admin"),
+        admin_token=ini("mockpit_admin_token") or None,
+        admin_hosts=ini("mockpit_admin_hosts"),
+        admin_origins=ini("mockpit_admin_origins"),
+        show_credentials=ini("mockpit_show_credentials"),
+    )
     server.start()
     yield server
     server.stop()
@@ -144,6 +178,10 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if report.when == "call" and report.failed:
+        section = _failure_section(item)
+        if section is not None:
+            report.sections.append(("mockpit: what the mock server saw", section))
     cassette = item.stash.get(_CASSETTE, None)
     if cassette is not None and report.when == "call":
         cassette.passed = report.passed

@@ -15,6 +15,7 @@ from mockpit._mapping.files import MappingFiles
 from mockpit._model import Request, Response
 from mockpit._recording.recorder import Recorder
 
+from .access import AdminAccess
 from .mappings import Mappings
 from .recordings import Recordings
 from .requests import Requests
@@ -29,7 +30,8 @@ class AdminApi:
     409 that says how to give one). ``on_shutdown`` is what ``POST /__admin/shutdown`` does: the front
     end decides what stopping means (MockServer stops its thread, ``mockpit serve`` exits); it is called
     on the server's event loop once the answer is on its way. ``recorder`` runs ``/recordings``
-    (one is made over ``engine`` and ``mapping_files`` if not given).
+    (one is made over ``engine`` and ``mapping_files`` if not given). ``access`` says who may call it
+    (by default: loopback names only, no cross-site browser changes; see :mod:`.access`).
     """
 
     def __init__(
@@ -40,12 +42,14 @@ class AdminApi:
         mapping_files: MappingFiles | None = None,
         on_shutdown: Callable[[], None] | None = None,
         recorder: Recorder | None = None,
+        access: AdminAccess | None = None,
     ) -> None:
         self.engine = engine
         self.prefix = prefix
+        self.access = access or AdminAccess()
         files = mapping_files or MappingFiles(None)
         mappings = Mappings(engine, files, prefix)
-        requests = Requests(engine)
+        requests = Requests(engine, show_credentials=self.access.show_credentials)
         recordings = Recordings(recorder or Recorder(engine, files))
         system = System(engine, prefix, on_shutdown)
         self.router = Router()
@@ -98,6 +102,9 @@ class AdminApi:
             self.router.add(method, template, handler)
 
     async def handle(self, request: Request) -> Response:
+        refused = self.access.refusal(request)
+        if refused is not None:
+            return refused
         try:
             handler, params = self.router.resolve(
                 request.method, request.path[len(self.prefix) :], request.path.rstrip("/") or "/"

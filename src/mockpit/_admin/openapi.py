@@ -635,12 +635,26 @@ def document(prefix: str = "/__admin") -> dict[str, Any]:
             "description": (
                 "WireMock's admin API as mockpit serves it: the same paths, JSON shapes and status codes. "
                 'Errors are {"errors": [{"code", "title", "detail", "source": {"pointer"}}]}; an unknown '
-                "path is a 404 and a method a path lacks a 405 with Allow."
+                "path is a 404 and a method a path lacks a 405 with Allow. Access (docs/security.md): with a "
+                "token set, every call needs it (401 without); a Host that is not this server's is a 403, and "
+                "so is a change asked for by another site's web page."
             ),
         },
+        # optional: a server started without a token needs none (the empty requirement)
+        "security": [{}, {"token": []}, {"tokenAsPassword": []}],
         "tags": [
             {"name": name} for name in ("Stub Mappings", "Requests", "Near Misses", "Scenarios", "Recordings", "System")
         ],
         "paths": {prefix + path: operations for path, operations in _PATHS.items()},
-        "components": {"schemas": _schemas()},
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {
+                "token": {"type": "http", "scheme": "bearer", "description": "--admin-token / admin_token="},
+                "tokenAsPassword": {
+                    "type": "http",
+                    "scheme": "basic",
+                    "description": "any user, the token as password",
+                },
+            },
+        },
     }

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mockpit._errors import MappingError
+from mockpit._json import loads
 from mockpit._mapping.errors import Location, mapping_error
 from mockpit._mapping.models import check_base64
 from mockpit._mapping.read import pattern_from_mapping
@@ -30,7 +31,7 @@ _M = TypeVar("_M", bound=BaseModel)
 def read_json(request: Request) -> Any:
     """The request's body as JSON; not JSON is a 400."""
     try:
-        return json.loads(request.body, parse_constant=_reject_constant)
+        return loads(request.body, parse_constant=_reject_constant)
     except ValueError as exc:
         raise AdminError(400, "Error parsing JSON", f"the request body is not valid JSON: {exc}") from None
 

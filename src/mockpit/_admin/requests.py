@@ -29,8 +29,9 @@ from .shapes import near_miss_to_json, request_to_json, serve_event_to_json
 class Requests:
     """The requests ``engine`` received, as its journal keeps them."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, show_credentials: bool = False) -> None:
         self.engine = engine
+        self.show = show_credentials
 
     def list_requests(self, request: Request, _: dict[str, str]) -> Response:
         events = self.engine.journal.events()
@@ -51,7 +52,7 @@ class Requests:
             events = events[:limit]
         return json_response(
             {
-                "requests": [serve_event_to_json(e) for e in events],
+                "requests": [serve_event_to_json(e, show_credentials=self.show) for e in events],
                 "meta": {"total": total},
                 "requestJournalDisabled": self._journal_disabled,
             }
@@ -65,7 +66,7 @@ class Requests:
         event = self.engine.journal.get(params["id"])
         if event is None:
             raise AdminError(404, "Not found", f"no request with id {params['id']} in the journal")
-        return json_response(serve_event_to_json(event))
+        return json_response(serve_event_to_json(event, show_credentials=self.show))
 
     def delete_request(self, request: Request, params: dict[str, str]) -> Response:
         event_id = params["id"]
@@ -80,37 +81,50 @@ class Requests:
     def find_requests(self, request: Request, _: dict[str, str]) -> Response:
         found = self.engine.find_requests(_request_pattern(read_json(request)))
         return json_response(
-            {"requests": [request_to_json(e.request) for e in found], "requestJournalDisabled": self._journal_disabled}
+            {
+                "requests": [request_to_json(e.request, show_credentials=self.show) for e in found],
+                "requestJournalDisabled": self._journal_disabled,
+            }
         )
 
     def remove_requests(self, request: Request, _: dict[str, str]) -> Response:
         compiled = compile_pattern(_request_pattern(read_json(request)))
         removed = self.engine.remove_requests(lambda event: compiled.match(event.request).matched)
-        return json_response({"serveEvents": [serve_event_to_json(e) for e in removed]})
+        return json_response({"serveEvents": [serve_event_to_json(e, show_credentials=self.show) for e in removed]})
 
     def remove_requests_by_metadata(self, request: Request, _: dict[str, str]) -> Response:
         matches = metadata_matcher(read_json(request))
         removed = self.engine.remove_requests(lambda event: event.stub is not None and matches(event.stub))
-        return json_response({"serveEvents": [serve_event_to_json(e) for e in removed]})
+        return json_response({"serveEvents": [serve_event_to_json(e, show_credentials=self.show) for e in removed]})
 
     def unmatched_requests(self, request: Request, _: dict[str, str]) -> Response:
         events = self.engine.unmatched()
         return json_response(
-            {"requests": [request_to_json(e.request) for e in events], "requestJournalDisabled": self._journal_disabled}
+            {
+                "requests": [request_to_json(e.request, show_credentials=self.show) for e in events],
+                "requestJournalDisabled": self._journal_disabled,
+            }
         )
 
     def unmatched_near_misses(self, request: Request, _: dict[str, str]) -> Response:
         misses = [miss for event in self.engine.unmatched() for miss in self.engine.near_misses(event.request)]
-        return json_response({"nearMisses": [near_miss_to_json(miss) for miss in misses]})
+        return json_response({"nearMisses": [near_miss_to_json(miss, show_credentials=self.show) for miss in misses]})
 
     def near_misses_for_request(self, request: Request, _: dict[str, str]) -> Response:
         logged = _logged_request(read_json(request))
-        return json_response({"nearMisses": [near_miss_to_json(m) for m in self.engine.near_misses(logged)]})
+        return json_response(
+            {"nearMisses": [near_miss_to_json(m, show_credentials=self.show) for m in self.engine.near_misses(logged)]}
+        )
 
     def near_misses_for_pattern(self, request: Request, _: dict[str, str]) -> Response:
         pattern = _request_pattern(read_json(request))
         return json_response(
-            {"nearMisses": [near_miss_to_json(m) for m in self.engine.near_misses_for_pattern(pattern)]}
+            {
+                "nearMisses": [
+                    near_miss_to_json(m, show_credentials=self.show)
+                    for m in self.engine.near_misses_for_pattern(pattern)
+                ]
+            }
         )
 
     @property

@@ -14,12 +14,16 @@ from mockpit._mapping.write import headers_to_mapping, pattern_to_mapping, stub_
 from mockpit._matching.near_miss import NearMiss
 from mockpit._model import Request, Stub
 from mockpit._recording.collector import RecordedStub
+from mockpit._recording.redaction import is_secret_header
+
+#: what a credential in a journaled request is shown as, unless the server shows credentials
+MASKED = "****"
 
 
-def near_miss_to_json(miss: NearMiss) -> dict[str, Any]:
+def near_miss_to_json(miss: NearMiss, *, show_credentials: bool = False) -> dict[str, Any]:
     """One entry of WireMock's ``nearMisses``: the logged request, the stub (or the pattern searched for)
     and ``matchResult.distance``."""
-    out: dict[str, Any] = {"request": request_to_json(miss.request)}
+    out: dict[str, Any] = {"request": request_to_json(miss.request, show_credentials=show_credentials)}
     if miss.stub is not None:
         out["stubMapping"] = stub_to_mapping(miss.stub)
     if miss.pattern is not None:
@@ -28,17 +32,26 @@ def near_miss_to_json(miss: NearMiss) -> dict[str, Any]:
     return out
 
 
-def request_to_json(request: Request) -> dict[str, Any]:
-    """A request as WireMock logs it (the ``request`` of a serve event or of a near miss)."""
+def request_to_json(request: Request, *, show_credentials: bool = False) -> dict[str, Any]:
+    """A request as WireMock logs it (the ``request`` of a serve event or of a near miss).
+
+    Credentials (``Authorization``, cookies, API keys and tokens in headers) are masked unless
+    ``show_credentials``: the journal holds every client's, and the admin API is no place to hand them out.
+    """
     host = request.headers.get("host", "")
     logged = request.timestamp
+    headers = [(_canonical(name), value) for name, value in request.headers.multi_items()]
+    cookies = request.cookies
+    if not show_credentials:
+        headers = [(name, _masked(value) if is_secret_header(name) else value) for name, value in headers]
+        cookies = dict.fromkeys(cookies, MASKED)
     return {
         "url": request.url,
         "absoluteUrl": f"{request.scheme}://{host}{request.url}" if host else request.url,
         "method": request.method,
         "clientIp": request.client[0] if request.client else None,
-        "headers": headers_to_mapping([(_canonical(name), value) for name, value in request.headers.multi_items()]),
-        "cookies": request.cookies,
+        "headers": headers_to_mapping(headers),
+        "cookies": cookies,
         "browserProxyRequest": False,
         "loggedDate": int(logged * 1000),
         "loggedDateString": iso_timestamp(logged),
@@ -46,6 +59,12 @@ def request_to_json(request: Request) -> dict[str, Any]:
         "body": request.text,
         "queryParams": {k: {"key": k, "values": v} for k, v in request.query.items()},
     }
+
+
+def _masked(value: str) -> str:
+    """``Bearer ****``: the scheme of a credential says what kind it was, and is no secret."""
+    scheme, space, _ = value.partition(" ")
+    return f"{scheme} {MASKED}" if space and scheme.isalpha() and len(scheme) < 20 else MASKED
 
 
 def _canonical(name: str) -> str:
@@ -59,11 +78,11 @@ def iso_timestamp(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def serve_event_to_json(event: ServeEvent) -> dict[str, Any]:
+def serve_event_to_json(event: ServeEvent, *, show_credentials: bool = False) -> dict[str, Any]:
     """A serve event as WireMock lists it in ``/__admin/requests``: the request, the response, the stub."""
     out: dict[str, Any] = {
         "id": event.id,
-        "request": request_to_json(event.request),
+        "request": request_to_json(event.request, show_credentials=show_credentials),
         "response": {
             "status": event.response.status,
             "headers": headers_to_mapping(event.response.headers),

@@ -112,6 +112,29 @@ class Engine:
     def add_stub(self, stub: Stub) -> Stub:
         return self.add_stubs([stub])[0]
 
+    def check_stub(self, stub: Stub, files_root: Path | None = None) -> None:
+        """Compile ``stub`` as :meth:`add_stubs` would, adding nothing: raises its :class:`MappingError`."""
+        compile_pattern(stub.request)
+        self._responder(stub, files_root or self.files_root)
+
+    def replace_initial(self, old_ids: Iterable[str], sources: Iterable[tuple[Iterable[Stub], Path | None]]) -> None:
+        """Swap initial stubs: those with ``old_ids`` out, the ``sources``' stubs in (a reload of files).
+
+        Everything is compiled before anything changes, so a stub that fails leaves the server as it was.
+        Other stubs (added through the admin API or Python) stay.
+        """
+        prepared = [
+            (stub, compile_pattern(stub.request), self._responder(stub, root or self.files_root))
+            for stubs, root in sources
+            for stub in stubs
+        ]
+        gone = set(old_ids)
+        for stub_id in gone:
+            self.index.remove(stub_id)
+        self.index.add_compiled(prepared)
+        # a new list, not an in-place change: a reset on another thread reads the old one whole
+        self._initial = [item for item in self._initial if item[0].id not in gone] + prepared
+
     def remove_stub(self, stub_id: str) -> Stub | None:
         entry = self.index.remove(stub_id)
         return entry.stub if entry else None

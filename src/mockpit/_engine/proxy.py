@@ -18,6 +18,7 @@ import httpx
 
 from mockpit._model import Request, Response, ResponseDefinition
 
+from .hops import MAX_HOPS, VIA, hops, loop_message
 from .http_client import LoopBoundClient
 
 if TYPE_CHECKING:
@@ -94,11 +95,14 @@ class ProxyClient:
         if self.preserve_host_header and "host" in request.headers:
             headers.append(("Host", request.headers["host"]))
         headers.extend(added)
+        headers.append(VIA)
         return headers
 
     async def forward(self, request: Request, definition: ResponseDefinition) -> Response:
         """Send ``request`` upstream and answer with the upstream's response, its body streamed."""
         url = self.upstream_url(request, definition)
+        if hops(request) >= MAX_HOPS:
+            return Response(508, loop_message(request, url), headers=_TEXT)
         try:
             client = self._client.get(self.timeout, self.verify)
             # httpx.Request, not client.build_request: the client's default headers (Accept-Encoding:

@@ -39,6 +39,7 @@ import httpx
 
 from mockpit._model import Request, Response, lognormal_ms
 
+from .hops import MAX_HOPS, VIA, hops, loop_message
 from .http_client import LoopBoundClient
 
 if TYPE_CHECKING:
@@ -270,11 +271,16 @@ class Webhooks:
         except Exception as exc:  # a template that fails on this request's data
             self._report(f"the webhook for {trigger} could not be rendered: {exc}")
             return
+        if hops(request) >= MAX_HOPS:  # a webhook that calls a stub that fires it again
+            self._report(loop_message(request, f"the webhook {call.method} {call.url}").removeprefix("mockpit: "))
+            return
         if webhook.delay is not None:
             await asyncio.sleep(webhook.delay.sample())
+        # the trigger's Via entries go on, so that a loop through webhooks is counted as one through proxies
+        headers = [*call.headers, *(("Via", via) for via in request.headers.get_all("via")), VIA]
         try:
             client = self._client.get(self.timeout, self.verify)
-            await client.send(httpx.Request(call.method, call.url, headers=call.headers, content=call.body))
+            await client.send(httpx.Request(call.method, call.url, headers=headers, content=call.body))
         except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
             self._report(
                 f"the webhook {call.method} {call.url} (after {trigger}) failed: {type(exc).__name__}: {exc}; "

@@ -8,11 +8,14 @@ Each format words the errors that depend on it (an unknown field, a missing one)
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
+import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from mockpit._errors import MappingError
 
@@ -78,6 +81,77 @@ def _as_written(loc: Location, data: Any, missing: bool, found: Any) -> Location
             continue
         kept.append(part)
     return tuple(kept)
+
+
+def known_fields(model: type[BaseModel], parent: Location) -> list[str] | None:
+    """The field names (as written in JSON: aliases) a model accepts at ``parent``, or None if unknown there.
+
+    Follows nested models through the annotations: ``dict[str, M]`` and ``list[M]`` skip a key or a
+    position, ``M | None`` and other unions take their one model.
+    """
+    current: Any = model
+    for part in parent:
+        current = _model_in(current)
+        if current is None:
+            return None
+        if isinstance(part, int) or part not in _names(current):
+            # a key of a dict or a position in a list: the model is the annotation's value type
+            continue
+        field = next(f for name, f in current.model_fields.items() if part in (name, f.alias))
+        current = field.annotation
+    found = _model_in(current)
+    return sorted(_names(found)) if found is not None else None
+
+
+def did_you_mean(key: str, known: list[str] | None) -> str:
+    """``; did you mean 'queryParameters'?`` for a misspelt ``queryParams``, or nothing."""
+    if not known:
+        return ""
+    lowered = {name.lower(): name for name in known}
+    if key.lower() in lowered:  # jsonbody -> jsonBody: only the case differs
+        return f"; did you mean {lowered[key.lower()]!r}?"
+    near = difflib.get_close_matches(key.lower(), list(lowered), n=2, cutoff=0.6)
+    if not near:
+        # a prefix of a known field (queryParams -> queryParameters) is closer than difflib thinks
+        near = [name for name in lowered if name.startswith(key.lower()) or key.lower().startswith(name)][:2]
+    return f"; did you mean {' or '.join(repr(lowered[n]) for n in near)}?" if near else ""
+
+
+def _names(model: type[BaseModel]) -> set[str]:
+    return {field.alias or name for name, field in model.model_fields.items()}
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model an annotation holds: itself, or inside ``Optional``, a union, a dict or a list."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (dict, Mapping) and len(args) == 2:
+        return _model_in(args[1])
+    models = [m for m in map(_model_in, args) if m is not None]
+    return models[0] if len(models) == 1 else None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(data: Any) -> Location | None:
+    """Where ``data`` (parsed JSON) holds a string with a lone surrogate, which cannot be encoded; else None."""
+    stack: list[tuple[Any, Location]] = [(data, ())]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            if not node.isascii() and _SURROGATE.search(node):
+                return where
+        elif isinstance(node, Mapping):
+            for key, value in node.items():
+                if isinstance(key, str) and not key.isascii() and _SURROGATE.search(key):
+                    return (*where, key)
+                stack.append((value, (*where, key)))
+        elif isinstance(node, list):
+            stack.extend((value, (*where, i)) for i, value in enumerate(node))
+    return None
 
 
 def _within(field: Location, parent: Location) -> bool:

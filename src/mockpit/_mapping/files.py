@@ -4,18 +4,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mockpit._errors import MappingError, ServerError
+from mockpit._json import TooBig, TooDeep, check_size, loads
 from mockpit._model import Stub
 
 from .write import stub_to_mapping
@@ -49,20 +51,29 @@ def read_document(file: Path) -> Any:
         raise MappingError('the file is empty; a mapping file holds one stub or {"mappings": [...]}', source=str(file))
     if file.suffix.lower() == ".json":
         try:
-            return json.loads(text)
+            return loads(text)
         except json.JSONDecodeError as exc:
             raise MappingError(
                 f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", source=str(file)
             ) from None
+        except TooDeep as exc:
+            raise MappingError(f"invalid JSON: {exc}", source=str(file)) from None
     import yaml
 
     try:
-        return yaml.safe_load(text)
+        value = yaml.safe_load(text)
+    except RecursionError:
+        raise MappingError(f"invalid YAML: {TooDeep('the document')}", source=str(file)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise MappingError(f"invalid YAML{where}: {problem}", source=str(file)) from None
+    try:
+        check_size(value, "the document")
+    except (TooDeep, TooBig) as exc:
+        raise MappingError(f"invalid YAML: {exc}", source=str(file)) from None
+    return value
 
 
 class MappingFiles:
@@ -83,6 +94,8 @@ class MappingFiles:
         self._where: dict[str, Path] = {}
         # the admin API (server thread) and MockServer.save_mappings() (test thread) may save at once
         self._lock = threading.Lock()
+        #: told the files each save wrote (the CLI says where they went when it happens, not at start)
+        self.save_listeners: list[Callable[[list[Path]], None]] = []
 
     def track(self, sources: Iterable[LoadedSource]) -> None:
         """Remember the files these stubs were loaded from: saving leaves them alone until a stub changes."""
@@ -91,6 +104,13 @@ class MappingFiles:
                 for stub, file in source.stub_files():
                     self._files.setdefault(file, []).append(stub)
                     self._where[stub.id] = file
+
+    def retrack(self, sources: Iterable[LoadedSource]) -> None:
+        """Forget the files tracked so far and track these (the files were read again)."""
+        with self._lock:
+            self._files.clear()
+            self._where.clear()
+        self.track(sources)
 
     def is_saved(self, stub: Stub) -> bool:
         """Whether ``stub``, exactly as it is, is in a file."""
@@ -117,7 +137,10 @@ class MappingFiles:
                 if held[position] is not stub:
                     held[position] = stub
                     plan[file] = held
-            return [self._write(file, held) for file, held in plan.items()]
+            written = [self._write(file, held) for file, held in plan.items()]
+        for listener in self.save_listeners:
+            listener(written)
+        return written
 
     def remove(self, stub_id: str) -> Path | None:
         """Take the stub out of its file (deleting the file if it held only that stub); returns the file."""
@@ -178,11 +201,24 @@ class NoMappingsFolder(ServerError):
 _NOT_NAME_CHARACTERS = re.compile(r"[^\w-]")
 
 
+#: the longest slug of a stub's name or URL in its file name; with the id, ".json" and the temporary
+#: file's affixes, the name stays far below the 255 bytes file systems allow
+_NAME_SLUG = 80
+_ID_SLUG = 64
+
+
 def safe_file_name(stub: Stub) -> str:
-    """WireMock's file name for a stub, without the extension: its name or URL as a slug, then its id."""
+    """WireMock's file name for a stub, without the extension: its name or URL as a slug, then its id.
+
+    A name or URL too long for a file name is cut; an id too long (or with nothing a file name can
+    hold) is replaced by a hash of itself, so that the name stays unique and the same at every save.
+    """
     label = stub.name or (stub.request.url.value or "").split("?", 1)[0].replace("/", "_")
-    slug = _slug(label) or "mapping"
-    return f"{slug[:200]}-{_slug(stub.id) or 'stub'}"
+    slug = _slug(label)[:_NAME_SLUG].strip("-_") or "mapping"
+    ident = _slug(stub.id)
+    if not ident or len(ident) > _ID_SLUG:
+        ident = hashlib.sha256(stub.id.encode("utf-8")).hexdigest()[:16]
+    return f"{slug}-{ident}"
 
 
 def _slug(text: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -26,8 +25,10 @@ from pydantic import (
     model_validator,
 )
 
+from mockpit._json import loads
 from mockpit._matching.custom import get_matcher, unknown_matcher_message
 from mockpit._matching.json_unit import has_placeholders
+from mockpit._matching.user_regex import UserRegex
 from mockpit._model import (
     ANY_URL,
     VALUE_OPERATORS,
@@ -64,10 +65,7 @@ def check_base64(value: str | None) -> str | None:
 
 def _check_regex(value: str | None) -> str | None:
     if value is not None:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+        UserRegex(value)  # compiled as matching will: the regex module's dialect, errors as ValueError
     return value
 
 
@@ -147,7 +145,7 @@ class _ValuePatternModel(_Strict):
         parsed = value
         if isinstance(value, str):
             try:
-                parsed = json.loads(value)
+                parsed = loads(value)
             except ValueError as exc:
                 raise ValueError(f"equalToJson holds a string that is not valid JSON: {exc}") from None
         has_placeholders(parsed)  # an unknown ${json-unit...} placeholder fails here, naming itself
@@ -205,6 +203,12 @@ class _ValuePatternModel(_Strict):
             raise ValueError('"absent" can only be true; to require presence use {"matches": ".*"}')
         if op in _TEXT_OPERATORS and getattr(self, op) is None:
             raise ValueError(f"{op} must be a string, not null")
+        if op in {"matchesJsonPath", "matchesXPath", "matchesJsonSchema"} and getattr(self, op) is None:
+            raise ValueError(f"{op} must be an expression (or a schema), not null")
+        if op in {"and", "or"} and getattr(self, _ATTRIBUTE[op]) is None:
+            raise ValueError(f"{op} must be a list of patterns, not null")
+        if op == "not" and self.not_ is None:
+            raise ValueError("not must be a pattern, not null")
         for option, owner in _OPTION_OWNERS.items():
             if option in self.model_fields_set and getattr(self, option) is not None and op != owner:
                 raise ValueError(f"{option} only goes with {owner}")
@@ -549,6 +553,11 @@ class _ResponseModel(_Strict):
     def _file_name(cls, value: str | None) -> str | None:
         if value is not None and (value.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", value)):
             raise ValueError(f"{value!r} must be a relative path inside __files/ (no leading / and no ..)")
+        if value is not None and any(ord(c) < 32 or c == "\x7f" for c in value):
+            # a NUL reaches the OS as "embedded null byte"; no file is named with control characters
+            raise ValueError(f"{value!r} holds a control character (such as NUL), which no file name can")
+        if value is not None and len(value.encode("utf-8")) > 1024:
+            raise ValueError(f"is {len(value.encode('utf-8'))} bytes long; a path inside __files/ is at most 1024")
         return value
 
     @field_validator("statusMessage")

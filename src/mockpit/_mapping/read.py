@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from mockpit._errors import MappingError
 from mockpit._model import RequestPattern, Stub
 
-from .errors import Location, mapping_error
+from .errors import Location, did_you_mean, known_fields, lone_surrogate, mapping_error
 from .models import _RequestModel, _StubModel
 
 # WireMock features that a mapping may use and mockpit does not do yet. A mapping that uses one is
@@ -39,7 +39,8 @@ def _unknown_field(loc: Location) -> str:
     feature = _NOT_YET.get(key)
     if feature:
         return f"{feature} ({key}) is not supported by mockpit yet; remove it or see the docs' list of supported fields"
-    return f"unknown field {key!r}; check its spelling against the WireMock mapping format"
+    hint = did_you_mean(key, known_fields(_StubModel, loc[:-1]))
+    return f"unknown field {key!r}{hint or '; check its spelling against the WireMock mapping format'}"
 
 
 _WORDING = {"extra_forbidden": _unknown_field}
@@ -52,6 +53,14 @@ def stub_from_mapping(data: Any, *, source: str = "mapping", stub_id: str | None
     """
     if not isinstance(data, Mapping):
         raise MappingError(f"a stub mapping must be a JSON object, got {type(data).__name__}", source=source)
+    where = lone_surrogate(data)
+    if where is not None:
+        raise MappingError(
+            "holds a lone surrogate (an escape such as \\udcff that is half of a character), which no "
+            "response, header or file name can carry; use base64Body for bytes that are not text",
+            source=source,
+            field=where,
+        )
     try:
         model = _StubModel.model_validate(data)
     except ValidationError as exc:

@@ -294,7 +294,10 @@ class BodyCheck(Check):
         else:
             distance = self.matcher.distance(request.text)
         reason = self.matcher.explain(request.text) if request.body else None
-        return Difference("body", self.description, _with_reason(_truncate(actual), reason), distance)
+        # with a reason, less of the body: the report shows a few lines of a cell, and the reason says more
+        return Difference(
+            "body", self.description, _with_reason(_truncate(actual, 80 if reason else 300), reason), distance
+        )
 
 
 def _with_json(request: Request, test: Callable[[JSON], bool]) -> bool:

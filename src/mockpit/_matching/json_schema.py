@@ -14,6 +14,8 @@ import functools
 import json
 from typing import TYPE_CHECKING, Any
 
+from mockpit._extras import require
+from mockpit._json import loads
 from mockpit._model import JSON_SCHEMA_VERSIONS, JsonSchemaVersion
 from mockpit._types import JSON
 
@@ -55,7 +57,7 @@ class SchemaCheck:
     def errors(self, text: str) -> list[str]:
         """Why ``text`` does not conform (``[]`` when it does)."""
         try:
-            data: JSON = json.loads(text)
+            data: JSON = loads(text)
         except ValueError:
             data = text
         found = self._errors(data)
@@ -96,7 +98,7 @@ def parse_schema(value: JSON) -> JSON:
     """The schema a mapping gives: inline, or as a string holding JSON (raises :class:`ValueError`)."""
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            return loads(value)
         except ValueError as exc:
             raise ValueError(f"matchesJsonSchema holds a string that is not valid JSON: {exc}") from None
     return value
@@ -104,10 +106,11 @@ def parse_schema(value: JSON) -> JSON:
 
 @functools.lru_cache(maxsize=1024)
 def _cached(schema_text: str, version: JsonSchemaVersion | None) -> SchemaCheck:
-    return SchemaCheck(json.loads(schema_text), version)
+    return SchemaCheck(loads(schema_text), version)
 
 
 def compile_schema(value: JSON, version: JsonSchemaVersion | None = None) -> SchemaCheck:
     """A :class:`SchemaCheck` for ``value`` (a schema, or JSON text of one), built once per schema."""
+    require("jsonschema", "JSON Schema matching (matchesJsonSchema)")
     schema = parse_schema(value)
     return _cached(json.dumps(schema, sort_keys=True), version)

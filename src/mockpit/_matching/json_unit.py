@@ -9,10 +9,11 @@ match). Others (``matches:NAME``, custom matchers registered in Java) are refuse
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 
 from mockpit._types import JSON
+
+from .user_regex import UserRegex
 
 PREFIX = "${json-unit."
 _REGEX = "${json-unit.regex}"
@@ -38,10 +39,10 @@ def placeholder_test(text: str) -> Callable[[JSON], bool]:
     if text.startswith(_REGEX):
         source = text[len(_REGEX) :]
         try:
-            regex = re.compile(source)
-        except re.error as exc:
-            raise ValueError(f"JsonUnit placeholder {text!r}: invalid regular expression: {exc}") from None
-        return lambda value: isinstance(value, str) and regex.fullmatch(value) is not None
+            regex = UserRegex(source)
+        except ValueError as exc:
+            raise ValueError(f"JsonUnit placeholder {text!r}: {exc}") from None
+        return lambda value: isinstance(value, str) and regex.matches(value)
     raise ValueError(
         f"JsonUnit placeholder {text!r} is not supported by mockpit; it knows {', '.join([*_TESTS, _REGEX + '...'])}"
     )

@@ -12,27 +12,29 @@ from mockpit._model import Request, UrlMatch
 
 from .checks import Check, shown
 from .result import URL_WEIGHT, Difference, string_distance
+from .user_regex import UserRegex
 from .values import ValueMatcher
 
 
 class UrlCheck(Check):
-    __slots__ = ("_names", "_regex", "_test", "url")
+    __slots__ = ("_names", "_regex", "_test", "_user_regex", "url")
     weight = URL_WEIGHT
 
     def __init__(self, url: UrlMatch) -> None:
         self.url = url
         value = url.value or ""
         self._regex: re.Pattern[str] | None = None
+        self._user_regex: UserRegex | None = None
         self._names: tuple[str, ...] = ()
         if url.kind == "url":
             self._test: Callable[[Request], bool] = lambda r: r.url == value
         elif url.kind == "urlPath":
             self._test = lambda r: r.path == value
         elif url.kind == "urlPattern":
-            regex = re.compile(value)
+            regex = self._user_regex = UserRegex(value)
             self._test = lambda r: regex.fullmatch(r.url) is not None
         elif url.kind == "urlPathPattern":
-            regex = re.compile(value)
+            regex = self._user_regex = UserRegex(value)
             self._test = lambda r: regex.fullmatch(r.path) is not None
         elif url.kind == "urlPathTemplate":
             self._regex = template_regex(value)
@@ -61,6 +63,9 @@ class UrlCheck(Check):
         expected = self.url.value or ""
         is_regex = self.url.kind in {"urlPattern", "urlPathPattern"}
         distance = 1.0 if is_regex else max(0.1, string_distance(expected, actual))
+        note = self._user_regex.explain(actual) if self._user_regex is not None else None
+        if note is not None:
+            actual = f"{actual} ({note})"
         return Difference(self.url.kind, expected, actual, distance, URL_WEIGHT)
 
     def rough_distance(self, request: Request) -> float:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from mockpit._json import loads
 from mockpit._model import FieldPattern, MultiValuePattern, ValuePattern, XmlOptions
 from mockpit._types import JSON
 
@@ -21,6 +21,7 @@ from . import json_unit
 from .json_equal import json_equal
 from .jsonpath import compile_json_path
 from .result import string_distance
+from .user_regex import UserRegex
 
 
 class ValueMatcher:
@@ -90,12 +91,14 @@ def _string_operator(m: ValueMatcher, pattern: ValuePattern) -> None:
     elif op == "doesNotContain":
         m.test = lambda v: expected not in v
     elif op in {"matches", "doesNotMatch"}:
-        # WireMock's regexes must match the whole value (Java's Matcher.matches()).
-        regex = re.compile(expected, re.IGNORECASE if pattern.case_insensitive else 0)
+        # WireMock's regexes must match the whole value (Java's Matcher.matches()); bounded in time
+        regex = UserRegex(expected, ignore_case=bool(pattern.case_insensitive))
         if op == "matches":
-            m.test = lambda v: regex.fullmatch(v) is not None
+            m.test = regex.matches
         else:
-            m.test = lambda v: regex.fullmatch(v) is None
+            # a value the pattern ran out of time on is no match either way: it does not "not match"
+            m.test = lambda v: regex.fullmatch(v) is None and not regex.timed_out(v)
+        m._explain = regex.explain
     else:  # absent
         m.test = lambda v: False
     if op in {"equalTo", "contains"}:
@@ -110,9 +113,18 @@ def _anything(m: ValueMatcher, pattern: ValuePattern) -> None:
 
 def _parsed_json(text: str) -> tuple[bool, JSON]:
     try:
-        return True, json.loads(text)
+        return True, loads(text)
     except ValueError:
         return False, None
+
+
+def _json_problem(text: str) -> str | None:
+    """Why ``text`` is no JSON a JSON matcher can read (for the near-miss report), or None."""
+    try:
+        loads(text)
+    except ValueError as exc:
+        return f"not JSON: {exc}"
+    return None
 
 
 def _on_json(json_test: Callable[[JSON], bool]) -> Callable[[str], bool]:
@@ -124,7 +136,7 @@ def _on_json(json_test: Callable[[JSON], bool]) -> Callable[[str], bool]:
 
 
 def _equal_to_json(m: ValueMatcher, pattern: ValuePattern) -> None:
-    expected = json.loads(pattern.value) if isinstance(pattern.value, str) else pattern.value
+    expected = loads(pattern.value) if isinstance(pattern.value, str) else pattern.value
     order, extra = pattern.ignore_array_order, pattern.ignore_extra_elements
     placeholders = json_unit.has_placeholders(expected)
     m.json_test = lambda actual: json_equal(expected, actual, order, extra, placeholders)
@@ -133,6 +145,7 @@ def _equal_to_json(m: ValueMatcher, pattern: ValuePattern) -> None:
     compact = compact_json(expected)
     m.description = f"equalToJson {compact}" + (f" ({', '.join(options)})" if options else "")
     m._distance = lambda v: max(0.1, string_distance(compact, _normalised_json(v)))
+    m._explain = _json_problem
 
 
 def _matches_json_path(m: ValueMatcher, pattern: ValuePattern) -> None:
@@ -141,6 +154,7 @@ def _matches_json_path(m: ValueMatcher, pattern: ValuePattern) -> None:
     m.json_test = lambda data: _json_path_matches(find(data), sub)
     m.test = _on_json(m.json_test)
     m.description = f"matchesJsonPath {pattern.value!r}" + (f" {sub.description}" if sub else "")
+    m._explain = _json_problem
 
 
 def _matches_json_schema(m: ValueMatcher, pattern: ValuePattern) -> None:

@@ -14,6 +14,8 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from mockpit._extras import require
+
 if TYPE_CHECKING:
     from lxml import etree
 
@@ -90,6 +92,8 @@ class XPathQuery:
             self._xpath = etree.XPath(expression, namespaces=self.namespaces)
         except etree.XPathSyntaxError as exc:
             raise ValueError(f"invalid XPath {expression!r}: {exc}") from None
+        except TypeError as exc:  # lxml's word for a namespace it cannot use: an empty prefix, say
+            raise ValueError(f"xPathNamespaces {self.namespaces!r}: {exc}; give each namespace a prefix") from None
         if selects_nodes:
             self._check_selects_nodes()
         # compiled XPath objects are not documented as thread-safe; evaluation is short
@@ -146,6 +150,7 @@ def compile_xpath(
     ``selects_nodes`` (``matchesXPath``) refuses at compile what gives no nodes or fails on any document;
     templates' ``xPath`` prints numbers, text and booleans too, and says what fails when it renders.
     """
+    require("lxml", "XPath (matchesXPath, the xPath template helper)")
     return _cached_query(expression, tuple(sorted(namespaces.items())) if namespaces else (), selects_nodes)
 
 

@@ -18,8 +18,10 @@ import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from mockpit._extras import require
 from mockpit._model import XmlOptions
 
+from .user_regex import UserRegex
 from .xml import XmlError, parse_xml
 
 if TYPE_CHECKING:
@@ -108,14 +110,14 @@ class _Placeholder:
                 "use xmlunit.isDateTime without one (ISO 8601 dates) or xmlunit.matchesRegex(...)"
             )
         self.keyword = keyword
-        self.regex: re.Pattern[str] | None = None
+        self.regex: UserRegex | None = None
         if keyword == "matchesRegex":
             if argument is None:
                 raise ValueError("xmlunit.matchesRegex needs a regular expression: ${xmlunit.matchesRegex(\\d+)}")
             try:
-                self.regex = re.compile(argument)
-            except re.error as exc:
-                raise ValueError(f"xmlunit.matchesRegex({argument}): invalid regular expression: {exc}") from None
+                self.regex = UserRegex(argument)
+            except ValueError as exc:
+                raise ValueError(f"xmlunit.matchesRegex({argument}): {exc}") from None
 
     def accepts(self, actual: str | None) -> bool:
         if self.keyword == "ignore":
@@ -366,4 +368,5 @@ def _attribute_name(name: str) -> str:
 @functools.lru_cache(maxsize=1024)
 def compile_xml_comparison(expected: str, options: XmlOptions) -> XmlComparison:
     """An :class:`XmlComparison`, built once per expected document and options (loading and matching share it)."""
+    require("lxml", "XML comparison (equalToXml)")
     return XmlComparison(expected, options)

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from mockpit._errors import MappingError
+from mockpit._extras import require
+from mockpit._json import TooBig, TooDeep, check_size, loads
 
 from .locate import check_document
 from .refs import HTTP_METHODS, Location, absolute_refs, file_path, find_refs, join_ref, resolve_pointer
@@ -222,6 +224,8 @@ def load_openapi(
     ``contents`` is the root file's parsed content when the caller has read it already. Raises
     :class:`MappingError` with the file and the place in it when the document is unreadable or invalid.
     """
+    for module in ("openapi_spec_validator", "jsonschema", "rstr"):
+        require(module, "Serving an OpenAPI document")
     if isinstance(source, Mapping):
         display = name or "openapi document"
         uri = DICT_URI
@@ -262,11 +266,13 @@ def read_file(path: Path, display: str | None = None) -> Any:
         raise MappingError(f"cannot read the file: {exc}", source=display) from None
     if path.suffix.lower() == ".json":
         try:
-            return json.loads(text)
+            return loads(text)
         except json.JSONDecodeError as exc:
             raise MappingError(
                 f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", source=display
             ) from None
+        except TooDeep as exc:
+            raise MappingError(f"invalid JSON: {exc}", source=display) from None
     import yaml
 
     # libyaml's parser is ~10x faster than PyYAML's own, which takes seconds on a large API description
@@ -278,6 +284,12 @@ def read_file(path: Path, display: str | None = None) -> Any:
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise MappingError(f"invalid YAML{where}: {problem}", source=display) from None
+    except RecursionError:
+        raise MappingError(f"invalid YAML: {TooDeep('the document')}", source=display) from None
+    try:
+        check_size(value)  # before the copy below, which would expand a document's aliases
+    except (TooDeep, TooBig) as exc:
+        raise MappingError(f"invalid YAML: {exc}", source=display) from None
     return _jsonable(value)
 
 

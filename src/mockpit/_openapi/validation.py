@@ -12,13 +12,13 @@ checks, and reports only its first error where a mock should list all of them.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs, unquote_plus
 
+from mockpit._json import loads
 from mockpit._model import Request
 
 if TYPE_CHECKING:
@@ -275,7 +275,7 @@ def _json_or_text(text: Any) -> Any:
     if isinstance(text, list):
         text = text[-1] if text else ""
     try:
-        return json.loads(text)
+        return loads(text)
     except (TypeError, ValueError):
         return text
 

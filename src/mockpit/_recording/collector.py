@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mockpit._json import loads
 from mockpit._mapping.files import safe_file_name
 from mockpit._mapping.write import pattern_to_mapping
 from mockpit._matching.pattern import CompiledPattern, compile_pattern
@@ -233,7 +234,7 @@ class StubCollector:
                 matcher = "equalTo"
         if matcher == "equalToJson":
             try:
-                parsed = json.loads(text)
+                parsed = loads(text)
             except ValueError:
                 matcher = "equalTo"  # labelled JSON but is not: compare the text
             else:
@@ -270,7 +271,7 @@ class StubCollector:
         if text is None:
             response = replace(response, base64_body=base64.b64encode(body).decode("ascii"))
         elif _as_json_body(text, body, headers) is not None:
-            response = replace(response, json_body=json.loads(text))
+            response = replace(response, json_body=loads(text))
         else:
             response = replace(response, body=text)
         return RecordedStub(replace(stub, response=response))
@@ -284,7 +285,7 @@ def _as_json_body(text: str, body: bytes, headers: Iterable[tuple[str, str]]) ->
     if "json" not in media_type(headers):
         return None
     try:
-        value = json.loads(text)
+        value = loads(text)
     except ValueError:
         return None
     if value is None or not isinstance(value, (dict, list)):
@@ -320,7 +321,7 @@ def _key(pattern: RequestPattern) -> str:
     mapping = pattern_to_mapping(pattern)
     for body in mapping.get("bodyPatterns", ()):
         if "equalToJson" in body:
-            body["equalToJson"] = json.loads(body["equalToJson"])
+            body["equalToJson"] = loads(body["equalToJson"])
     return json.dumps(mapping, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -30,6 +30,7 @@ from urllib.parse import urlencode, urlsplit
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mockpit._errors import MappingError
+from mockpit._json import loads
 
 from .collector import stubs_from_exchanges
 from .exchange import Exchange
@@ -141,7 +142,7 @@ def read_har(file: str | Path, *, host: str | None = None) -> HarContent:
     except (OSError, UnicodeDecodeError) as exc:
         raise MappingError(f"cannot read the file: {exc}", source=str(path)) from None
     try:
-        document = json.loads(text)
+        document = loads(text)
     except json.JSONDecodeError as exc:
         raise MappingError(
             f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}; a HAR file is JSON",

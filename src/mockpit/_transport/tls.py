@@ -16,10 +16,13 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-
-import trustme
+from typing import TYPE_CHECKING
 
 from mockpit._errors import ServerError
+from mockpit._extras import require
+
+if TYPE_CHECKING:
+    import trustme
 
 #: the names every generated certificate is valid for
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
@@ -60,6 +63,8 @@ class _Generated:
             atexit.register(shutil.rmtree, self._folder, ignore_errors=True)
         ca = self._ca
         if ca is None:
+            import trustme  # an extra: checked by generated_files()
+
             ca = self._ca = trustme.CA(organization_name="mockpit", organization_unit_name="mockpit test CA")
         ca_bundle = self._folder / "ca.pem"
         if not ca_bundle.exists():
@@ -79,6 +84,7 @@ _generated = _Generated()
 
 def generated_files(host: str) -> TlsFiles:
     """A certificate signed by this process's CA for the loopback names and ``host``."""
+    require("trustme", "HTTPS with a generated certificate (https=True, --https)")
     names = LOOPBACK_NAMES if host in _WILDCARDS or host in LOOPBACK_NAMES else (*LOOPBACK_NAMES, host)
     return _generated.files_for(names)
 

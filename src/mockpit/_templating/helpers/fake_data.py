@@ -11,6 +11,7 @@ import functools
 import re
 from typing import Any
 
+from mockpit._extras import require
 from mockpit._templating.errors import HelperFailure
 from mockpit._templating.values import (
     to_text,
@@ -139,6 +140,7 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
 @functools.cache
 def _faker() -> Any:
+    require("faker", "Fake data in templates (the random and fake helpers)")
     from faker import Faker
 
     return Faker()

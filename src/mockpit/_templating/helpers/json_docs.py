@@ -5,11 +5,11 @@ template of a response parses it once."""
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable
 from typing import Any
 
+from mockpit._json import TooDeep, loads
 from mockpit._matching.jsonpath import compile_json_path, is_definite
 from mockpit._templating.context import TemplateContext
 from mockpit._templating.errors import HelperFailure
@@ -54,7 +54,9 @@ def json_document(context: TemplateContext | None, text: str) -> Any:
 
 def _parse_json(text: str) -> Any:
     try:
-        return json.loads(text)
+        return loads(text)
+    except TooDeep as exc:
+        raise HelperFailure(str(exc)) from None
     except ValueError:
         raise HelperFailure(f"{text} is not valid JSON") from None
 
@@ -65,7 +67,7 @@ def _as_document(context: TemplateContext | None, source: Any) -> Any:
     if isinstance(source, ListOrSingle):
         return json_document(context, to_text(source))
     if isinstance(source, TemplateObject):
-        return json.loads(write_json(source))
+        return loads(write_json(source))
     return source
 
 
@@ -104,7 +106,7 @@ def parse_json(text: Any) -> Any:
     if re.sub(r"\s", "", body) in ("", "{}"):
         return {}
     try:
-        value = json.loads(body)
+        value = loads(body)
     except ValueError as exc:
         raise HelperFailure(f"{body} is not valid JSON: {exc}") from None
     if not isinstance(value, dict | list):
@@ -120,7 +122,7 @@ def to_json(value: Any) -> str:
 def format_json(text: Any, format: Any = None) -> str:
     body, style = format_arguments("formatJson", "JSON", text, format)
     try:
-        value = json.loads(body)
+        value = loads(body)
     except ValueError:
         raise HelperFailure("There was an error parsing the json. Please make sure the json is valid") from None
     return write_json(value, pretty=style == "pretty")
@@ -128,13 +130,15 @@ def format_json(text: Any, format: Any = None) -> str:
 
 def _json_input(value: Any, what: str) -> Any:
     if isinstance(value, JsonObject | JsonList):
-        return json.loads(write_json(value))
+        return loads(write_json(value))
     if isinstance(value, dict | list) and not isinstance(value, ListOrSingle):
-        return json.loads(write_json(value))  # a copy: the caller's value stays as it was
+        return loads(write_json(value))  # a copy: the caller's value stays as it was
     if not isinstance(value, str):
         raise HelperFailure(f"{what} must be a string")
     try:
-        return json.loads(value)
+        return loads(value)
+    except TooDeep as exc:
+        raise HelperFailure(f"{what}: {exc}") from None
     except ValueError:
         raise HelperFailure(f"{what} is not valid JSON ('{value}')") from None
 

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
+from mockpit._matching.user_regex import RegexTimeout, cached
 from mockpit._templating.errors import HelperFailure
 from mockpit._templating.values import (
     MISSING,
@@ -92,16 +93,19 @@ def regex_extract(text: Any, pattern: Any, *, all_groups: bool) -> Any:
     """The first match of ``pattern`` in ``text``, or the groups of every match (``all_groups``)."""
     regex = to_text(pattern)
     try:
-        compiled = re.compile(regex)
-    except re.error:
+        compiled = cached(regex)
+    except ValueError:
         raise HelperFailure(f"Invalid regex string {regex}") from None
     subject = to_text(text)
-    if not all_groups:
-        match = compiled.search(subject)
-        if match is None:
-            raise HelperFailure(f"Nothing matched {regex}")
-        return match.group(0)
-    groups = [g for m in compiled.finditer(subject) for g in m.groups()]
+    try:
+        if not all_groups:
+            match = compiled.search_or_raise(subject)
+            if match is None:
+                raise HelperFailure(f"Nothing matched {regex}")
+            return match.group(0)
+        groups = compiled.all_groups(subject)
+    except RegexTimeout as exc:
+        raise HelperFailure(str(exc)) from None
     if not groups:
         raise HelperFailure(f"Nothing matched {regex}")
     return ListOrSingle(groups)
@@ -109,9 +113,9 @@ def regex_extract(text: Any, pattern: Any, *, all_groups: bool) -> Any:
 
 def check_regex(pattern: str) -> None:
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"the regular expression {pattern!r} is invalid: {exc}") from None
+        cached(pattern)
+    except ValueError as exc:
+        raise ValueError(f"the regular expression {pattern!r} is invalid: {str(exc).partition(': ')[2]}") from None
 
 
 def size(value: Any) -> int | None:
@@ -143,8 +147,10 @@ def contains(container: Any, expected: Any) -> bool:
 
 def matches(value: Any, pattern: Any) -> bool:
     try:
-        return re.fullmatch(to_text(pattern), to_text(value)) is not None
-    except re.error:
+        return cached(to_text(pattern)).fullmatch_or_raise(to_text(value)) is not None
+    except RegexTimeout as exc:
+        raise HelperFailure(str(exc)) from None
+    except ValueError:
         raise HelperFailure(f"Invalid regex string {to_text(pattern)}") from None
 
 

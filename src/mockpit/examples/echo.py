@@ -6,9 +6,14 @@ and echoes the JSON back, an ``HTTPServer`` that ``start_serving()`` runs on a t
 tests and ``stop_serving()`` shuts down after. Here a catch-all stub answers 400 and a POST stub
 with a higher priority (a lower number) echoes the body; the framing, the parsing, keep-alive and
 malformed requests are mockpit's job.
+
+Run it on its own with ``python -m mockpit.examples.echo [PORT]`` (default 8080; Ctrl-C stops it).
 """
 
 from __future__ import annotations
+
+import sys
+import threading
 
 from mockpit import MockServer, Request, Response, matches, post, request
 
@@ -38,3 +43,24 @@ def stop_serving() -> None:
     """Stop what start_serving() started; harmless without it, or twice."""
     while _running:
         _running.pop().stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m mockpit.examples.echo [PORT]``: serve until Ctrl-C."""
+    args = sys.argv[1:] if argv is None else argv
+    server = start_serving(args[0] if args else 8080)
+    print(
+        f"echoing JSON POSTs on {server.url} - try: curl -d '{{\"a\": 1}}' -H 'Content-Type: application/json' "
+        f"{server.url}; Ctrl-C to stop",
+        flush=True,
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_serving()
+
+
+if __name__ == "__main__":
+    main()
