@@ -31,6 +31,7 @@ from ._model import RequestPattern, Stub
 from ._recording.recorder import Recorder
 from ._sources import load_openapi_source, load_sources
 from ._transport.asgi import DEFAULT_MAX_BODY_SIZE, MockpitApp
+from ._transport.limits import ConnectionLimits
 
 if TYPE_CHECKING:
     from ._transport.tls import TlsFiles
@@ -93,6 +94,9 @@ class MockServer:
 
     With ``certfile=`` (PEM chain) and ``keyfile=`` (unless the key is in ``certfile``) it serves
     that certificate instead.
+
+    ``limits`` bounds what a client may take (:class:`ConnectionLimits`): the time to send a request's
+    head and body, how long a kept-alive connection may idle, and how many connections are open at once.
     """
 
     def __init__(
@@ -113,8 +117,10 @@ class MockServer:
         https: bool = False,
         certfile: str | os.PathLike[str] | None = None,
         keyfile: str | os.PathLike[str] | None = None,
+        limits: ConnectionLimits | None = None,
     ) -> None:
         self.host = host
+        self._limits = limits
         self.port = parse_port(port)
         self._tls = _tls_files(host, https, certfile, keyfile)
         root_path = Path(root) if root is not None else None
@@ -258,7 +264,9 @@ class MockServer:
 
         try:
             certfile, keyfile = (None, None) if self._tls is None else (self._tls.certfile, self._tls.keyfile)
-            await serve(self._app, sock, stop, on_ready=on_ready, certfile=certfile, keyfile=keyfile)
+            await serve(
+                self._app, sock, stop, on_ready=on_ready, certfile=certfile, keyfile=keyfile, limits=self._limits
+            )
         finally:
             await self._engine.aclose()  # webhook calls in flight, the proxy's connections
 
@@ -571,6 +579,7 @@ class MockServerFactory(Protocol):
         https: bool = False,
         certfile: str | os.PathLike[str] | None = None,
         keyfile: str | os.PathLike[str] | None = None,
+        limits: ConnectionLimits | None = None,
     ) -> MockServer: ...
 
 
