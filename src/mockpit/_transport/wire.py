@@ -101,6 +101,24 @@ class MockpitHttpToolsProtocol(HttpToolsProtocol):
         self.body_bytes += len(body)
         super().on_body(body)
 
+    def eof_received(self) -> bool:  # type: ignore[override]  # asyncio.Protocol says bool | None
+        """The client has sent all it will (a half-close, as ``nc -N`` does): answer it, then close.
+
+        uvicorn closes at once, which loses the answers; and under uvloop an answer written between that
+        close and ``connection_lost`` raises, a traceback in the log.
+        """
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete:
+            return False  # nothing asked, or a head that can no longer be completed
+        tls = self.scheme == "https"  # TLS cannot stay half-open: there the answers are given up
+        if cycle.more_body or tls:  # nor can this body be completed: its app hears that the client has gone
+            cycle.disconnected = True
+            cycle.message_event.set()
+            if not self.pipeline or tls:
+                return False
+        cycle.keep_alive = False  # close once the last answer is out
+        return True
+
     # --- limits ------------------------------------------------------------------------------------
 
     def check_time(self, now: float) -> None:
@@ -114,6 +132,9 @@ class MockpitHttpToolsProtocol(HttpToolsProtocol):
         if transport.is_closing() or transport.get_protocol() is not self:  # closing, or lingering
             return
         cycle = self.cycle
+        if cycle is not None and cycle.disconnected and not self.pipeline:
+            transport.close()  # its client sent EOF mid-body (eof_received) behind requests now answered
+            return
         if cycle is None or cycle.response_complete:
             # self.scope is made as a request begins to arrive, the cycle's when its head is complete
             phase = _IDLE if cycle is not None and self.scope is cycle.scope else _HEAD
