@@ -72,6 +72,10 @@ class MockpitHttpToolsProtocol(HttpToolsProtocol):
         self._phase_cycle: RequestResponseCycle | None = None
         self._since = 0.0
         self._mark = 0
+        self._refused = False  # a malformed request was answered with 400: nothing more is parsed
+        self._eof = False  # the client has sent all it will (it half-closed)
+        #: the request being answered when others were first queued behind it (pipelining)
+        self._answering: RequestResponseCycle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -89,6 +93,7 @@ class MockpitHttpToolsProtocol(HttpToolsProtocol):
             )
 
     def on_headers_complete(self) -> None:
+        previous = self.cycle
         super().on_headers_complete()
         cycle = self.cycle
         if cycle is not None and cycle.scope is self.scope:  # else an upgrade, which made no cycle
@@ -96,6 +101,16 @@ class MockpitHttpToolsProtocol(HttpToolsProtocol):
             extensions: dict[str, Any] | None = scope.get("extensions")
             wire = UvicornWire(cycle)
             scope["extensions"] = {**extensions, WIRE: wire} if extensions else {WIRE: wire}
+            if self.pipeline and len(self.pipeline) == 1:  # the first request queued behind the one answering
+                self._answering = previous
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        # uvicorn tells only the newest request that its client has gone; one answering while others
+        # wait behind it would write to the closed transport, which raises under uvloop
+        answering = self._answering
+        if answering is not None and not answering.response_complete:
+            _give_up(answering)
+        super().connection_lost(exc)
 
     def on_body(self, body: bytes) -> None:
         self.body_bytes += len(body)
@@ -107,17 +122,49 @@ class MockpitHttpToolsProtocol(HttpToolsProtocol):
         uvicorn closes at once, which loses the answers; and under uvloop an answer written between that
         close and ``connection_lost`` raises, a traceback in the log.
         """
+        self._eof = True
         cycle = self.cycle
         if cycle is None or cycle.response_complete:
             return False  # nothing asked, or a head that can no longer be completed
         tls = self.scheme == "https"  # TLS cannot stay half-open: there the answers are given up
+        if self._refused and not tls:
+            return True  # a 400 goes out after the answers ahead of it, and closes
         if cycle.more_body or tls:  # nor can this body be completed: its app hears that the client has gone
-            cycle.disconnected = True
-            cycle.message_event.set()
+            _give_up(cycle)
             if not self.pipeline or tls:
                 return False
         cycle.keep_alive = False  # close once the last answer is out
         return True
+
+    def send_400_response(self, msg: str) -> None:
+        """Answer a malformed request with 400 in its turn: after the requests pipelined ahead of it.
+
+        uvicorn answers at once and closes, so a client read the 400 as the answer to a valid request
+        before it, whose own answer was lost (or, written after the close, raised under uvloop).
+        """
+        if self._refused:  # the parser stays broken: every later read fails again
+            return
+        self._refused = True
+        text = f"mockpit: {msg[:1].lower()}{msg[1:]}\n"
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete:
+            self._answer_and_close(400, text)
+        elif cycle.more_body:  # the broken part is this request's body: the 400 is its answer
+            if self.pipeline:  # it waits behind others: it runs an app that answers 400
+                self.pipeline[0] = (cycle, _refusal(text))
+            else:
+                _give_up(cycle)
+                self._answer_and_close(400, text)
+        else:  # a request after this one is broken: its 400 follows this one's answer
+            answered = cycle.on_response
+
+            def then_refuse() -> None:
+                answered()
+                if not self.transport.is_closing():
+                    self._unset_keepalive_if_required()
+                    self._answer_and_close(400, text)
+
+            cycle.on_response = then_refuse
 
     # --- limits ------------------------------------------------------------------------------------
 
@@ -169,8 +216,7 @@ class MockpitHttpToolsProtocol(HttpToolsProtocol):
             if received >= max(1.0, limits.min_body_rate * elapsed):
                 self._since, self._mark = now, self.body_bytes
                 return
-            cycle.disconnected = True  # the app waiting for the body hears that the client has gone
-            cycle.message_event.set()
+            _give_up(cycle)
             self._answer_and_close(
                 408,
                 f"mockpit: the request's body came too slowly: {received} bytes in {elapsed:.1f} s; it must "
@@ -190,15 +236,48 @@ class MockpitHttpToolsProtocol(HttpToolsProtocol):
             head.append(b"retry-after: 1\r\n")
         head.append(b"connection: close\r\n\r\n")
         self.transport.write(b"".join(head) + body)
-        linger(self.transport, TURN_AWAY_SECONDS)
+        if self._eof:  # the client has sent all it will: nothing to wait for
+            self.transport.close()
+        else:
+            linger(self.transport, TURN_AWAY_SECONDS)
 
     def linger_after_response(self, cycle: RequestResponseCycle) -> None:
         """Make the close that ends ``cycle``'s response linger, for as long as a body may take to arrive."""
+        if self._eof:  # the client has sent all it will: nothing to wait for
+            return
         lingering = LingeringTransport(self.transport, self.limits.body_timeout)
         # both: the cycle closes the transport after its response; the protocol then sees it closing,
         # so it neither reads on nor starts a pipelined request
         cycle.transport = lingering  # type: ignore[assignment]
         self.transport = lingering  # type: ignore[assignment]
+
+
+def _refusal(text: str) -> Any:
+    """An ASGI app that answers 400 with ``text`` and closes: for a request found malformed in its body."""
+    body = text.encode("utf-8")
+    start = {
+        "type": "http.response.start",
+        "status": 400,
+        "headers": [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", b"%d" % len(body)),
+            (b"connection", b"close"),
+        ],
+    }
+
+    async def refuse(scope: Any, receive: Any, send: Any) -> None:
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+
+    return refuse
+
+
+def _give_up(cycle: RequestResponseCycle) -> None:
+    """Tell ``cycle``'s app that its client has gone: it reads nothing more, and nothing it sends goes out
+    (not even the ``100 Continue`` its first read would send)."""
+    cycle.disconnected = True
+    cycle.waiting_for_100_continue = False
+    cycle.message_event.set()
 
 
 class UvicornWire(weakref.ref[RequestResponseCycle]):
