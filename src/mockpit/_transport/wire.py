@@ -120,12 +120,17 @@ class MockpitHttpToolsProtocol(HttpToolsProtocol):
         """The client has sent all it will (a half-close, as ``nc -N`` does): answer it, then close.
 
         uvicorn closes at once, which loses the answers; and under uvloop an answer written between that
-        close and ``connection_lost`` raises, a traceback in the log.
+        close and ``connection_lost`` raises, a traceback in the log. An answer already going out (a
+        stream, a dribble) stops: a client that has gone away sends the same EOF.
         """
         self._eof = True
         cycle = self.cycle
         if cycle is None or cycle.response_complete:
             return False  # nothing asked, or a head that can no longer be completed
+        if cycle.response_started:
+            # a stream or a dribble: a client that has left looks just the same, and its source must stop
+            _give_up(cycle)
+            return False
         tls = self.scheme == "https"  # TLS cannot stay half-open: there the answers are given up
         if self._refused and not tls:
             return True  # a 400 goes out after the answers ahead of it, and closes
