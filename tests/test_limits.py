@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from _waiting import wait_until
-from _wire import Connection, connect, read_to_end
+from _wire import Connection, RawResponse, connect, read_to_end
 from mockpit import ConnectionLimits, MockServer, get, post
 
 SHORT = ConnectionLimits(head_timeout=0.5, body_timeout=0.5, idle_timeout=0.5)
@@ -72,6 +72,15 @@ def trickle(sock: socket.socket, data: bytes, every: float) -> float:
     return time.monotonic() - started
 
 
+def trickled(server: MockServer, first: bytes, slowly: bytes) -> tuple[float, RawResponse]:
+    """Send ``first``, then ``slowly`` a byte a tenth of a second: when the server cut it off, and its answer."""
+    with Connection(server) as connection:
+        connection.send(first)
+        took = trickle(connection.sock, slowly, every=0.1)
+        connection.sock.settimeout(5)
+        return took, connection.response()
+
+
 # --- slow and silent clients --------------------------------------------------------------------
 
 
@@ -87,13 +96,7 @@ def test_a_connection_that_sends_nothing_is_closed_without_an_answer(short: Mock
 
 def test_a_head_sent_a_byte_a_tenth_of_a_second_gets_a_408(short: MockServer) -> None:
     head = b"GET /ok HTTP/1.1\r\nHost: x\r\nUser-Agent: slowloris\r\nAccept: */*\r\n\r\n"
-    connection = Connection(short)
-    try:
-        took = trickle(connection.sock, head, every=0.1)
-        connection.sock.settimeout(5)
-        answer = connection.response()
-    finally:
-        connection.close()
+    took, answer = trickled(short, b"", head)
     assert 0.4 < took < CUT_BY
     assert answer.status == 408
     assert b"head_timeout" in answer.body
@@ -103,14 +106,7 @@ def test_a_head_sent_a_byte_a_tenth_of_a_second_gets_a_408(short: MockServer) ->
 
 
 def test_a_body_sent_a_byte_a_tenth_of_a_second_gets_a_408(short: MockServer) -> None:
-    connection = Connection(short)
-    try:
-        connection.send(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n")
-        took = trickle(connection.sock, b"a" * 200, every=0.1)
-        connection.sock.settimeout(5)
-        answer = connection.response()
-    finally:
-        connection.close()
+    took, answer = trickled(short, b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n", b"a" * 200)
     assert 0.4 < took < CUT_BY
     assert answer.status == 408
     assert b"min_body_rate" in answer.body
