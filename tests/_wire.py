@@ -156,3 +156,9 @@ class Connection:
     def close(self) -> None:
         self.reader.close()
         self.sock.close()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import pytest
 
 import mockpit
 from _processes import mockpit_command, started
-from _wire import accepts_connections, free_port, taken_port
+from _wire import accepts_connections, connect, free_port, read_to_end, taken_port
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -261,6 +262,17 @@ def test_the_installed_console_script_runs() -> None:
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 0
     assert mockpit.__version__ in result.stdout
+
+
+def test_connection_limit_options_are_applied(http_client: httpx.Client) -> None:
+    with serving(str(EXAMPLES), "--head-timeout", "0.5", "--max-connections", "2", "--idle-timeout", "60") as run:
+        with connect(run.url) as first, connect(run.url) as second:
+            assert http_client.get(f"{run.url}/__admin/mappings", timeout=5).status_code == 503  # the third one
+            started = time.monotonic()
+            assert read_to_end(first) == read_to_end(second) == (b"", "eof")  # silent: cut at the head timeout
+            assert time.monotonic() - started < 3.0
+        assert http_client.get(f"{run.url}/__admin/mappings", timeout=5).status_code == 200
+        assert run.stop()[0] == 0
 
 
 def test_max_body_size_option_is_applied(http_client: httpx.Client) -> None:

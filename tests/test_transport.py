@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import socket
 from collections.abc import Iterator
 
 import httpx
@@ -117,6 +119,57 @@ def test_a_client_that_disconnects_mid_body_leaves_no_trace(
     assert_still_serving(http_client, port)
     assert [event.request.path for event in server.requests()] == ["/ok"]
     assert server.errors == []
+
+
+@pytest.mark.parametrize("count", [1, 2, 5])
+def test_a_client_that_half_closes_after_its_requests_gets_every_answer(
+    count: int, connect: type[Connection], server: MockServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # as `printf ... | nc -N` does; uvicorn closed at the EOF, losing the answers (and under uvloop an
+    # answer written in that moment raised, "Exception in ASGI application")
+    server.when(post("/upload")).respond_with(lambda req: f"got {len(req.body)} bytes")
+    connection = connect()
+    connection.send(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc" * count)
+    connection.sock.shutdown(socket.SHUT_WR)
+    answers = [connection.response() for _ in range(count)]
+    assert [(a.status, a.body) for a in answers] == [(200, b"got 3 bytes")] * count
+    assert connection.is_closed_by_server()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param(b"GARBAGE\r\n\r\n", id="bad-request-line"),
+        pytest.param(b"POST /ok HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", id="bad-chunk"),
+    ],
+)
+@pytest.mark.parametrize("half_close", [False, True])
+def test_a_malformed_request_pipelined_behind_valid_ones_gets_its_400_after_their_answers(
+    bad: bytes, half_close: bool, connect: type[Connection], caplog: pytest.LogCaptureFixture
+) -> None:
+    # uvicorn sent the 400 at once, so the client read it as the answer to its first (valid) request
+    connection = connect()
+    connection.send(b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n" * 3 + bad)
+    if half_close:
+        connection.sock.shutdown(socket.SHUT_WR)
+    answers = [connection.response() for _ in range(4)]
+    assert [(a.status, a.body) for a in answers[:3]] == [(200, b"still serving")] * 3
+    assert answers[3].status == 400
+    assert connection.is_closed_by_server()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_client_that_half_closes_mid_body_is_closed_without_an_answer(
+    port: int, connect: type[Connection], server: MockServer, http_client: httpx.Client
+) -> None:
+    server.when(post("/upload")).respond(body="accepted")
+    connection = connect()
+    connection.send(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + b"x" * 10)
+    connection.sock.shutdown(socket.SHUT_WR)
+    assert connection.is_closed_by_server()
+    assert_still_serving(http_client, port)
+    assert server.count(post("/upload")) == 0
 
 
 # --- methods and versions -------------------------------------------------------------------------

@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from ._model import Headers, Request, RequestPattern, Response, ResponseDefinition, Stub
     from ._recording.spec import register_recording_transformer
     from ._server import MockServer, MockServerFactory
+    from ._transport.limits import ConnectionLimits
 
 # Names are imported on first use (PEP 562): `mockpit serve` and the pytest plugin, which pytest loads in
 # every session, then pay only for what they use (pydantic and uvicorn cost ~200 ms to import).
@@ -123,6 +124,7 @@ _WHERE = {
     "Scenario": "._engine.scenarios",
     "MockServer": "._server",
     "MockServerFactory": "._server",
+    "ConnectionLimits": "._transport.limits",
 }
 
 
@@ -142,6 +144,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "ConnectionLimits",
     "Difference",
     "HandlerError",
     "Headers",

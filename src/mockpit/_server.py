@@ -34,6 +34,7 @@ from ._model import RequestPattern, Stub
 from ._recording.recorder import Recorder
 from ._sources import load_openapi_source, load_sources
 from ._transport.asgi import DEFAULT_MAX_BODY_SIZE, MockpitApp
+from ._transport.limits import ConnectionLimits
 
 if TYPE_CHECKING:
     from ._transport.tls import TlsFiles
@@ -106,6 +107,9 @@ class MockServer:
 
     ``watch=True`` reloads the mapping files and OpenAPI documents when they change (needs
     ``mockpit[watch]``); :meth:`reload` does it on demand.
+
+    ``limits`` bounds what a client may take (:class:`ConnectionLimits`): the time to send a request's
+    head and body, how long a kept-alive connection may idle, and how many connections are open at once.
     """
 
     def __init__(
@@ -132,8 +136,10 @@ class MockServer:
         certfile: str | os.PathLike[str] | None = None,
         keyfile: str | os.PathLike[str] | None = None,
         watch: bool = False,
+        limits: ConnectionLimits | None = None,
     ) -> None:
         self.host = host
+        self._limits = limits
         self._port = parse_port(port)
         check_bind(host, admin=admin, token=admin_token, insecure=admin_insecure)
         warning = bind_warning(host, admin=admin, token=admin_token)
@@ -365,7 +371,9 @@ class MockServer:
 
         try:
             certfile, keyfile = (None, None) if self._tls is None else (self._tls.certfile, self._tls.keyfile)
-            await serve(self._app, sock, stop, on_ready=on_ready, certfile=certfile, keyfile=keyfile)
+            await serve(
+                self._app, sock, stop, on_ready=on_ready, certfile=certfile, keyfile=keyfile, limits=self._limits
+            )
         finally:
             await self._engine.aclose()  # webhook calls in flight, the proxy's connections
 
@@ -723,6 +731,7 @@ class MockServerFactory(Protocol):
         certfile: str | os.PathLike[str] | None = None,
         keyfile: str | os.PathLike[str] | None = None,
         watch: bool = False,
+        limits: ConnectionLimits | None = None,
     ) -> MockServer: ...
 
 

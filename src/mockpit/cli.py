@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__
+from ._transport.limits import ConnectionLimits
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -121,6 +122,39 @@ def main() -> None:
     "--max-body-size", default=10 * 1024 * 1024, show_default=True, type=click.IntRange(1), help="Bytes; 413 past it."
 )
 @click.option(
+    "--head-timeout",
+    default=ConnectionLimits.head_timeout,
+    show_default=True,
+    type=click.FloatRange(0, min_open=True),
+    help="Seconds a request's line and headers may take to arrive; 408 past it.",
+)
+@click.option(
+    "--body-timeout",
+    default=ConnectionLimits.body_timeout,
+    show_default=True,
+    type=click.FloatRange(0, min_open=True),
+    help="Seconds a request body may pause, or be slower than --min-body-rate; 408 past it.",
+)
+@click.option(
+    "--min-body-rate",
+    default=ConnectionLimits.min_body_rate,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Bytes a second a request body must average over each --body-timeout.",
+)
+@click.option(
+    "--idle-timeout",
+    default=ConnectionLimits.idle_timeout,
+    show_default=True,
+    type=click.FloatRange(0, min_open=True),
+    help="Seconds a kept-alive connection may wait for its next request.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1),
+    help="Connections open at once; 503 past it. [default: 1000, fewer under a low open-file limit]",
+)
+@click.option(
     "--global-response-templating",
     "templating",
     is_flag=True,
@@ -165,6 +199,11 @@ def serve(
     verbose: bool,
     journal_size: int,
     max_body_size: int,
+    head_timeout: float,
+    body_timeout: float,
+    min_body_rate: float,
+    idle_timeout: float,
+    max_connections: int | None,
     templating: bool,
     template_syntax: str,
     https: bool,
@@ -205,6 +244,16 @@ def serve(
         from ._matching.user_regex import set_budget
 
         set_budget(regex_timeout_ms)
+    try:
+        limits = ConnectionLimits(
+            head_timeout=head_timeout,
+            body_timeout=body_timeout,
+            min_body_rate=min_body_rate,
+            idle_timeout=idle_timeout,
+            max_connections=max_connections,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     server = _make_server(
         err,
         host,
@@ -212,6 +261,7 @@ def serve(
         list(paths) or None,
         journal_size=journal_size,
         max_body_size=max_body_size,
+        limits=limits,
         templating=("jinja" if template_syntax == "jinja" else "handlebars") if templating else False,
         https=https or cert is not None,
         certfile=cert,

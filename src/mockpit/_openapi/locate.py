@@ -9,6 +9,7 @@ checked again in this process.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -62,6 +63,21 @@ def check_document(version: str, files: Files) -> None:
     _VALID[digest] = None
 
 
+@functools.cache
+def _document_schema_validator(version: str) -> Any:
+    """jsonschema's validator of the OpenAPI schema itself, whichever backend openapi-spec-validator picks.
+
+    With jsonschema-rs installed (schemathesis brings it) openapi-spec-validator uses it, whose errors
+    read differently and do not carry the schema path this module locates errors with.
+    """
+    from jsonschema.validators import validator_for
+    from openapi_spec_validator import schemas
+
+    proxy = {"2.0": schemas.schema_v2, "3.0": schemas.schema_v30, "3.1": schemas.schema_v31}[version]
+    content = dict(proxy)
+    return validator_for(content)(content)
+
+
 def _check(version: str, files: Files) -> None:
     from jsonschema_path import SchemaPath
     from openapi_spec_validator import (
@@ -85,6 +101,7 @@ def _check(version: str, files: Files) -> None:
 
     class _Validator(base):  # type: ignore[misc]
         keyword_validators = {**base.keyword_validators, "schema": _Locating}
+        schema_validator = _document_schema_validator(version)
 
     handlers = {"<all_urls>": files.serve, "file": files.serve, "urn": files.serve}
     path = SchemaPath.from_dict(files.documents[files.uri], base_uri=files.uri, handlers=handlers)

@@ -3,7 +3,9 @@
 uvicorn's ``Server.serve()`` polls for shutdown every 100 ms and its ``shutdown()`` always sleeps
 100 ms; a test suite starts and stops servers hundreds of times, so mockpit drives ``startup()`` and
 ``on_tick()`` itself and shuts down as soon as the connections are gone. The connections speak
-mockpit's protocol (:mod:`.wire`), which gives the app the connection below ASGI.
+mockpit's protocol (:mod:`.wire`), which gives the app the connection below ASGI and holds clients to
+the :class:`~.limits.ConnectionLimits`; the loop here asks each connection a few times a second whether
+its client is past its time.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import contextlib
 import socket
 import sys
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 import uvicorn
 
+from .limits import ConnectionLimits
 from .wire import MockpitHttpToolsProtocol
 
 GRACEFUL_SHUTDOWN_SECONDS = 3.0
@@ -49,12 +53,25 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 
 def make_config(
-    app: Any, *, log_level: str = "warning", certfile: str | None = None, keyfile: str | None = None
+    app: Any,
+    *,
+    log_level: str = "warning",
+    certfile: str | None = None,
+    keyfile: str | None = None,
+    limits: ConnectionLimits | None = None,
 ) -> uvicorn.Config:
     """uvicorn's settings for mockpit; with ``certfile`` (and ``keyfile`` unless the key is in it) it serves HTTPS."""
+    limits = ConnectionLimits() if limits is None else limits
+    # uvicorn makes each connection's protocol with keywords of its own; these add the limits, with the
+    # cap worked out once (it reads the open-file limit)
+    protocol = partial(MockpitHttpToolsProtocol, limits=limits, max_connections=limits.connection_cap)
     config = uvicorn.Config(
         app,
-        http=MockpitHttpToolsProtocol,
+        http=cast("type[MockpitHttpToolsProtocol]", protocol),
+        # annotated int, but handed to loop.call_later, which takes any number of seconds
+        timeout_keep_alive=cast("int", limits.idle_timeout),
+        # not limit_concurrency: it counts only at a request's head, so connections that send nothing
+        # are never turned away; MockpitHttpToolsProtocol caps connections as they open
         proxy_headers=False,  # a mock shows the peer it sees; X-Forwarded-* stays a header to match on
         ws="none",
         lifespan="off",
@@ -81,23 +98,36 @@ async def serve(
     log_level: str = "warning",
     certfile: str | None = None,
     keyfile: str | None = None,
+    limits: ConnectionLimits | None = None,
 ) -> None:
     """Serve ``app`` on ``sock`` until ``stop`` is set, then close every connection and return.
 
     With ``certfile`` the connections speak TLS (HTTPS).
     """
-    server = uvicorn.Server(make_config(app, log_level=log_level, certfile=certfile, keyfile=keyfile))
+    limits = ConnectionLimits() if limits is None else limits
+    config = make_config(app, log_level=log_level, certfile=certfile, keyfile=keyfile, limits=limits)
+    server = uvicorn.Server(config)
     server.lifespan = server.config.lifespan_class(server.config)
     await server.startup(sockets=[sock])
     await server.on_tick(0)  # sets the Date header
     if on_ready is not None:
         on_ready()
+    loop = asyncio.get_running_loop()
+    interval = limits.check_interval
     ticks = 0
+    next_tick = loop.time() + 1.0
+    connections = server.server_state.connections
     while not stop.is_set():
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(stop.wait(), 1.0)
-        ticks += 10
-        await server.on_tick(ticks)  # once a second: refresh the Date header
+            await asyncio.wait_for(stop.wait(), interval)
+        now = loop.time()
+        for connection in list(connections):
+            if isinstance(connection, MockpitHttpToolsProtocol):
+                connection.check_time(now)
+        if now >= next_tick:  # once a second: refresh the Date header
+            ticks += 10
+            next_tick = now + 1.0
+            await server.on_tick(ticks)
     await _shutdown(server)
 
 
