@@ -10,6 +10,7 @@ import functools
 import os
 import shutil
 import subprocess
+from typing import Any
 
 import pytest
 
@@ -48,3 +49,12 @@ def dump_dom(url: str, *flags: str, budget_ms: int = 10_000) -> str:
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
+
+
+def launch_playwright_chromium(playwright: Any) -> Any:
+    """Debian's Chromium under Playwright (headless): the system browser, never one ``playwright install`` fetched."""
+    return playwright.chromium.launch(
+        executable_path=chromium(),
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu"],  # root in CI: Chromium's sandbox refuses to start
+    )

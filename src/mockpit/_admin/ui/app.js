@@ -83,8 +83,7 @@ function notice(message) {
 
 async function attempt(action) {
   try {
-    notice("");
-    return await action();
+    return await action(); // a notice stays until the user moves on: a reload after a failure must not hide it
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 401)) notice(err.message);
     return undefined;
@@ -98,6 +97,7 @@ let current = "requests";
 
 function show(view) {
   current = view;
+  notice("");
   for (const button of document.querySelectorAll("nav button")) {
     if (button.dataset.view === view) button.setAttribute("aria-current", "page");
     else button.removeAttribute("aria-current");
@@ -366,7 +366,7 @@ async function loadStubs() {
   $("stubs").replaceChildren(...data.stubs.map(stubRow));
   $("stub-count").textContent = stubTotal + " stubs";
   const last = Math.min(stubOffset + PAGE, stubTotal);
-  $("stubs-page").textContent = stubTotal ? stubOffset + 1 + "–" + last + " of " + stubTotal : "none";
+  $("stubs-page").textContent = stubTotal ? stubOffset + 1 + "-" + last + " of " + stubTotal : "none";
   $("stubs-prev").disabled = stubOffset === 0;
   $("stubs-next").disabled = last >= stubTotal;
 }
@@ -518,7 +518,7 @@ function wire() {
     }
   });
   $("reset-scenarios").addEventListener("click", async () => { await attempt(() => api("POST", "/scenarios/reset", {})); loadScenarios(); });
-  $("rec-start").addEventListener("submit", async (e) => { e.preventDefault(); await attempt(() => api("POST", "/recordings/start", { targetBaseUrl: $("rec-target").value })); loadRecordings(); });
+  $("rec-start").addEventListener("submit", async (e) => { e.preventDefault(); await attempt(() => api("POST", "/recordings/start", { targetBaseUrl: $("rec-target").value, persist: $("rec-persist").checked })); loadRecordings(); });
   $("rec-stop").addEventListener("click", async () => { recorded(await attempt(() => api("POST", "/recordings/stop", {}))); loadRecordings(); });
   $("rec-snapshot").addEventListener("click", async () => recorded(await attempt(() => api("POST", "/recordings/snapshot", { persist: false }))));
   $("settings-form").addEventListener("submit", async (e) => { e.preventDefault(); await attempt(() => api("POST", "/settings", { fixedDelay: Number($("set-delay").value) || 0 })); loadSettings(); });
