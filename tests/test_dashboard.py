@@ -149,6 +149,18 @@ def test_the_live_stream_subscribes_only_while_a_page_reads_it() -> None:
         assert listeners == []
 
 
+def test_a_server_with_a_dashboard_open_stops_at_once() -> None:
+    server = MockServer().start()
+    with httpx.stream("GET", f"{server.url}{ADMIN}/dashboard/events", timeout=10) as stream:
+        lines = stream.iter_lines()
+        assert next(lines) == "retry: 2000"
+        start = time.perf_counter()
+        server.stop()
+        took = time.perf_counter() - start
+        assert list(lines) == [": connected", ""]  # the stream ended cleanly, not cut
+    assert took < 1.5, f"stopping took {took:.2f} s: the live stream held it up"
+
+
 def test_the_cli_start_up_line_names_the_dashboard(tmp_path: Path) -> None:
     ready = re.compile(r"dashboard at (http://\S+/__admin/ui)\)")
     with started(mockpit_command("serve", "--port", "0"), ready, tmp_path) as run:

@@ -153,9 +153,8 @@ class MockServer:
         self._mapping_files = MappingFiles(root_path / "mappings" if root_path is not None else folder)
         self._mapping_files.track(self._sources)
         self._recorder = Recorder(self._engine, self._mapping_files)
-        self._app = MockpitApp(
-            self._engine,
-            admin=AdminApi(
+        self._admin = (
+            AdminApi(
                 self._engine,
                 mapping_files=self._mapping_files,
                 on_shutdown=self._shutdown_requested,
@@ -167,9 +166,13 @@ class MockServer:
                     origins=admin_origins,
                     show_credentials=show_credentials,
                 ),
-            ).handle
+            )
             if admin
-            else None,
+            else None
+        )
+        self._app = MockpitApp(
+            self._engine,
+            admin=self._admin.handle if self._admin is not None else None,
             max_body_size=max_body_size,
         )
         self._thread: threading.Thread | None = None
@@ -281,11 +284,19 @@ class MockServer:
     async def _serve(self, sock: Any, stop: asyncio.Event, on_ready: Callable[[], None] | None) -> None:
         from ._transport.serve import serve
 
+        ending = asyncio.ensure_future(self._end_streams(stop))
         try:
             certfile, keyfile = (None, None) if self._tls is None else (self._tls.certfile, self._tls.keyfile)
             await serve(self._app, sock, stop, on_ready=on_ready, certfile=certfile, keyfile=keyfile)
         finally:
+            ending.cancel()
             await self._engine.aclose()  # webhook calls in flight, the proxy's connections
+
+    async def _end_streams(self, stop: asyncio.Event) -> None:
+        # an open dashboard's live log never ends by itself: without this, stopping waits out the grace period
+        await stop.wait()
+        if self._admin is not None:
+            self._admin.dashboard.close()
 
     def serve_forever(self, *, on_ready: Callable[[], None] | None = None) -> None:
         """Serve in the calling thread until SIGINT or SIGTERM (what ``mockpit serve`` does).

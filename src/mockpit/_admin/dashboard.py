@@ -44,6 +44,9 @@ _TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".
 _QUEUE = 1000
 # a comment this often keeps proxies and the page's watchdog from taking a quiet stream for a dead one
 _KEEP_ALIVE_S = 15.0
+# what a stream's queue holds besides serve events: "some were dropped", "the server is stopping"
+_OVERFLOW = object()
+_END = object()
 
 
 class Dashboard:
@@ -55,6 +58,7 @@ class Dashboard:
         self.prefix = prefix
         self.show = show_credentials
         self._assets: dict[str, Response] = {}
+        self._streams: set[asyncio.Queue[ServeEvent | object]] = set()
 
     # --- the page ----------------------------------------------------------------------------------
 
@@ -104,19 +108,20 @@ class Dashboard:
 
     async def _stream(self) -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[ServeEvent | None] = asyncio.Queue(_QUEUE + 1)
+        queue: asyncio.Queue[ServeEvent | object] = asyncio.Queue()
 
-        def put(event: ServeEvent | None) -> None:
+        def put(event: ServeEvent) -> None:
             if queue.qsize() < _QUEUE:
                 queue.put_nowait(event)
             elif queue.qsize() == _QUEUE:
-                queue.put_nowait(None)  # "some were dropped": the page reloads the journal
+                queue.put_nowait(_OVERFLOW)  # the page reloads the journal
 
         def listener(event: ServeEvent) -> None:
             # the engine may serve on another loop than this stream's (a server per thread)
             loop.call_soon_threadsafe(put, event)
 
         self.engine.listeners.append(listener)
+        self._streams.add(queue)
         try:
             yield b"retry: 2000\n: connected\n\n"
             while True:
@@ -125,13 +130,22 @@ class Dashboard:
                 except asyncio.TimeoutError:
                     yield b": keep-alive\n\n"
                     continue
-                if event is None:
+                if event is _END:
+                    return
+                if event is _OVERFLOW:
                     yield b"event: overflow\ndata: {}\n\n"
                     continue
+                assert isinstance(event, ServeEvent)
                 data = json.dumps(serve_event_to_json(event, show_credentials=self.show), ensure_ascii=False)
                 yield f"event: request\nid: {event.id}\ndata: {data}\n\n".encode()
         finally:
+            self._streams.discard(queue)
             self.engine.listeners.remove(listener)
+
+    def close(self) -> None:
+        """End the open live streams, on the server's loop: a stopping server waits for open responses."""
+        for queue in self._streams:
+            queue.put_nowait(_END)
 
     # --- the stub list -----------------------------------------------------------------------------
 
