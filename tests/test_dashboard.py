@@ -417,3 +417,16 @@ def test_the_page_loads_fast(page: Page) -> None:
         page.goto(f"{server.url}{ADMIN}/ui")
         timing = page.evaluate("performance.getEntriesByType('navigation')[0].toJSON()")
         assert timing["domContentLoadedEventEnd"] < 1000  # milliseconds; about 30 on an idle machine
+
+
+def test_the_docs_show_screenshots_that_exist_and_stay_small() -> None:
+    root = IMAGES.parent.parent
+    shown = {
+        (page.parent / link).resolve()
+        for page in (root / "README.md", root / "docs" / "dashboard.md")
+        for link in re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", page.read_text(encoding="utf-8"))
+    }
+    made = {path.resolve() for path in IMAGES.glob("dashboard-*.png")}
+    assert made == shown  # every screenshot the tests make is shown, and every one shown is made
+    for image in made:
+        assert image.stat().st_size < 150_000, image.name
