@@ -6,6 +6,9 @@ const PREFIX = document.body.dataset.prefix;
 const TOKEN_KEY = "mockpit-admin-token";
 const PAGE = 100; // rows drawn at a time: the journal and the stub list stay quick at 10,000 entries
 const KEEP = 10000; // requests the page holds (the journal's default capacity)
+// requests read from the journal on opening: 10,000 would hold the server's loop for a second, and its
+// clients with it, to write them out
+const BACKLOG = 1000;
 
 const $ = (id) => document.getElementById(id);
 
@@ -293,7 +296,7 @@ function requestDetail(event) {
 }
 
 async function loadJournal() {
-  const data = await attempt(() => api("GET", "/requests?limit=" + KEEP));
+  const data = await attempt(() => api("GET", "/requests?limit=" + BACKLOG));
   if (!data) return;
   for (const event of data.requests) add(event, false);
   events.sort((a, b) => b.request.loggedDate - a.request.loggedDate);
