@@ -1,5 +1,9 @@
 """A real Chromium for the tests that need a browser: found on the PATH, or installed with apt-get.
 
+Two ways to drive it: :func:`dump_dom` below, and Playwright (:func:`launch_playwright_chromium`, for the
+dashboard's click-through tests), which starts this same system Chromium: the suite never runs
+``playwright install`` nor downloads a browser of its own.
+
 The browser runs headless with ``--dump-dom``: it loads a page, runs its scripts (up to a virtual time
 budget) and prints the DOM, so a test sees what a user's browser would do, with no driver in between.
 """

@@ -55,9 +55,9 @@ def _op(
     return operation
 
 
-def _page(summary: str, content_type: str) -> dict[str, Any]:
+def _page(summary: str, *content_types: str) -> dict[str, Any]:
     """An operation answering something other than JSON (the dashboard's page, files and stream)."""
-    ok = {"description": "The content", "content": {content_type: {"schema": {"type": "string"}}}}
+    ok = {"description": "The content", "content": {kind: {"schema": {"type": "string"}} for kind in content_types}}
     return {"summary": summary, "tags": ["Dashboard"], "responses": {"200": ok}}
 
 
@@ -369,8 +369,10 @@ _PATHS: dict[str, dict[str, Any]] = {
     },
     "/ui/{asset}": {
         "get": {
-            **_page("A file of the dashboard (its script, its styles)", "text/javascript"),
-            "parameters": [_path_param("asset", "The file name: app.js, app.css")],
+            **_page(
+                "A file of the dashboard (its script, styles, icon)", "text/javascript", "text/css", "image/svg+xml"
+            ),
+            "parameters": [_path_param("asset", "The file name: app.js, app.css, icon.svg")],
         },
     },
     "/dashboard/events": {
