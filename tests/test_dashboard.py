@@ -6,6 +6,7 @@ diff, the stub editor, scenarios, recordings, settings, the token flow, escaping
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import os
@@ -22,6 +23,10 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_play
 from _browser import launch_playwright_chromium
 from _processes import mockpit_command, started
 from mockpit import MockServer
+from mockpit._admin.dashboard import Dashboard
+from mockpit._engine.engine import Engine
+from mockpit._mapping.files import MappingFiles
+from mockpit._model import Request
 from mockpit._server import internals
 
 ADMIN = "/__admin"
@@ -147,6 +152,25 @@ def test_the_live_stream_subscribes_only_while_a_page_reads_it() -> None:
         while listeners and time.monotonic() < deadline:
             time.sleep(0.02)
         assert listeners == []
+
+
+def test_a_page_that_falls_behind_is_told_to_reload_and_holds_no_more() -> None:
+    async def run() -> list[bytes]:
+        engine = Engine()
+        stream = Dashboard(engine, MappingFiles(None), ADMIN)._stream()
+        chunks = [await anext(stream)]  # subscribed
+        for i in range(1005):  # served while the page reads nothing
+            await engine.handle(Request("GET", f"/{i}"))
+        while len(chunks) < 1002:
+            chunks.append(await anext(stream))
+        await stream.aclose()
+        assert engine.listeners == []
+        return chunks
+
+    chunks = asyncio.run(run())
+    assert all(chunk.startswith(b"event: request\n") for chunk in chunks[1:1001])
+    assert b'"url": "/999"' in chunks[1000]
+    assert chunks[1001] == b"event: overflow\ndata: {}\n\n"
 
 
 def test_a_server_with_a_dashboard_open_stops_at_once() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Any
@@ -108,6 +109,7 @@ class Dashboard:
 
     async def _stream(self) -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
+        thread = threading.get_ident()
         queue: asyncio.Queue[ServeEvent | object] = asyncio.Queue()
 
         def put(event: ServeEvent) -> None:
@@ -117,8 +119,10 @@ class Dashboard:
                 queue.put_nowait(_OVERFLOW)  # the page reloads the journal
 
         def listener(event: ServeEvent) -> None:
-            # the engine may serve on another loop than this stream's (a server per thread)
-            loop.call_soon_threadsafe(put, event)
+            if threading.get_ident() == thread:
+                put(event)
+            else:  # an engine serving on another loop than this stream's
+                loop.call_soon_threadsafe(put, event)
 
         self.engine.listeners.append(listener)
         self._streams.add(queue)

@@ -304,7 +304,19 @@ async function loadJournal() {
 }
 
 // The live log: a Server-Sent Events stream read with fetch, which (unlike EventSource) sends the token.
+let following = false;
+
 async function follow() {
+  if (following) return; // one stream per page, however often a token is given
+  following = true;
+  try {
+    await followStream();
+  } finally {
+    following = false;
+  }
+}
+
+async function followStream() {
   const live = $("live");
   for (;;) {
     try {
