@@ -1,5 +1,9 @@
 """A real Chromium for the tests that need a browser: found on the PATH, or installed with apt-get.
 
+Two ways to drive it: :func:`dump_dom` below, and Playwright (:func:`launch_playwright_chromium`, for the
+dashboard's click-through tests), which starts this same system Chromium: the suite never runs
+``playwright install`` nor downloads a browser of its own.
+
 The browser runs headless with ``--dump-dom``: it loads a page, runs its scripts (up to a virtual time
 budget) and prints the DOM, so a test sees what a user's browser would do, with no driver in between.
 """
@@ -10,6 +14,7 @@ import functools
 import os
 import shutil
 import subprocess
+from typing import Any
 
 import pytest
 
@@ -48,3 +53,12 @@ def dump_dom(url: str, *flags: str, budget_ms: int = 10_000) -> str:
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
+
+
+def launch_playwright_chromium(playwright: Any) -> Any:
+    """Debian's Chromium under Playwright (headless): the system browser, never one ``playwright install`` fetched."""
+    return playwright.chromium.launch(
+        executable_path=chromium(),
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu"],  # root in CI: Chromium's sandbox refuses to start
+    )

@@ -8,16 +8,20 @@ the generator makes up).
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from mockpit import MockServer
 
 EXCLUDED = r"/__admin/(shutdown|recordings/start)$"
 
 
+@pytest.mark.timeout(600)  # about 45 s alone; a loaded machine takes longer
 def test_the_admin_api_answers_anything_without_a_server_error(tmp_path: Path) -> None:
     command = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
     assert command, "the test extra installs schemathesis"
@@ -40,11 +44,15 @@ def test_the_admin_api_answers_anything_without_a_server_error(tmp_path: Path) -
             ],
             capture_output=True,
             text=True,
-            timeout=300,
+            cwd=tmp_path,  # schemathesis keeps a cache in .schemathesis/ where it runs
+            timeout=500,
             check=False,
         )
         assert server.is_running
     report = done.stdout + done.stderr
     assert "Server error" not in report, report[-5000:]
     assert done.returncode == 0, report[-5000:]
-    assert "Tested: 40" in report, report[-3000:]  # every operation but the two left out
+    selected = re.search(r"Selected: (\d+)/(\d+)", report)
+    assert selected, report[-3000:]
+    assert int(selected.group(2)) - int(selected.group(1)) == 2  # all but shutdown and recordings/start
+    assert f"Tested: {selected.group(1)}" in report, report[-3000:]  # each selected one was reached

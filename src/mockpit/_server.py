@@ -176,9 +176,8 @@ class MockServer:
         self._mapping_files = MappingFiles(root_path / "mappings" if root_path is not None else folder)
         self._mapping_files.track(self._sources)
         self._recorder = Recorder(self._engine, self._mapping_files)
-        self._app = MockpitApp(
-            self._engine,
-            admin=AdminApi(
+        self._admin = (
+            AdminApi(
                 self._engine,
                 mapping_files=self._mapping_files,
                 on_shutdown=self._shutdown_requested,
@@ -190,9 +189,13 @@ class MockServer:
                     origins=admin_origins,
                     show_credentials=show_credentials,
                 ),
-            ).handle
+            )
             if admin
-            else None,
+            else None
+        )
+        self._app = MockpitApp(
+            self._engine,
+            admin=self._admin.handle if self._admin is not None else None,
             max_body_size=max_body_size,
         )
         self._thread: threading.Thread | None = None
@@ -364,18 +367,26 @@ class MockServer:
             failure.append(exc)
             ready.set()
         finally:
-            loop.close()
+            _close_loop(loop)
 
     async def _serve(self, sock: Any, stop: asyncio.Event, on_ready: Callable[[], None] | None) -> None:
         from ._transport.serve import serve
 
+        ending = asyncio.ensure_future(self._end_streams(stop))
         try:
             certfile, keyfile = (None, None) if self._tls is None else (self._tls.certfile, self._tls.keyfile)
             await serve(
                 self._app, sock, stop, on_ready=on_ready, certfile=certfile, keyfile=keyfile, limits=self._limits
             )
         finally:
+            ending.cancel()
             await self._engine.aclose()  # webhook calls in flight, the proxy's connections
+
+    async def _end_streams(self, stop: asyncio.Event) -> None:
+        # an open dashboard's live log never ends by itself: without this, stopping waits out the grace period
+        await stop.wait()
+        if self._admin is not None:
+            self._admin.dashboard.close()
 
     def serve_forever(self, *, on_ready: Callable[[], None] | None = None) -> None:
         """Serve in the calling thread until SIGINT or SIGTERM (what ``mockpit serve`` does).
@@ -400,7 +411,7 @@ class MockServer:
         finally:
             self._stop_watching()
             sock.close()
-            loop.close()
+            _close_loop(loop)
             self._bound_port = None
             self._stop_event = None
 
@@ -794,6 +805,25 @@ def _lists_mappings(file: Path) -> bool:
     except MappingError:
         return False
     return isinstance(document, Mapping) and "mappings" in document
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Close ``loop`` once the connections aborted at shutdown have finished closing.
+
+    An aborted transport closes on the loop's next turn; closing the loop before that leaves its handle
+    open, and uvloop's close then fails (EBUSY) and warns of an unclosed transport.
+    """
+    if not loop.is_closed():
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(_settle())
+        loop.close()
+
+
+async def _settle() -> None:
+    # generators left unfinished (a proxied body's) close their upstream connections when finalised
+    await asyncio.get_running_loop().shutdown_asyncgens()
+    for _ in range(3):  # a turn for the close callbacks, one for what they schedule, one to spare
+        await asyncio.sleep(0)
 
 
 def _cancel_tasks(loop: asyncio.AbstractEventLoop) -> None:

@@ -323,9 +323,12 @@ def serve(
 
     def ready() -> None:
         took = (time.perf_counter() - _START) * 1000
+        # the dashboard's address in full: terminals make it a link to click
+        admin = f"admin API at /__admin, dashboard at {server.url}/__admin/ui"
+        where = "no admin API" if admin_options["no_admin"] else admin
         out.print(
             f"mockpit {__version__} serving {len(engine.index)} stub(s) on [bold]{server.url}[/] "
-            f"(admin API at /__admin) - ready in {took:.0f} ms, Ctrl-C to stop"
+            f"({where}) - ready in {took:.0f} ms, Ctrl-C to stop"
         )
 
     import gc

@@ -142,6 +142,13 @@ class AdminAccess:
             return response
         return None
 
+    def page_refusal(self, request: Request) -> Response | None:
+        """The answer refusing a dashboard file, or None. The files hold no data, so they need no token (the
+        page asks for it and sends it on its calls); without a token the Host check still applies."""
+        if self.token is None and not self._known_host(request.headers.get("host")):
+            return self._foreign_host(request.headers.get("host")).to_response()
+        return None
+
     def _check(self, request: Request) -> None:
         headers = request.headers
         if self.token is not None:
@@ -153,13 +160,7 @@ class AdminAccess:
                     "(or HTTP Basic with the token as password)",
                 )
         elif not self._known_host(headers.get("host")):
-            raise AdminError(
-                403,
-                "Forbidden",
-                f"the admin API does not answer for Host {headers.get('host')!r} (a web page reaching this "
-                "server through its own domain looks like this); call it as localhost or its address, or "
-                "allow the name with --admin-host NAME (admin_hosts=[...])",
-            )
+            raise self._foreign_host(headers.get("host"))
         if request.method in _SAFE_METHODS:
             return
         origin = headers.get("origin")
@@ -184,6 +185,16 @@ class AdminAccess:
                     "Unsupported media type",
                     f"a browser's admin call must send JSON (Content-Type: application/json), not {kind}",
                 )
+
+    @staticmethod
+    def _foreign_host(host: str | None) -> AdminError:
+        return AdminError(
+            403,
+            "Forbidden",
+            f"the admin API does not answer for Host {host!r} (a web page reaching this "
+            "server through its own domain looks like this); call it as localhost or its address, or "
+            "allow the name with --admin-host NAME (admin_hosts=[...])",
+        )
 
     def _has_token(self, authorization: str | None) -> bool:
         if not authorization or self.token is None:

@@ -16,6 +16,7 @@ from mockpit._model import Request, Response
 from mockpit._recording.recorder import Recorder
 
 from .access import AdminAccess
+from .dashboard import Dashboard
 from .mappings import Mappings
 from .recordings import Recordings
 from .requests import Requests
@@ -52,11 +53,13 @@ class AdminApi:
         requests = Requests(engine, show_credentials=self.access.show_credentials)
         recordings = Recordings(recorder or Recorder(engine, files))
         system = System(engine, prefix, on_shutdown)
+        self.dashboard = dashboard = Dashboard(engine, files, prefix, show_credentials=self.access.show_credentials)
+        self._page = prefix + "/ui"
         self.router = Router()
         for method, template, handler in (
             ("GET", "", system.redirect_to_root),
             # WireMock's admin root lists the stubs; the wiremock client probes it
-            ("GET", "/", mappings.list_mappings),
+            ("GET", "/", lambda request, params: dashboard.root(request, mappings.list_mappings(request, params))),
             ("GET", "/mappings", mappings.list_mappings),
             ("POST", "/mappings", mappings.create_mapping),
             ("DELETE", "/mappings", mappings.delete_all_mappings),
@@ -98,11 +101,17 @@ class AdminApi:
             ("GET", "/health", system.health),
             ("GET", "/version", system.version),
             ("GET", "/openapi.json", system.openapi),
+            ("GET", "/ui", dashboard.page),
+            ("GET", "/ui/{asset}", dashboard.asset),
+            ("GET", "/dashboard/events", dashboard.events),
+            ("GET", "/dashboard/stubs", dashboard.stubs),
         ):
             self.router.add(method, template, handler)
 
     async def handle(self, request: Request) -> Response:
-        refused = self.access.refusal(request)
+        path = request.path
+        page = request.method == "GET" and (path == self._page or path.startswith(self._page + "/"))
+        refused = self.access.page_refusal(request) if page else self.access.refusal(request)
         if refused is not None:
             return refused
         try:

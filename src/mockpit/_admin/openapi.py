@@ -55,6 +55,12 @@ def _op(
     return operation
 
 
+def _page(summary: str, *content_types: str) -> dict[str, Any]:
+    """An operation answering something other than JSON (the dashboard's page, files and stream)."""
+    ok = {"description": "The content", "content": {kind: {"schema": {"type": "string"}} for kind in content_types}}
+    return {"summary": summary, "tags": ["Dashboard"], "responses": {"200": ok}}
+
+
 def _path_param(name: str, description: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
 
@@ -358,6 +364,36 @@ _PATHS: dict[str, dict[str, Any]] = {
     "/openapi.json": {
         "get": _op("This document", "System", (200, "OpenApi", "The OpenAPI 3.1 document")),
     },
+    "/ui": {
+        "get": _page("The web dashboard (docs/dashboard.md); needs no token, the page asks for it", "text/html"),
+    },
+    "/ui/{asset}": {
+        "get": {
+            **_page(
+                "A file of the dashboard (its script, styles, icon)", "text/javascript", "text/css", "image/svg+xml"
+            ),
+            "parameters": [_path_param("asset", "The file name: app.js, app.css, icon.svg")],
+        },
+    },
+    "/dashboard/events": {
+        "get": _page(
+            "The live request log: a Server-Sent Events stream, one `request` event (data: a logged request as "
+            "GET /requests lists them) per request served, from when the stream opens",
+            "text/event-stream",
+        ),
+    },
+    "/dashboard/stubs": {
+        "get": _op(
+            "One page of stub summaries for the dashboard, searched by name, method, URL, id and metadata",
+            "Dashboard",
+            (200, "StubSummaries", "The stubs that fit, with their total"),
+            parameters=[
+                _query_param("search", "Words that must all occur (any case)", {"type": "string"}),
+                *_PAGE,
+            ],
+            errors={400: "limit or offset is not a whole number (source.parameter names it)"},
+        ),
+    },
 }
 
 _HEADERS = {
@@ -553,6 +589,34 @@ _ANSWERS: dict[str, Any] = {
     },
     "Version": {"type": "object", "required": ["version"], "properties": {"version": {"type": "string"}}},
     "OpenApi": {"type": "object", "required": ["openapi", "info", "paths"]},
+    "StubSummaries": {
+        "type": "object",
+        "required": ["stubs", "meta"],
+        "properties": {
+            "stubs": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "method", "status", "persistent", "file", "metadata"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": ["string", "null"]},
+                        "method": {"type": "string"},
+                        "url": {"type": ["string", "null"]},
+                        "urlKind": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "priority": {"type": ["integer", "null"]},
+                        "persistent": {"type": "boolean"},
+                        "file": {"type": ["string", "null"], "description": "The mapping file holding it as it is"},
+                        "scenarioName": {"type": ["string", "null"]},
+                        "metadata": {"type": "object"},
+                        "openapi": {"description": "The operation of the OpenAPI document it was made from"},
+                    },
+                },
+            },
+            "meta": _TOTAL,
+        },
+    },
 }
 
 
@@ -643,7 +707,8 @@ def document(prefix: str = "/__admin") -> dict[str, Any]:
         # optional: a server started without a token needs none (the empty requirement)
         "security": [{}, {"token": []}, {"tokenAsPassword": []}],
         "tags": [
-            {"name": name} for name in ("Stub Mappings", "Requests", "Near Misses", "Scenarios", "Recordings", "System")
+            {"name": name}
+            for name in ("Stub Mappings", "Requests", "Near Misses", "Scenarios", "Recordings", "System", "Dashboard")
         ],
         "paths": {prefix + path: operations for path, operations in _PATHS.items()},
         "components": {

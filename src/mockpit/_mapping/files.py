@@ -118,6 +118,12 @@ class MappingFiles:
             file = self._where.get(stub.id)
             return file is not None and any(held is stub for held in self._files[file])
 
+    def file_of(self, stub: Stub) -> Path | None:
+        """The file ``stub``, exactly as it is, was loaded from or saved to (None: it is in none)."""
+        with self._lock:
+            file = self._where.get(stub.id)
+            return file if file is not None and any(held is stub for held in self._files[file]) else None
+
     def save(self, stubs: Iterable[Stub]) -> list[Path]:
         """Write every stub that is not in a file as it is now; returns the files written.
 
