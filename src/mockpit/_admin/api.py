@@ -60,6 +60,7 @@ class AdminApi:
             ("PUT", "/mappings/{id}", mappings.update_mapping),
             ("DELETE", "/mappings/{id}", mappings.delete_mapping),
             ("POST", "/mappings/import", mappings.import_mappings),
+            ("POST", "/mappings/remove", mappings.remove_mapping),
             ("POST", "/mappings/reset", mappings.reset_mappings),
             ("POST", "/mappings/save", mappings.save_mappings),
             ("POST", "/mappings/find-by-metadata", mappings.find_mappings_by_metadata),

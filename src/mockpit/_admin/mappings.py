@@ -15,7 +15,7 @@ from mockpit._engine.engine import Engine
 from mockpit._errors import MappingError
 from mockpit._mapping.files import MappingFiles, NoMappingsFolder
 from mockpit._mapping.read import stub_from_mapping
-from mockpit._mapping.write import stub_to_mapping
+from mockpit._mapping.write import pattern_to_mapping, stub_to_mapping
 from mockpit._model import Request, Response, Stub
 
 from .payloads import _ImportModel, int_param, metadata_matcher, read_json, validate
@@ -32,7 +32,9 @@ class Mappings:
         self.prefix = prefix
 
     def list_mappings(self, request: Request, _: dict[str, str]) -> Response:
-        stubs = self.engine.stubs()
+        # in the order they are tried, as WireMock lists them: priority, then newest (a stable sort of
+        # the newest-first list)
+        stubs = sorted(self.engine.stubs(), key=lambda stub: stub.effective_priority)
         offset = int_param(request, "offset") or 0
         limit = int_param(request, "limit")
         page = stubs[offset:] if limit is None else stubs[offset : offset + limit]
@@ -59,6 +61,17 @@ class Mappings:
 
     def delete_mapping(self, request: Request, params: dict[str, str]) -> Response:
         self._remove([self._stub_or_404(params["id"])])
+        return json_response({})
+
+    def remove_mapping(self, request: Request, _: dict[str, str]) -> Response:
+        """WireMock's ``removeStub(...)``: the stub with the posted stub's id, else those with its request."""
+        posted = _stub(read_json(request))
+        found = self.engine.get_stub(posted.id)
+        if found is not None:
+            self._remove([found])
+        else:
+            wanted = pattern_to_mapping(posted.request)
+            self._remove([s for s in self.engine.stubs() if pattern_to_mapping(s.request) == wanted])
         return json_response({})
 
     def import_mappings(self, request: Request, _: dict[str, str]) -> Response:

@@ -219,6 +219,9 @@ class _RecordSpecModel(_Payload):
         None, description="Request headers the stubs match on"
     )
     requestBodyPattern: _RequestBodyPatternModel | None = None
+    requestBodyPatternFactory: _RequestBodyPatternModel | None = Field(
+        None, description="The name WireMock's Java client sends for requestBodyPattern"
+    )
     extractBodyCriteria: _ExtractBodyModel | None = None
     outputFormat: Literal["FULL", "IDS"] = "FULL"
     persist: bool = Field(True, description="Save the stubs to the mappings folder")

@@ -4,6 +4,7 @@ near misses, scenarios, settings, pages of stub mappings and what a recording gi
 from __future__ import annotations
 
 import base64
+from urllib.parse import parse_qs
 from datetime import datetime, timezone
 from typing import Any
 
@@ -11,6 +12,7 @@ from mockpit._engine.engine import Settings
 from mockpit._engine.journal import ServeEvent
 from mockpit._engine.scenarios import Scenario
 from mockpit._mapping.write import headers_to_mapping, pattern_to_mapping, stub_to_mapping
+from mockpit._matching.checks import host_and_port
 from mockpit._matching.near_miss import NearMiss
 from mockpit._model import Request, Stub
 from mockpit._recording.collector import RecordedStub
@@ -32,6 +34,10 @@ def request_to_json(request: Request) -> dict[str, Any]:
     """A request as WireMock logs it (the ``request`` of a serve event or of a near miss)."""
     host = request.headers.get("host", "")
     logged = request.timestamp
+    host_name, port = host_and_port(request)
+    form: dict[str, list[str]] = {}
+    if request.content_type == "application/x-www-form-urlencoded":
+        form = parse_qs(request.text, keep_blank_values=True)
     return {
         "url": request.url,
         "absoluteUrl": f"{request.scheme}://{host}{request.url}" if host else request.url,
@@ -45,6 +51,12 @@ def request_to_json(request: Request) -> dict[str, Any]:
         "bodyAsBase64": base64.b64encode(request.body).decode("ascii"),
         "body": request.text,
         "queryParams": {k: {"key": k, "values": v} for k, v in request.query.items()},
+        # WireMock's Java LoggedRequest reads these (formParameter(), getProtocol(), getHost() ...)
+        "formParams": {k: {"key": k, "values": v} for k, v in form.items()},
+        "protocol": "HTTP/1.1",
+        "scheme": request.scheme,
+        "host": host_name,
+        "port": port,
     }
 
 
@@ -76,6 +88,12 @@ def serve_event_to_json(event: ServeEvent) -> dict[str, Any]:
         mapping = stub_to_mapping(event.stub)
         out["stubMapping"] = mapping
         out["responseDefinition"] = mapping["response"]
+    else:
+        # WireMock's Java ServeEvent derives getWasMatched() from this; without it, it throws
+        out["responseDefinition"] = {"status": 404, "fromConfiguredStub": False}
+    # mockpit does not time the phases of a request; WireMock's clients need the object present
+    out["timing"] = {"addedDelay": 0, "processTime": 0, "responseSendTime": 0, "serveTime": 0, "totalTime": 0}
+    out["subEvents"] = []
     return out
 
 
