@@ -1,6 +1,6 @@
 // WireMock's own Java client (the WireMock class of its standalone jar) driving a server, call by call.
 // Run: java -cp wiremock-standalone.jar:. WireMockClientDriver HOST PORT
-// Prints "PASS name" or "FAIL name: why" per check and exits 1 if any failed; the same expectations
+// Prints "PASS name" or "FAIL name<TAB>why" per check and exits 1 if any failed; the same expectations
 // hold against WireMock 3.13.2 and against mockpit (tests/test_java_client.py runs both).
 import static com.github.tomakehurst.wiremock.client.WireMock.*;
 
@@ -36,7 +36,7 @@ public class WireMockClientDriver {
       System.out.println("PASS " + name);
     } catch (Throwable t) {
       failed++;
-      System.out.println("FAIL " + name + ": " + String.valueOf(t).replace('\n', ' '));
+      System.out.println("FAIL " + name + "\t" + String.valueOf(t).replace("\n", " ").replace("\t", " "));
     }
   }
 
