@@ -4,9 +4,9 @@ near misses, scenarios, settings, pages of stub mappings and what a recording gi
 from __future__ import annotations
 
 import base64
-from urllib.parse import parse_qs
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import parse_qs
 
 from mockpit._engine.engine import Settings
 from mockpit._engine.journal import ServeEvent

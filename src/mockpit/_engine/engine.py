@@ -11,7 +11,7 @@ import threading
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -164,9 +164,6 @@ class Engine:
         renderers = []
         for i, definition in enumerate(definitions):
             where: tuple[str | int, ...] = ("responses", i) if stub.then else ("response",)
-            # WireMock names the stub that answered; added here, once, so a static answer stays prebuilt
-            if not any(name.lower() == "matched-stub-id" for name, _ in definition.headers):
-                definition = replace(definition, headers=(*definition.headers, ("Matched-Stub-Id", stub.id)))
             renderers.append(self._renderer(definition, files_root, where))
         listeners: list[Any] = []
         for i, listener in enumerate(stub.serve_event_listeners):

@@ -57,7 +57,6 @@ def make_config(
         http=MockpitHttpToolsProtocol,
         proxy_headers=False,  # a mock shows the peer it sees; X-Forwarded-* stays a header to match on
         ws="none",
-        server_header=False,  # the transport is nobody's business (WireMock's clients see no "uvicorn")
         lifespan="off",
         loop="none",
         interface="asgi3",
