@@ -20,7 +20,6 @@ from _wiremock import need, wiremock, wiremock_jar
 DRIVER = Path(__file__).resolve().parent / "compat" / "WireMockClientDriver.java"
 #: checks that fail against mockpit today, each a documented gap (docs/wiremock-compatibility.md)
 KNOWN_GAPS = {
-    "Matched-Stub-Id header names the stub",
     "no Server header naming uvicorn",
     "getOrHead",
     "global settings: fixed delay, random delay",

@@ -11,7 +11,7 @@ import threading
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -162,9 +162,9 @@ class Engine:
     def _responder(self, stub: Stub, files_root: Path | None) -> Responder:
         definitions = (stub.response, *stub.then)
         renderers = []
-        for i, definition in enumerate(definitions):
+        for i, given in enumerate(definitions):
             where: tuple[str | int, ...] = ("responses", i) if stub.then else ("response",)
-            renderers.append(self._renderer(definition, files_root, where))
+            renderers.append(self._renderer(_naming(given, stub.id), files_root, where))
         listeners: list[Any] = []
         for i, listener in enumerate(stub.serve_event_listeners):
             from .webhooks import compile_webhook
@@ -333,3 +333,11 @@ class Engine:
     def clear_requests(self) -> None:
         self.journal.clear()
         self._misses.clear()
+
+
+def _naming(definition: ResponseDefinition, stub_id: str) -> ResponseDefinition:
+    """``definition`` with WireMock's ``Matched-Stub-Id`` header: added once, so a static answer stays
+    prebuilt. A proxied answer is the upstream's, as it sent it."""
+    if definition.proxy_base_url is not None or any(n.lower() == "matched-stub-id" for n, _ in definition.headers):
+        return definition
+    return replace(definition, headers=(*definition.headers, ("Matched-Stub-Id", stub_id)))
