@@ -20,7 +20,6 @@ from _wiremock import need, wiremock, wiremock_jar
 DRIVER = Path(__file__).resolve().parent / "compat" / "WireMockClientDriver.java"
 #: checks that fail against mockpit today, each a documented gap (docs/wiremock-compatibility.md)
 KNOWN_GAPS = {
-    "getOrHead",
     "global settings: fixed delay, random delay",
     "templates: single query param as a list",
     "recording: snapshot with requestBodyPatternFactory",
