@@ -20,7 +20,6 @@ from _wiremock import need, wiremock, wiremock_jar
 DRIVER = Path(__file__).resolve().parent / "compat" / "WireMockClientDriver.java"
 #: checks that fail against mockpit today, each a documented gap (docs/wiremock-compatibility.md)
 KNOWN_GAPS = {
-    "global settings: fixed delay, random delay",
     "recording: snapshot with requestBodyPatternFactory",
     "saveMappings then resetToDefault leaves none",
 }

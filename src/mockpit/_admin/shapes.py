@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 from mockpit._engine.engine import Settings
 from mockpit._engine.journal import ServeEvent
 from mockpit._engine.scenarios import Scenario
-from mockpit._mapping.write import headers_to_mapping, pattern_to_mapping, stub_to_mapping
+from mockpit._mapping.write import delay_to_mapping, headers_to_mapping, pattern_to_mapping, stub_to_mapping
 from mockpit._matching.checks import host_and_port
 from mockpit._matching.near_miss import NearMiss
 from mockpit._model import Request, Stub
@@ -118,6 +118,8 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if settings.fixed_delay_ms is not None:
         out["fixedDelay"] = settings.fixed_delay_ms
+    if settings.delay_distribution is not None:
+        out["delayDistribution"] = delay_to_mapping(settings.delay_distribution)
     out["extended"] = settings.extended
     out["proxyPassThrough"] = settings.proxy_pass_through
     return out

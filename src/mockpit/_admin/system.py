@@ -70,6 +70,7 @@ class System:
         model = validate(_SettingsModel, payload["settings"] if wrapped else payload, "Invalid settings")
         settings = Settings(
             fixed_delay_ms=model.fixedDelay,
+            delay_distribution=model.delayDistribution.to_model() if model.delayDistribution else None,
             extended=dict(model.extended or {}),
             proxy_pass_through=True if model.proxyPassThrough is None else model.proxyPassThrough,
         )
