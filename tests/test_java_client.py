@@ -21,7 +21,6 @@ DRIVER = Path(__file__).resolve().parent / "compat" / "WireMockClientDriver.java
 #: checks that fail against mockpit today, each a documented gap (docs/wiremock-compatibility.md)
 KNOWN_GAPS = {
     "recording: snapshot with requestBodyPatternFactory",
-    "saveMappings then resetToDefault leaves none",
 }
 
 

@@ -30,6 +30,9 @@ class Mappings:
         self.engine = engine
         self.files = files
         self.prefix = prefix
+        # stubs written by mappings/save: persistent from then on, as in WireMock, so that removing one
+        # (DELETE /__admin/mappings included) deletes its file and a reset does not bring it back
+        self._saved: set[str] = set()
 
     def list_mappings(self, request: Request, _: dict[str, str]) -> Response:
         # in the order they are tried, as WireMock lists them: priority, then newest (a stable sort of
@@ -116,6 +119,7 @@ class Mappings:
         except OSError as exc:
             raise write_failed(exc) from None
         self.engine.keep_on_reset(s.id for s in savable)
+        self._saved.update(s.id for s in savable)
         return json_response(
             {
                 "written": [str(path) for path in written],
@@ -180,12 +184,13 @@ class Mappings:
     def _remove(self, stubs: Iterable[Stub]) -> None:
         """Remove stubs; the persistent ones' files are deleted (or rewritten without them) at once."""
         for stub in stubs:
-            if stub.persistent and self.files.folder is not None:
+            if (stub.persistent or stub.id in self._saved) and self.files.folder is not None:
                 try:
                     self.files.remove(stub.id)
                 except OSError as exc:
                     raise write_failed(exc) from None
                 self.engine.drop_on_reset([stub.id])
+                self._saved.discard(stub.id)
             self.engine.remove_stub(stub.id)
 
 
