@@ -22,7 +22,7 @@ from _wire import free_port
 
 WIREMOCK_VERSION = "3.13.2"
 #: the npm packages the suites use: WireMock's jar and the two Node clients
-NPM_PACKAGES = (f"wiremock@{WIREMOCK_VERSION}", "wiremock-captain@4", "wiremock-rest-client@1")
+NPM_PACKAGES = (f"wiremock@{WIREMOCK_VERSION}", "wiremock-captain@3", "wiremock-rest-client@1")
 CACHE = Path(os.environ.get("MOCKPIT_COMPAT_CACHE", Path.home() / ".cache" / "mockpit-compat"))
 
 
