@@ -18,10 +18,7 @@ from _processes import mockpit_command, started
 from _wiremock import need, wiremock, wiremock_jar
 
 DRIVER = Path(__file__).resolve().parent / "compat" / "WireMockClientDriver.java"
-#: checks that fail against mockpit today, each a documented gap (docs/wiremock-compatibility.md)
-KNOWN_GAPS = {
-    "recording: snapshot with requestBodyPatternFactory",
-}
+CHECKS = 25
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +44,7 @@ def test_the_java_client_against_wiremock(driver: list[str], tmp_path: Path) -> 
     with wiremock(tmp_path) as url:
         passed, failed = run(driver, "127.0.0.1", int(url.rpartition(":")[2]))
     assert not failed, failed
-    assert len(passed) == 25
+    assert len(passed) == CHECKS
 
 
 def test_the_java_client_against_mockpit(driver: list[str], tmp_path: Path) -> None:
@@ -55,5 +52,5 @@ def test_the_java_client_against_mockpit(driver: list[str], tmp_path: Path) -> N
     args = mockpit_command("serve", str(tmp_path / "mappings"), "--port", "0")
     with started(args, re.compile(r"on http://127\.0\.0\.1:(\d+)")) as server:
         passed, failed = run(driver, "127.0.0.1", int(server.ready.group(1)))
-    assert set(failed) == KNOWN_GAPS, failed
-    assert len(passed) == 25 - len(KNOWN_GAPS)
+    assert not failed, failed
+    assert len(passed) == CHECKS
