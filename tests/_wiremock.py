@@ -38,7 +38,8 @@ def npm_modules() -> Path:
     """``node_modules`` with WireMock's jar and the Node clients, installed on first use."""
     root = CACHE / "npm"
     modules = root / "node_modules"
-    if not all((modules / name.rpartition("@")[0]).is_dir() for name in NPM_PACKAGES):
+    jar = modules / "wiremock" / "build" / f"wiremock-standalone-{WIREMOCK_VERSION}.jar"
+    if not jar.is_file() or not all((modules / name.rpartition("@")[0]).is_dir() for name in NPM_PACKAGES):
         npm = need("npm", "apt-get install nodejs npm (Node 18 or newer)")
         root.mkdir(parents=True, exist_ok=True)
         subprocess.run(
