@@ -291,3 +291,40 @@ def test_a_literal_path_wins_over_an_id_for_its_own_methods(client: httpx.Client
     response = client.put(f"{ADMIN}/mappings/unmatched", json=_stub("renamed", "/odd"))
     assert response.status_code == 200
     assert _names(client) == ["renamed"]
+
+
+def test_remove_takes_the_posted_stubs_id_else_its_request(client: httpx.Client) -> None:
+    """WireMock's ``POST /__admin/mappings/remove`` (the Java client's ``removeStub``)."""
+    by_id = _create(client, _stub("by id", "/by-id"))
+    _create(client, _stub("by request", "/by-request"))
+    _create(client, _stub("kept", "/kept"))
+    assert client.post(f"{ADMIN}/mappings/remove", json={**by_id, "response": {"status": 500}}).status_code == 200
+    # an id no stub has: the stubs with the same request go
+    other = {**_stub("other", "/by-request"), "id": "6f0c8a4e-0a39-4d3b-9f6e-4b0c2b0e7a11"}
+    assert client.post(f"{ADMIN}/mappings/remove", json=other).status_code == 200
+    assert _names(client) == ["kept"]
+    assert client.get("/by-id").status_code == 404
+
+
+def test_stubs_are_listed_in_the_order_they_are_tried(client: httpx.Client) -> None:
+    """Priority first, then the newest, as WireMock lists them."""
+    _create(client, _stub("a", "/a", priority=5))
+    _create(client, _stub("b", "/b", priority=1))
+    _create(client, _stub("c", "/c", priority=5))
+    _create(client, _stub("d", "/d"))
+    assert _names(client) == ["b", "d", "c", "a"]
+
+
+def test_get_or_head_answers_both_methods_and_no_other(client: httpx.Client) -> None:
+    created = _create(client, {"request": {"method": "GET_OR_HEAD", "url": "/goh"}, "response": {"body": "x"}})
+    assert created["request"]["method"] == "GET_OR_HEAD"
+    assert client.get("/goh").text == "x"
+    assert client.head("/goh").status_code == 200
+    assert client.post("/goh").status_code == 404
+
+
+def test_a_stubbed_answer_names_its_stub_and_no_server(client: httpx.Client) -> None:
+    created = _create(client, _stub("named", "/named"))
+    response = client.get("/named")
+    assert response.headers["matched-stub-id"] == created["id"]
+    assert "server" not in response.headers

@@ -47,6 +47,7 @@ EXAMPLES: dict[tuple[str, str], Any] = {
     ("post", "/mappings"): STUB,
     ("put", "/mappings/{id}"): STUB,
     ("post", "/mappings/import"): {"mappings": [STUB], "importOptions": {"duplicatePolicy": "IGNORE"}},
+    ("post", "/mappings/remove"): STUB,
     ("post", "/mappings/find-by-metadata"): {"matchesJsonPath": "$.team"},
     ("post", "/mappings/remove-by-metadata"): {"matchesJsonPath": "$.team"},
     ("post", "/requests/count"): {"method": "GET", "urlPath": "/documented"},
@@ -226,6 +227,7 @@ RECORD_SPECS: list[dict[str, Any]] = [
 #: bodies the server takes, for each operation that reads one (the logged requests come from the journal)
 ACCEPTED: dict[tuple[str, str], list[Any]] = {
     ("post", "/mappings"): MAPPINGS,
+    ("post", "/mappings/remove"): MAPPINGS,
     ("put", "/mappings/{id}"): [{k: v for k, v in m.items() if k not in {"id", "uuid"}} for m in MAPPINGS],
     ("post", "/mappings/import"): [
         {"mappings": MAPPINGS},

@@ -268,3 +268,23 @@ def test_a_disabled_journal_says_so_in_count_and_find() -> None:
         http.get("/x")
         assert http.post(f"{ADMIN}/requests/count", json={}).json() == {"count": 0, "requestJournalDisabled": True}
         assert http.post(f"{ADMIN}/requests/find", json={}).json()["requestJournalDisabled"] is True
+
+
+def test_serve_events_carry_what_wiremocks_java_client_reads(client: httpx.Client) -> None:
+    """An unmatched event's ``responseDefinition`` (the Java client derives ``wasMatched`` from it),
+    ``timing``, ``subEvents``, and the logged request's form, protocol, scheme, host and port."""
+    client.post("/__admin/requests/reset")
+    client.post("/nothing?q=1", data={"a": "1", "b": "2"})
+    (event,) = client.get("/__admin/requests").json()["requests"]
+    assert event["responseDefinition"] == {"status": 404, "fromConfiguredStub": False}
+    assert event["timing"]["totalTime"] == 0
+    assert event["subEvents"] == []
+    logged = event["request"]
+    port = int(str(client.base_url).rpartition(":")[2])
+    assert logged["formParams"] == {"a": {"key": "a", "values": ["1"]}, "b": {"key": "b", "values": ["2"]}}
+    assert (logged["protocol"], logged["scheme"], logged["host"], logged["port"]) == (
+        "HTTP/1.1",
+        "http",
+        "127.0.0.1",
+        port,
+    )

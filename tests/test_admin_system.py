@@ -67,6 +67,25 @@ def test_settings_start_empty_and_read_back_what_was_set(client: httpx.Client) -
     assert client.get(f"{ADMIN}/settings").json()["settings"]["fixedDelay"] == 7
 
 
+def test_a_global_random_delay_delays_stubs_without_their_own(client: httpx.Client) -> None:
+    """WireMock's ``delayDistribution`` setting (the Java client's ``setGlobalRandomDelay``)."""
+    uniform = {"type": "uniform", "lower": 200, "upper": 250}
+    assert client.post(f"{ADMIN}/settings", json={"delayDistribution": uniform}).status_code == 200
+    assert client.get(f"{ADMIN}/settings").json()["settings"]["delayDistribution"] == uniform
+    client.post(f"{ADMIN}/mappings", json={"request": {"url": "/slow"}, "response": {"status": 200}})
+    own = {"request": {"url": "/own"}, "response": {"status": 200, "fixedDelayMilliseconds": 0}}
+    client.post(f"{ADMIN}/mappings", json=own)
+    try:
+        started = time.monotonic()
+        assert client.get("/slow").status_code == 200
+        assert time.monotonic() - started >= 0.19
+        started = time.monotonic()
+        assert client.get("/own").status_code == 200
+        assert time.monotonic() - started < 0.19
+    finally:
+        client.post(f"{ADMIN}/settings", json={})
+
+
 INVALID_SETTINGS = [
     pytest.param({"fixedDelay": "500"}, "/fixedDelay", "integer", id="delay-a-string"),
     pytest.param({"fixedDelay": 2.5}, "/fixedDelay", "integer", id="delay-a-fraction"),
@@ -76,10 +95,10 @@ INVALID_SETTINGS = [
     pytest.param({"proxyPassThrough": "yes"}, "/proxyPassThrough", "boolean", id="pass-through-a-string"),
     pytest.param({"fixedDelai": 5}, "/fixedDelai", "unknown field", id="misspelt"),
     pytest.param(
-        {"delayDistribution": {"type": "uniform", "lower": 1, "upper": 5}},
+        {"delayDistribution": {"type": "uniform", "lower": 5, "upper": 1}},
         "/delayDistribution",
-        "not supported by mockpit yet",
-        id="random-delays",
+        "lower (5) is greater than upper (1)",
+        id="random-delay-upside-down",
     ),
     pytest.param([500], "/", "", id="not-an-object"),
 ]

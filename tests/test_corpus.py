@@ -1891,12 +1891,6 @@ REFUSED_FORMS = [
         },
         "/serveEventListeners/0/parameters",
     ),
-    (
-        "`delayDistribution` in `POST /__admin/settings`",
-        "/__admin/settings",
-        {"delayDistribution": {"type": "uniform", "lower": 1, "upper": 2}},
-        "/delayDistribution",
-    ),
 ]
 
 

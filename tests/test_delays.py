@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from mockpit import MockServer, Response, get, lognormal_delay, stub_from_mapping, stub_to_mapping, uniform_delay
-from mockpit._engine.rendering import _delay_sampler
+from mockpit._engine.rendering import delay_sampler
 from mockpit._model import DelayDistribution
 
 SHARED_SERVER = True
@@ -56,19 +56,19 @@ def test_a_lognormal_delay_without_spread_is_its_median(server: MockServer, clie
 
 
 def test_lognormal_delays_have_their_median_and_respect_the_cap() -> None:
-    sample = _delay_sampler(DelayDistribution("lognormal", median=80, sigma=0.5))
+    sample = delay_sampler(DelayDistribution("lognormal", median=80, sigma=0.5))
     assert sample is not None
     draws = sorted(sample() for _ in range(4001))
     assert math.isclose(draws[2000], 0.080, rel_tol=0.08)  # half the delays are under the median
     assert draws[-1] > 0.160  # and it has a long tail
 
-    capped = _delay_sampler(DelayDistribution("lognormal", median=80, sigma=2.0, max_value=120))
+    capped = delay_sampler(DelayDistribution("lognormal", median=80, sigma=2.0, max_value=120))
     assert capped is not None
     assert max(capped() for _ in range(2000)) <= 0.120
 
 
 def test_uniform_delays_cover_their_range() -> None:
-    sample = _delay_sampler(DelayDistribution("uniform", lower=10, upper=20))
+    sample = delay_sampler(DelayDistribution("uniform", lower=10, upper=20))
     assert sample is not None
     draws = [sample() for _ in range(2000)]
     assert 0.010 <= min(draws) < 0.0105

@@ -175,6 +175,20 @@ def test_reset_brings_back_what_was_saved_and_not_what_was_deleted(tmp_path: Pat
         assert client.get("/saved").text == "s"
 
 
+def test_saved_stubs_are_persistent_so_removing_all_deletes_their_files(tmp_path: Path) -> None:
+    """As in WireMock: after mappings/save, DELETE /__admin/mappings deletes the files and a reset leaves none."""
+    root = _root(tmp_path)
+    with MockServer(root=root) as server, httpx.Client(base_url=server.url) as client:
+        client.post(f"{ADMIN}/mappings", json=_stub("saved", "/saved", "s"))
+        client.post(f"{ADMIN}/mappings/save")
+        assert len(_files(root / "mappings")) == 1
+        assert client.delete(f"{ADMIN}/mappings").status_code == 200
+        assert _files(root / "mappings") == {}
+        assert client.post(f"{ADMIN}/reset").status_code == 200
+        assert _mappings(client) == []
+        assert client.get("/saved").status_code == 404
+
+
 def test_root_is_loaded_and_saved_to_and_its_files_serve_bodies(tmp_path: Path) -> None:
     root = _root(tmp_path, _stub("loaded", "/loaded", "l"))
     (root / "__files").mkdir()

@@ -214,9 +214,9 @@ def test_status_headers_and_a_binary_body_come_back_unchanged(
     assert res.headers.get_list("set-cookie") == ["a=1", "b=2"]
     assert res.headers["content-type"] == "image/x-raw"
     assert res.headers["content-length"] == str(len(body))
-    # uvicorn writes its own; the upstream's must not make a second one
+    # the server writes its own Date; the upstream's must not make a second one (nor a second Server)
     assert len(res.headers.get_list("date")) == 1
-    assert len(res.headers.get_list("server")) == 1
+    assert len(res.headers.get_list("server")) <= 1
 
 
 def test_a_compressed_body_is_passed_on_still_compressed(

@@ -90,7 +90,7 @@ def upstream() -> Iterator[MockServer]:
 
 
 Fetched = tuple[int, list[tuple[str, str]], bytes]
-_NOT_COMPARED = {"date", "server", "x-request-id"}
+_NOT_COMPARED = {"date", "server", "matched-stub-id", "x-request-id"}
 
 
 def fetch(client: httpx.Client, method: str, url: str, **kwargs: Any) -> Fetched:

@@ -97,3 +97,19 @@ def test_serve_watch_logs_reloads_and_errors(root: Path) -> None:
         stderr = run.process.stderr.read()
     assert "b.json: invalid JSON" in stderr
     assert "still serving the stubs from before the change" in stderr
+
+
+@pytest.mark.parametrize("endpoint", ["/__admin/mappings/reset", "/__admin/reset"])
+def test_the_admin_resets_read_the_files_again_as_wiremocks_do(root: Path, endpoint: str) -> None:
+    with MockServer(mappings=root) as server, httpx.Client(base_url=server.url) as http:
+        write(root / "mappings" / "a.json", stub("/a", "edited on disk"))
+        write(root / "mappings" / "added.json", stub("/added", "new file"))
+        assert http.get("/a").text == "one"  # nothing reads the files by itself (no watch)
+        assert http.post(endpoint).status_code == 200
+        assert http.get("/a").text == "edited on disk"
+        assert http.get("/added").text == "new file"
+        (root / "mappings" / "b.json").write_text("{broken")
+        refused = http.post(endpoint)
+        assert refused.status_code == 409
+        assert "b.json: invalid JSON" in refused.json()["errors"][0]["detail"]
+        assert http.get("/a").text == "edited on disk"  # the stubs from before stay

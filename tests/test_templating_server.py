@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from mockpit import MockServer
 
@@ -178,3 +179,24 @@ def test_disable_body_file_templating_sends_the_file_as_it_is(tmp_path: Path) ->
             },
         )
         assert http.get("/rendered").text == "GET stays as written"
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        # WireMock 3.13.2's answers to GET /one?tag=abc with X-A: q and Cookie: c=1
+        ("{{#each request.query.tag}}[{{this}}]{{/each}}", "[abc]"),
+        ("{{#each request.query.tag as |v|}}<{{v}}>{{/each}}", "<abc>"),
+        ("{{#each request.headers.X-A}}<{{this}}>{{/each}}", "<q>"),
+        ("{{#each request.cookies.c}}<{{this}}>{{/each}}", "<1>"),
+        ("{{size request.query.tag}}", "1"),
+        ("{{request.query.tag}}", "abc"),
+        ("{{#with request.query.tag}}<{{this}}>{{/with}}", "<abc>"),
+        ("{{#if (contains request.query.tag 'abc')}}Y{{else}}N{{/if}}", "Y"),
+    ],
+)
+def test_a_one_valued_parameter_is_a_list_to_each_and_size_and_its_value_elsewhere(
+    client: httpx.Client, template: str, expected: str
+) -> None:
+    add(client, {"request": {"urlPath": "/one"}, "response": {"body": template, "transformers": ["response-template"]}})
+    assert client.get("/one?tag=abc", headers={"X-A": "q", "Cookie": "c=1"}).text == expected

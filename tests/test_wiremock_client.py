@@ -785,7 +785,6 @@ NOT_SUPPORTED = [
     ("GET", "/__admin/settings/extended", "`/__admin/settings/extended`"),
     ("POST", "/__admin/mappings/new", "`POST /__admin/mappings/new`"),
     ("POST", "/__admin/mappings/edit", "`/__admin/mappings/edit`"),
-    ("POST", "/__admin/mappings/remove", "`/__admin/mappings/remove`"),
     ("POST", "/__admin/socket-delay", "`POST /__admin/socket-delay`"),
 ]
 

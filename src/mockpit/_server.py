@@ -181,6 +181,7 @@ class MockServer:
                 self._engine,
                 mapping_files=self._mapping_files,
                 on_shutdown=self._shutdown_requested,
+                on_reload=self.reload if self._paths or self._openapi_paths else None,
                 recorder=self._recorder,
                 access=AdminAccess.for_bind(
                     host,

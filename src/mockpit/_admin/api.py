@@ -28,7 +28,9 @@ class AdminApi:
     """WireMock's admin API over ``engine``.
 
     ``mapping_files`` is where ``persistent`` stubs and ``mappings/save`` write (no folder: saving is a
-    409 that says how to give one). ``on_shutdown`` is what ``POST /__admin/shutdown`` does: the front
+    409 that says how to give one). ``on_reload`` reads the mapping files again (as WireMock's resets
+    do); it runs before ``POST /__admin/mappings/reset`` and ``POST /__admin/reset`` restore the stubs
+    from files. ``on_shutdown`` is what ``POST /__admin/shutdown`` does: the front
     end decides what stopping means (MockServer stops its thread, ``mockpit serve`` exits); it is called
     on the server's event loop once the answer is on its way. ``recorder`` runs ``/recordings``
     (one is made over ``engine`` and ``mapping_files`` if not given). ``access`` says who may call it
@@ -42,6 +44,7 @@ class AdminApi:
         *,
         mapping_files: MappingFiles | None = None,
         on_shutdown: Callable[[], None] | None = None,
+        on_reload: Callable[[], None] | None = None,
         recorder: Recorder | None = None,
         access: AdminAccess | None = None,
     ) -> None:
@@ -53,6 +56,7 @@ class AdminApi:
         requests = Requests(engine, show_credentials=self.access.show_credentials)
         recordings = Recordings(recorder or Recorder(engine, files))
         system = System(engine, prefix, on_shutdown)
+        mappings.on_reload = system.on_reload = on_reload
         self.dashboard = dashboard = Dashboard(engine, files, prefix, show_credentials=self.access.show_credentials)
         self._page = prefix + "/ui"
         self.router = Router()
@@ -67,6 +71,7 @@ class AdminApi:
             ("PUT", "/mappings/{id}", mappings.update_mapping),
             ("DELETE", "/mappings/{id}", mappings.delete_mapping),
             ("POST", "/mappings/import", mappings.import_mappings),
+            ("POST", "/mappings/remove", mappings.remove_mapping),
             ("POST", "/mappings/reset", mappings.reset_mappings),
             ("POST", "/mappings/save", mappings.save_mappings),
             ("POST", "/mappings/find-by-metadata", mappings.find_mappings_by_metadata),

@@ -8,18 +8,18 @@ does; ``POST /__admin/mappings/save`` writes all of them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from mockpit._engine.engine import Engine
 from mockpit._errors import MappingError
 from mockpit._mapping.files import MappingFiles, NoMappingsFolder
 from mockpit._mapping.read import stub_from_mapping
-from mockpit._mapping.write import stub_to_mapping
+from mockpit._mapping.write import pattern_to_mapping, stub_to_mapping
 from mockpit._model import Request, Response, Stub
 
 from .payloads import _ImportModel, int_param, metadata_matcher, read_json, validate
-from .router import AdminError, json_response, write_failed
+from .router import AdminError, json_response, reload_files, write_failed
 from .shapes import mappings_to_json
 
 
@@ -30,9 +30,16 @@ class Mappings:
         self.engine = engine
         self.files = files
         self.prefix = prefix
+        # stubs written by mappings/save: persistent from then on, as in WireMock, so that removing one
+        # (DELETE /__admin/mappings included) deletes its file and a reset does not bring it back
+        self._saved: set[str] = set()
+        #: reads the mapping files again before a reset (None: nothing to read)
+        self.on_reload: Callable[[], None] | None = None
 
     def list_mappings(self, request: Request, _: dict[str, str]) -> Response:
-        stubs = self.engine.stubs()
+        # in the order they are tried, as WireMock lists them: priority, then newest (a stable sort of
+        # the newest-first list)
+        stubs = sorted(self.engine.stubs(), key=lambda stub: stub.effective_priority)
         offset = int_param(request, "offset") or 0
         limit = int_param(request, "limit")
         page = stubs[offset:] if limit is None else stubs[offset : offset + limit]
@@ -59,6 +66,17 @@ class Mappings:
 
     def delete_mapping(self, request: Request, params: dict[str, str]) -> Response:
         self._remove([self._stub_or_404(params["id"])])
+        return json_response({})
+
+    def remove_mapping(self, request: Request, _: dict[str, str]) -> Response:
+        """WireMock's ``removeStub(...)``: the stub with the posted stub's id, else those with its request."""
+        posted = _stub(read_json(request))
+        found = self.engine.get_stub(posted.id)
+        if found is not None:
+            self._remove([found])
+        else:
+            wanted = pattern_to_mapping(posted.request)
+            self._remove([s for s in self.engine.stubs() if pattern_to_mapping(s.request) == wanted])
         return json_response({})
 
     def import_mappings(self, request: Request, _: dict[str, str]) -> Response:
@@ -88,7 +106,8 @@ class Mappings:
             self._remove([s for s in self.engine.stubs() if s.id not in seen])
         return json_response({})
 
-    def reset_mappings(self, request: Request, _: dict[str, str]) -> Response:
+    async def reset_mappings(self, request: Request, _: dict[str, str]) -> Response:
+        await reload_files(self.on_reload)
         self.engine.reset_stubs()
         return json_response({})
 
@@ -103,6 +122,7 @@ class Mappings:
         except OSError as exc:
             raise write_failed(exc) from None
         self.engine.keep_on_reset(s.id for s in savable)
+        self._saved.update(s.id for s in savable)
         return json_response(
             {
                 "written": [str(path) for path in written],
@@ -167,12 +187,13 @@ class Mappings:
     def _remove(self, stubs: Iterable[Stub]) -> None:
         """Remove stubs; the persistent ones' files are deleted (or rewritten without them) at once."""
         for stub in stubs:
-            if stub.persistent and self.files.folder is not None:
+            if (stub.persistent or stub.id in self._saved) and self.files.folder is not None:
                 try:
                     self.files.remove(stub.id)
                 except OSError as exc:
                     raise write_failed(exc) from None
                 self.engine.drop_on_reset([stub.id])
+                self._saved.discard(stub.id)
             self.engine.remove_stub(stub.id)
 
 

@@ -141,6 +141,14 @@ _PATHS: dict[str, dict[str, Any]] = {
             errors={400: _BAD_JSON},
         )
     },
+    "/mappings/remove": {
+        "post": _op(
+            "Remove the stub with the posted stub's id, else every stub with its request (removeStub in Java)",
+            "Stub Mappings",
+            body="StubMapping",
+            errors={400: _BAD_JSON},
+        )
+    },
     "/mappings/reset": {
         "post": _op("Back to the stub mappings loaded from files (and saved since)", "Stub Mappings"),
     },
@@ -467,6 +475,11 @@ _ANSWERS: dict[str, Any] = {
             "bodyAsBase64": {"type": "string", "contentEncoding": "base64"},
             "body": {"type": "string"},
             "queryParams": {"type": "object"},
+            "formParams": {"type": "object"},
+            "protocol": {"type": "string"},
+            "scheme": {"type": "string"},
+            "host": {"type": ["string", "null"]},
+            "port": {"type": ["integer", "null"]},
             "basicAuthCredentials": {
                 "type": "object",
                 "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
@@ -491,7 +504,18 @@ _ANSWERS: dict[str, Any] = {
             },
             "wasMatched": {"type": "boolean"},
             "stubMapping": _ref("StubMapping"),
-            "responseDefinition": _ref("ResponseDefinition"),
+            "responseDefinition": {
+                "description": "The stub's response, or {status: 404, fromConfiguredStub: false} when none matched",
+                "oneOf": [
+                    _ref("ResponseDefinition"),
+                    {
+                        "type": "object",
+                        "properties": {"status": {"const": 404}, "fromConfiguredStub": {"const": False}},
+                    },
+                ],
+            },
+            "timing": {"type": "object", "description": "Zeros: mockpit does not time the phases of a request"},
+            "subEvents": {"type": "array"},
         },
     },
     "ServeEvents": {

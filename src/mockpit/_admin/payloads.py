@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from mockpit._errors import MappingError
 from mockpit._json import loads
 from mockpit._mapping.errors import Location, mapping_error
-from mockpit._mapping.models import check_base64
+from mockpit._mapping.models import _DelayDistributionModel, check_base64
 from mockpit._mapping.read import pattern_from_mapping
 from mockpit._matching.pattern import compile_pattern
 from mockpit._model import Request, Stub
@@ -120,16 +120,9 @@ class _SettingsModel(_Payload):
     )
     extended: dict[str, Any] | None = None
     proxyPassThrough: bool | None = None
-    delayDistribution: Any = None
-
-    @field_validator("delayDistribution")
-    @classmethod
-    def _not_yet(cls, value: Any) -> Any:
-        if value is not None:
-            raise ValueError(
-                "random delays (delayDistribution) are not supported by mockpit yet; use fixedDelay (milliseconds)"
-            )
-        return value
+    delayDistribution: _DelayDistributionModel | None = Field(
+        None, description="A random delay added to every stub response without a delay of its own"
+    )
 
 
 class _ImportOptionsModel(_Payload):
@@ -220,6 +213,9 @@ class _RecordSpecModel(_Payload):
         None, description="Request headers the stubs match on"
     )
     requestBodyPattern: _RequestBodyPatternModel | None = None
+    requestBodyPatternFactory: _RequestBodyPatternModel | None = Field(
+        None, description="The name WireMock's Java client sends for requestBodyPattern"
+    )
     extractBodyCriteria: _ExtractBodyModel | None = None
     outputFormat: Literal["FULL", "IDS"] = "FULL"
     persist: bool = Field(True, description="Save the stubs to the mappings folder")

@@ -80,7 +80,7 @@ def _record_spec(request: Request, *, recording: bool) -> RecordSpec:
                 request_filter = pattern_from_mapping(filters, source="record spec")
             except MappingError as exc:
                 raise exc.within("filters") from None
-        body = model.requestBodyPattern or _RequestBodyPatternModel()
+        body = model.requestBodyPattern or model.requestBodyPatternFactory or _RequestBodyPatternModel()
         extract = model.extractBodyCriteria or _ExtractBodyModel()
         sizes: dict[str, Any] = {}
         if extract.textSizeThreshold is not None:

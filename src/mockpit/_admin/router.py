@@ -10,11 +10,13 @@ naming the payload field (a query parameter is named by ``source.parameter``).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote
 
+from mockpit._errors import MappingError
 from mockpit._model import Request, Response
 
 #: answers one route: the request and the values of the template's variables
@@ -113,6 +115,18 @@ def json_response(value: Any, status: int = 200) -> Response:
     return Response(
         status, json.dumps(value, ensure_ascii=False, indent=2), headers=[("Content-Type", "application/json")]
     )
+
+
+async def reload_files(reload: Callable[[], None] | None) -> None:
+    """Read the mapping files again (off the event loop: a big folder takes a while); a broken one is a 409."""
+    if reload is None:
+        return
+    try:
+        await asyncio.to_thread(reload)
+    except MappingError as exc:
+        raise AdminError(
+            409, "Broken mapping files", f"{exc}; the stubs from before stay until the files are fixed"
+        ) from None
 
 
 def write_failed(exc: OSError) -> AdminError:

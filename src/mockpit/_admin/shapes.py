@@ -6,11 +6,13 @@ from __future__ import annotations
 import base64
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import parse_qs
 
 from mockpit._engine.engine import Settings
 from mockpit._engine.journal import ServeEvent
 from mockpit._engine.scenarios import Scenario
-from mockpit._mapping.write import headers_to_mapping, pattern_to_mapping, stub_to_mapping
+from mockpit._mapping.write import delay_to_mapping, headers_to_mapping, pattern_to_mapping, stub_to_mapping
+from mockpit._matching.checks import host_and_port
 from mockpit._matching.near_miss import NearMiss
 from mockpit._model import Request, Stub
 from mockpit._recording.collector import RecordedStub
@@ -45,6 +47,10 @@ def request_to_json(request: Request, *, show_credentials: bool = False) -> dict
     if not show_credentials:
         headers = [(name, _masked(value) if is_secret_header(name) else value) for name, value in headers]
         cookies = dict.fromkeys(cookies, MASKED)
+    host_name, port = host_and_port(request)
+    form: dict[str, list[str]] = {}
+    if request.content_type == "application/x-www-form-urlencoded":
+        form = parse_qs(request.text, keep_blank_values=True)
     return {
         "url": request.url,
         "absoluteUrl": f"{request.scheme}://{host}{request.url}" if host else request.url,
@@ -58,6 +64,12 @@ def request_to_json(request: Request, *, show_credentials: bool = False) -> dict
         "bodyAsBase64": base64.b64encode(request.body).decode("ascii"),
         "body": request.text,
         "queryParams": {k: {"key": k, "values": v} for k, v in request.query.items()},
+        # WireMock's Java LoggedRequest reads these (formParameter(), getProtocol(), getHost() ...)
+        "formParams": {k: {"key": k, "values": v} for k, v in form.items()},
+        "protocol": "HTTP/1.1",
+        "scheme": request.scheme,
+        "host": host_name,
+        "port": port,
     }
 
 
@@ -95,6 +107,12 @@ def serve_event_to_json(event: ServeEvent, *, show_credentials: bool = False) ->
         mapping = stub_to_mapping(event.stub)
         out["stubMapping"] = mapping
         out["responseDefinition"] = mapping["response"]
+    else:
+        # WireMock's Java ServeEvent derives getWasMatched() from this; without it, it throws
+        out["responseDefinition"] = {"status": 404, "fromConfiguredStub": False}
+    # mockpit does not time the phases of a request; WireMock's clients need the object present
+    out["timing"] = {"addedDelay": 0, "processTime": 0, "responseSendTime": 0, "serveTime": 0, "totalTime": 0}
+    out["subEvents"] = []
     return out
 
 
@@ -119,6 +137,8 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if settings.fixed_delay_ms is not None:
         out["fixedDelay"] = settings.fixed_delay_ms
+    if settings.delay_distribution is not None:
+        out["delayDistribution"] = delay_to_mapping(settings.delay_distribution)
     out["extended"] = settings.extended
     out["proxyPassThrough"] = settings.proxy_pass_through
     return out

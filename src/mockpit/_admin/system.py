@@ -12,7 +12,7 @@ from mockpit._engine.engine import Engine, Settings
 from mockpit._model import STARTED, Request, Response
 
 from .payloads import _ScenarioStateModel, _SettingsModel, read_json, validate
-from .router import AdminError, json_response
+from .router import AdminError, json_response, reload_files
 from .shapes import iso_timestamp, scenario_to_json, settings_to_json
 
 
@@ -27,6 +27,8 @@ class System:
         self.engine = engine
         self.prefix = prefix
         self.on_shutdown = on_shutdown
+        #: reads the mapping files again before a reset (None: nothing to read)
+        self.on_reload: Callable[[], None] | None = None
         self.started = time.time()
         self._openapi: Response | None = None
 
@@ -70,6 +72,7 @@ class System:
         model = validate(_SettingsModel, payload["settings"] if wrapped else payload, "Invalid settings")
         settings = Settings(
             fixed_delay_ms=model.fixedDelay,
+            delay_distribution=model.delayDistribution.to_model() if model.delayDistribution else None,
             extended=dict(model.extended or {}),
             proxy_pass_through=True if model.proxyPassThrough is None else model.proxyPassThrough,
         )
@@ -77,7 +80,8 @@ class System:
         # WireMock answers with an empty body; the settings are more useful (and its Python client reads them)
         return json_response(settings_to_json(settings))
 
-    def reset(self, request: Request, _: dict[str, str]) -> Response:
+    async def reset(self, request: Request, _: dict[str, str]) -> Response:
+        await reload_files(self.on_reload)
         self.engine.reset()
         return json_response({})
 

@@ -11,7 +11,7 @@ import threading
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,11 +19,11 @@ from mockpit._errors import HandlerError, MappingError
 from mockpit._matching.near_miss import NearMiss, near_misses, near_misses_for_pattern
 from mockpit._matching.pattern import CompiledPattern, compile_pattern
 from mockpit._matching.report import format_report
-from mockpit._model import Request, RequestPattern, Response, ResponseDefinition, Stub
+from mockpit._model import DelayDistribution, Request, RequestPattern, Response, ResponseDefinition, Stub
 
 from .index import IndexedStub, StubIndex
 from .journal import Journal, ServeEvent
-from .rendering import Renderer, RenderError, Responder, Syntax
+from .rendering import Renderer, RenderError, Responder, Syntax, delay_sampler
 from .scenarios import Scenarios
 
 if TYPE_CHECKING:  # httpx is imported only by servers that proxy or call webhooks
@@ -44,6 +44,8 @@ class Settings:
     """
 
     fixed_delay_ms: int | None = None
+    #: WireMock's global ``delayDistribution``: a random delay, added to ``fixed_delay_ms``
+    delay_distribution: DelayDistribution | None = None
     extended: dict[str, Any] = field(default_factory=dict)
     proxy_pass_through: bool = True
 
@@ -92,6 +94,9 @@ class Engine:
         self.settings = Settings()
         # seconds, read on the hot path: one attribute instead of the settings object
         self._global_delay = 0.0
+        self._global_sample: Callable[[], float] | None = None
+        # one test on the hot path for "any global delay"
+        self._any_global_delay = False
 
     # --- stubs -------------------------------------------------------------------------------------
 
@@ -176,6 +181,8 @@ class Engine:
     def update_settings(self, settings: Settings) -> None:
         self.settings = settings
         self._global_delay = (settings.fixed_delay_ms or 0) / 1000
+        self._global_sample = delay_sampler(settings.delay_distribution)
+        self._any_global_delay = bool(self._global_delay) or self._global_sample is not None
 
     def clear_errors(self) -> None:
         with self._errors_lock:
@@ -185,9 +192,9 @@ class Engine:
     def _responder(self, stub: Stub, files_root: Path | None) -> Responder:
         definitions = (stub.response, *stub.then)
         renderers = []
-        for i, definition in enumerate(definitions):
+        for i, given in enumerate(definitions):
             where: tuple[str | int, ...] = ("responses", i) if stub.then else ("response",)
-            renderers.append(self._renderer(definition, files_root, where))
+            renderers.append(self._renderer(_naming(given, stub.id), files_root, where))
         listeners: list[Any] = []
         for i, listener in enumerate(stub.serve_event_listeners):
             from .webhooks import compile_webhook
@@ -258,8 +265,8 @@ class Engine:
                 response = self._failed(request, entry, exc)
         delay = responder.delay if responder.sample_delay is None else responder.sample_delay()
         # the global delay is WireMock's default: a stub's own delay (even 0) wins
-        if not delay and self._global_delay and not responder.own_delay:
-            delay = self._global_delay
+        if not delay and self._any_global_delay and not responder.own_delay:
+            delay = self._global_delay + (self._global_sample() if self._global_sample is not None else 0.0)
         if delay:
             await asyncio.sleep(delay)
         event = ServeEvent(request, entry.stub, response)
@@ -356,3 +363,11 @@ class Engine:
     def clear_requests(self) -> None:
         self.journal.clear()
         self._misses.clear()
+
+
+def _naming(definition: ResponseDefinition, stub_id: str) -> ResponseDefinition:
+    """``definition`` with WireMock's ``Matched-Stub-Id`` header: added once, so a static answer stays
+    prebuilt. A proxied answer is the upstream's, as it sent it."""
+    if definition.proxy_base_url is not None or any(n.lower() == "matched-stub-id" for n, _ in definition.headers):
+        return definition
+    return replace(definition, headers=(*definition.headers, ("Matched-Stub-Id", stub_id)))

@@ -93,7 +93,7 @@ class Renderer:
         self._async = self.handler is not None and is_async_handler(self.handler)
         self.delay = (definition.fixed_delay_ms or 0) / 1000
         #: a random delay in seconds, drawn per request (``delayDistribution``)
-        self.sample_delay: Callable[[], float] | None = _delay_sampler(definition.delay_distribution)
+        self.sample_delay: Callable[[], float] | None = delay_sampler(definition.delay_distribution)
         self.static: Response | None = None
         self.proxy: ProxyLike | None = None
         self._files_root = files_root
@@ -304,7 +304,8 @@ def _syntax(definition: ResponseDefinition, templating: Syntax | None) -> Syntax
     return templating
 
 
-def _delay_sampler(distribution: DelayDistribution | None) -> Callable[[], float] | None:
+def delay_sampler(distribution: DelayDistribution | None) -> Callable[[], float] | None:
+    """A function giving a random delay in seconds, drawn from ``distribution`` (None for none)."""
     if distribution is None:
         return None
     rng = random.Random()

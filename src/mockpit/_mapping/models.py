@@ -379,8 +379,10 @@ class _RequestModel(_Strict):
     @field_validator("method")
     @classmethod
     def _method(cls, value: str) -> str:
+        if value.upper() == "GET_OR_HEAD":  # WireMock's getOrHead(): one stub for both
+            return "GET_OR_HEAD"
         if not re.fullmatch(r"[A-Za-z]+", value):
-            raise ValueError(f"{value!r} is not an HTTP method; use e.g. GET, POST or ANY")
+            raise ValueError(f"{value!r} is not an HTTP method; use e.g. GET, POST, ANY or GET_OR_HEAD")
         return value.upper()
 
     @field_validator("urlPathTemplate")

@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockpit._model import FieldPattern, MultipartPattern, MultiValuePattern, RequestPattern, ResponseDefinition, Stub
+from mockpit._model import (
+    DelayDistribution,
+    FieldPattern,
+    MultipartPattern,
+    MultiValuePattern,
+    RequestPattern,
+    ResponseDefinition,
+    Stub,
+)
 from mockpit._types import HeadersInput
 
 
@@ -162,17 +170,21 @@ def _response_to_mapping(definition: ResponseDefinition) -> dict[str, Any]:
     for key, value in fields:
         if value is not None:
             out[key] = value
-    delay = definition.delay_distribution
-    if delay is not None:
-        out["delayDistribution"] = (
-            {"type": "uniform", "lower": delay.lower, "upper": delay.upper}
-            if delay.type == "uniform"
-            else {"type": "lognormal", "median": delay.median, "sigma": delay.sigma}
-            | ({} if delay.max_value is None else {"maxValue": delay.max_value})
-        )
+    if definition.delay_distribution is not None:
+        out["delayDistribution"] = delay_to_mapping(definition.delay_distribution)
     if definition.chunked_dribble_delay is not None:
         chunks, total = definition.chunked_dribble_delay
         out["chunkedDribbleDelay"] = {"numberOfChunks": chunks, "totalDuration": total}
+    return out
+
+
+def delay_to_mapping(delay: DelayDistribution) -> dict[str, Any]:
+    """A random delay as WireMock writes it (in a response, or in the global settings)."""
+    if delay.type == "uniform":
+        return {"type": "uniform", "lower": delay.lower, "upper": delay.upper}
+    out: dict[str, Any] = {"type": "lognormal", "median": delay.median, "sigma": delay.sigma}
+    if delay.max_value is not None:
+        out["maxValue"] = delay.max_value
     return out
 
 

@@ -61,6 +61,15 @@ class MethodCheck(Check):
         return Difference("method", self.method, request.method, 1.0, METHOD_WEIGHT)
 
 
+class GetOrHeadCheck(MethodCheck):
+    """WireMock's ``GET_OR_HEAD``: either method."""
+
+    __slots__ = ()
+
+    def test(self, request: Request) -> bool:
+        return request.method in ("GET", "HEAD")
+
+
 class MultiValueCheck(Check):
     """A header, query parameter, form parameter or cookie: one pattern that any of its values may match,
     or ``hasExactly`` / ``includes`` on all of them."""

@@ -21,6 +21,7 @@ from .checks import (
     ClientIpCheck,
     CookieCheck,
     CustomMatcherCheck,
+    GetOrHeadCheck,
     HostCheck,
     MethodCheck,
     MultipartCheck,
@@ -44,7 +45,9 @@ class CompiledPattern:
     def __init__(self, pattern: RequestPattern) -> None:
         self.pattern = pattern
         checks: list[Check] = []
-        if pattern.method != "ANY":
+        if pattern.method == "GET_OR_HEAD":
+            checks.append(GetOrHeadCheck(pattern.method))
+        elif pattern.method != "ANY":
             checks.append(MethodCheck(pattern.method))
         self._url: UrlCheck | None = None
         if pattern.url.kind != "anyUrl":

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import parse_qsl
 
 from mockpit._json import loads
 from mockpit._mapping.files import safe_file_name
@@ -122,6 +123,7 @@ class StubCollector:
                 request=pattern,
                 response=ResponseDefinition(status=exchange.status),
                 id=stub_id,
+                name=_name_from_path(exchange.url),
                 persistent=True if self.spec.persist else None,
                 metadata={"mockpit": {"incomplete": exchange.incomplete}} if exchange.incomplete else None,
             )
@@ -200,8 +202,19 @@ class StubCollector:
         """``url`` as sent; with a secret in the query (``?api_key=...``) and no ``keep_secrets``, the path
         and each parameter, the secret ones matching any value."""
         path, _, query = url.partition("?")
+        if not query:
+            return UrlMatch("url", url), {}
         parameters = redacted_parameters(query, keep_secrets=self.spec.keep_secrets)
-        return (UrlMatch("url", url), {}) if parameters is None else (UrlMatch("urlPath", path), parameters)
+        if parameters is None:
+            # WireMock's shape: the path, and each parameter with exactly its values (checked on 3.13.2)
+            values: dict[str, list[str]] = {}
+            for name, value in parse_qsl(query, keep_blank_values=True):
+                values.setdefault(name, []).append(value)
+            parameters = {
+                name: MultiValuePattern("hasExactly", tuple(ValuePattern("equalTo", v) for v in given))
+                for name, given in values.items()
+            }
+        return UrlMatch("urlPath", path), parameters
 
     def _secret_form(self, exchange: Exchange) -> dict[str, FieldPattern] | None:
         """A form body with a secret field (``password=...``) as its fields, the secret ones matching any value."""
@@ -335,3 +348,9 @@ def stubs_from_exchanges(exchanges: Iterable[Exchange], spec: RecordSpec) -> lis
     for exchange in exchanges:
         collector.add(exchange)
     return collector.stubs()
+
+
+def _name_from_path(url: str) -> str | None:
+    """WireMock's name for a recorded stub: the path's segments joined by ``_`` (``/rec/items``: ``rec_items``)."""
+    path = url.partition("?")[0]
+    return re.sub(r"[^A-Za-z0-9-]+", "_", path).strip("_") or None

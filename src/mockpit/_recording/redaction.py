@@ -41,6 +41,8 @@ _VOLATILE = frozenset(
     {
         "date",
         "server",
+        # names the upstream's stub (a WireMock or mockpit upstream); the replaying stub adds its own
+        "matched-stub-id",
         "age",
         "via",
         "x-request-id",

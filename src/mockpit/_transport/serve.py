@@ -74,6 +74,7 @@ def make_config(
         # are never turned away; MockpitHttpToolsProtocol caps connections as they open
         proxy_headers=False,  # a mock shows the peer it sees; X-Forwarded-* stays a header to match on
         ws="none",
+        server_header=False,  # WireMock's clients, and users, have no business with the transport
         lifespan="off",
         loop="none",
         interface="asgi3",

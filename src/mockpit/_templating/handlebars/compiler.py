@@ -49,6 +49,14 @@ from .syntax import Block, Call, Expr, Literal, Mustache, Path, line_col
 Compiled = Callable[[Scope], Any]
 
 
+#: helpers whose arguments keep a one-valued ListOrSingle as a list (the others get its value)
+_LIST_HELPERS = frozenset({"each", "size"})
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
 class Compiler:
     def __init__(self, source: str, escape: bool) -> None:
         self.source = source
@@ -226,8 +234,12 @@ class Compiler:
         hash_items = [(k, self.expr(v)) for k, v in call.hash.items()]
         line, column = line_col(self.source, call.pos)
 
+        # each and size take a one-valued query parameter, header or cookie as the list it is, as
+        # WireMock's do (checked against 3.13.2: {{#each request.query.tag}} renders ?tag=z once)
+        given = _as_is if name in _LIST_HELPERS else unwrap
+
         def invoke(scope: Scope) -> Any:
-            args = [unwrap(p(scope)) for p in params]
+            args = [given(p(scope)) for p in params]
             hash = {k: unwrap(v(scope)) for k, v in hash_items} if hash_items else {}
             options = Options(name, scope, args, hash, program, inverse, block_params)
             try:
