@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockpit._model import FieldPattern, MultipartPattern, MultiValuePattern, RequestPattern, ResponseDefinition, Stub
+from mockpit._model import FieldPattern, GraphQLPattern, MultipartPattern, MultiValuePattern, RequestPattern, ResponseDefinition, Stub
 from mockpit._types import HeadersInput
 
 
@@ -136,6 +136,21 @@ def pattern_to_mapping(pattern: RequestPattern) -> dict[str, Any]:
         if pattern.custom_matcher.parameters:
             custom["parameters"] = dict(pattern.custom_matcher.parameters)
         out["customMatcher"] = custom
+    if pattern.graphql is not None:
+        out["graphql"] = _graphql_to_mapping(pattern.graphql)
+    return out
+
+
+def _graphql_to_mapping(pattern: GraphQLPattern) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if pattern.operation_name is not None:
+        out["operationName"] = pattern.operation_name
+    if pattern.operation_type is not None:
+        out["operationType"] = pattern.operation_type
+    if pattern.query is not None:
+        out["query"] = pattern.query
+    if pattern.variables is not None:
+        out["variables"] = _value_pattern_to_mapping(pattern.variables)
     return out
 
 
