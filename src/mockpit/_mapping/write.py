@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockpit._model import FieldPattern, GraphQLPattern, MultipartPattern, MultiValuePattern, RequestPattern, ResponseDefinition, Stub
+from mockpit._model import (
+    FieldPattern,
+    GraphQLPattern,
+    MultipartPattern,
+    MultiValuePattern,
+    RequestPattern,
+    ResponseDefinition,
+    Stub,
+)
 from mockpit._types import HeadersInput
 
 
