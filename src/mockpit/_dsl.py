@@ -411,7 +411,7 @@ def graphql(
     *,
     query: str | None = None,
     variables: Mapping[str, Any] | Matcher | None = None,
-    type: Literal["query", "mutation", "subscription"] | None = None,  # noqa: A002 (GraphQL's word)
+    type: Literal["query", "mutation", "subscription"] | None = None,
     url: str | None = "/graphql",
     method: str = "ANY",
 ) -> RequestPatternBuilder:

@@ -20,6 +20,8 @@ from ._mapping.read import stubs_from_document
 from ._model import Stub
 
 MAPPING_SUFFIXES = (".json", ".yaml", ".yml")
+#: GraphQL SDL files (``_graphql/schema.py`` owns the list; repeated here so loading a folder imports nothing)
+GRAPHQL_SUFFIXES = (".graphql", ".graphqls", ".gql")
 
 
 def load_sources(
@@ -66,6 +68,13 @@ def load_source(path: Path, *, seed: int = 0, validate: bool = True) -> LoadedSo
         folder = None
     source = LoadedSource(path=path, files_root=files_root, files=files, mappings_folder=folder)
     for file in files:
+        if file.suffix.lower() in GRAPHQL_SUFFIXES:
+            from ._graphql.stubs import graphql_stubs  # only then: graphql-core is an extra
+
+            graphql = graphql_stubs(file, seed=seed)
+            source.stubs.extend(graphql)
+            source.origins.extend([file] * len(graphql))
+            continue
         document = read_document(file)
         if _is_openapi(document):
             from ._openapi.stubs import openapi_stubs  # only then: its modules cost start-up time

@@ -29,13 +29,13 @@ from pydantic import (
 from mockpit._matching.custom import get_matcher, unknown_matcher_message
 from mockpit._matching.json_unit import has_placeholders
 from mockpit._model import (
-    GraphQLPattern,
     ANY_URL,
     VALUE_OPERATORS,
     CustomMatcherCall,
     DelayDistribution,
     Fault,
     FieldPattern,
+    GraphQLPattern,
     JsonSchemaVersion,
     MultipartMatchingType,
     MultipartPattern,
