@@ -178,8 +178,13 @@ def _selections(selection_set: SelectionSetNode, fragments: dict[str, Any], seen
         existing = merged.get(key + head)
         if existing is not None and key[0] == "0" and existing.selection_set and node.selection_set:
             both = SelectionSetNode(selections=(*existing.selection_set.selections, *node.selection_set.selections))
-            node.selection_set = _selections(both, fragments, seen)
-            merged[key + head] = node
+            merged[key + head] = FieldNode(
+                alias=node.alias,
+                name=node.name,
+                arguments=node.arguments,
+                directives=node.directives,
+                selection_set=_selections(both, fragments, seen),
+            )
         else:
             merged.setdefault(key + (head or full), node)
     return SelectionSetNode(selections=tuple(merged[k] for k in sorted(merged)))
