@@ -191,7 +191,10 @@ def test_wiremock_graphql_extension_mappings_are_read_as_graphql(server: MockSer
 @pytest.mark.parametrize(
     ("graphql_field", "message"),
     [
-        ({"query": "{ user { "}, "the query does not parse: Syntax Error: Expected Name, found <EOF>."),
+        (
+            {"query": "{ user { "},
+            "the query does not parse: Syntax Error: Expected Name, found <EOF>. (line 1, column 10)",
+        ),
         ({"operationType": "select"}, "operationType"),
         ({"variables": {"nope": 1}}, "variables"),
     ],
@@ -339,3 +342,51 @@ def test_mockpit_serve_answers_from_a_schema_file(schema_file: Path) -> None:
         assert set(result["user"]) == {"id", "name", "role"}
         again = httpx.post(url + "/graphql", json={"query": GET_USER, "variables": {"id": "1"}}, timeout=10)
         assert again.json() == {"data": result}
+
+
+# --- the admin API ---------------------------------------------------------------------------------------
+
+
+def test_graphql_stubs_and_journal_queries_through_the_admin_api(server: MockServer) -> None:
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        created = http.post(
+            "/__admin/mappings",
+            json={
+                "request": {"urlPath": "/graphql", "graphql": {"operationName": "GetUser"}},
+                "response": {"jsonBody": {"data": {"user": {"id": "9", "name": "Di", "role": "ADMIN"}}}},
+            },
+        )
+        assert created.status_code == 201
+        assert created.json()["request"]["graphql"] == {"operationName": "GetUser"}
+        with requests_client(server.url) as session:
+            assert session.execute(GraphQLRequest(GET_USER, variable_values={"id": "9"}))["user"]["name"] == "Di"
+        counted = http.post(
+            "/__admin/requests/count",
+            json={
+                "url": "/graphql",
+                "graphql": {"operationName": "GetUser", "variables": {"equalToJson": {"id": "9"}}},
+            },
+        )
+        assert counted.json()["count"] == 1
+        refused = http.post("/__admin/mappings", json={"request": {"graphql": {"query": "{ a"}}, "response": {}})
+        assert refused.status_code == 400
+        [error] = refused.json()["errors"]
+        assert error["source"] == {"pointer": "/request/graphql/query"}
+        assert (
+            error["detail"] == "the query does not parse: Syntax Error: Expected Name, found <EOF>. (line 1, column 4)"
+        )
+
+
+# --- the guide -------------------------------------------------------------------------------------------
+
+GUIDE = Path(__file__).resolve().parent.parent / "docs" / "graphql.md"
+GUIDE_BLOCKS = re.findall(r"```python\n(.*?)```", GUIDE.read_text(encoding="utf-8"), flags=re.DOTALL)
+
+
+def test_the_guide_has_examples() -> None:
+    assert len(GUIDE_BLOCKS) >= 3
+
+
+@pytest.mark.parametrize("code", GUIDE_BLOCKS, ids=[f"graphql-{i}" for i in range(len(GUIDE_BLOCKS))])
+def test_guide_example_runs(code: str) -> None:
+    exec(compile(code, str(GUIDE), "exec"), {"__name__": "guide"})

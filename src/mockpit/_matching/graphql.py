@@ -89,7 +89,8 @@ def normalise(query: str, operation_name: str | None = None) -> NormalisedOperat
     try:
         document = parse(query, no_location=True)
     except GraphQLSyntaxError as exc:
-        return NormalisedOperation(None, None, None, f"the query does not parse: {exc.message}")
+        where = f" (line {exc.locations[0].line}, column {exc.locations[0].column})" if exc.locations else ""
+        return NormalisedOperation(None, None, None, f"the query does not parse: {exc.message}{where}")
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = _choose(operations, operation_name)
     if isinstance(chosen, str):
