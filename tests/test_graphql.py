@@ -326,6 +326,16 @@ def test_a_stub_overrides_the_generated_answer(schema_server: MockServer) -> Non
     assert generated["user"]["role"] in {"ADMIN", "MEMBER"}
 
 
+def test_lists_deep_inside_lists_are_empty_so_a_recursive_query_stays_small(schema_server: MockServer) -> None:
+    query = "{ users { " + "friends { " * 30 + "id" + " }" * 30 + " } }"
+    answer = httpx.post(schema_server.url + "/graphql", json={"query": query}, timeout=10).json()
+    level = answer["data"]["users"]
+    for _ in range(3):
+        assert len(level) == 2
+        level = level[0]["friends"]
+    assert level == []
+
+
 def test_a_schema_that_does_not_build_is_refused_naming_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "broken.graphql"
     path.write_text("type Query {\n  user: User\n", encoding="utf-8")

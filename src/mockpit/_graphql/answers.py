@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from mockpit._matching.graphql import read_operation
+from mockpit._matching.graphql import MAX_TOKENS, read_operation
 from mockpit._model import Request, Response
 
 from .data import DataGenerator
@@ -39,9 +39,11 @@ class SchemaHandler:
                 [{"message": "not a GraphQL request: send a JSON body with a 'query' string (POST) or ?query= (GET)"}],
             )
         try:
-            document = parse(operation.query)
+            document = parse(operation.query, max_tokens=MAX_TOKENS)
         except GraphQLError as exc:
             return _errors(request, None, [exc.formatted])
+        except RecursionError:
+            return _errors(request, None, [{"message": "the query is nested too deeply"}])
         problems = validate(self.schema, document)
         if problems:
             return _errors(request, None, [p.formatted for p in problems])

@@ -11,6 +11,8 @@ from typing import Any
 
 #: how many items a generated list holds
 LIST_LENGTH = 2
+#: lists inside this many lists are empty: ``friends { friends { ... } }`` would otherwise grow as 2^depth
+MAX_LIST_NESTING = 3
 
 
 class DataGenerator:
@@ -25,8 +27,9 @@ class DataGenerator:
     def resolve_field(self, source: Any, info: Any, **arguments: Any) -> Any:
         if isinstance(source, dict) and info.field_name in source:
             return source[info.field_name]  # a stub or a parent already chose it
-        path = ".".join(str(key) for key in info.path.as_list())
-        return self._value(info.return_type, path, info.field_name)
+        keys = info.path.as_list()
+        nesting = sum(isinstance(key, int) for key in keys)
+        return self._value(info.return_type, ".".join(map(str, keys)), info.field_name, nesting)
 
     def resolve_type(self, value: Any, info: Any, abstract_type: Any) -> str | None:
         if isinstance(value, dict):
@@ -34,7 +37,7 @@ class DataGenerator:
             return typename if isinstance(typename, str) else None
         return None
 
-    def _value(self, type_: Any, path: str, name: str) -> Any:
+    def _value(self, type_: Any, path: str, name: str, nesting: int) -> Any:
         from graphql import (
             GraphQLEnumType,
             GraphQLList,
@@ -45,9 +48,11 @@ class DataGenerator:
         )
 
         if isinstance(type_, GraphQLNonNull):
-            return self._value(type_.of_type, path, name)
+            return self._value(type_.of_type, path, name, nesting)
         if isinstance(type_, GraphQLList):
-            return [self._value(type_.of_type, f"{path}.{i}", name) for i in range(LIST_LENGTH)]
+            if nesting >= MAX_LIST_NESTING:
+                return []
+            return [self._value(type_.of_type, f"{path}.{i}", name, nesting + 1) for i in range(LIST_LENGTH)]
         rng = random.Random(f"{self.seed}:{path}")
         named = get_named_type(type_)
         if isinstance(named, GraphQLEnumType):

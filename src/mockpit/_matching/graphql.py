@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from graphql import DocumentNode, OperationDefinitionNode, SelectionSetNode
 
 ABSENT = "(absent)"
+#: graphql-core's guard against documents built to exhaust the parser (a mock reads what clients send)
+MAX_TOKENS = 50_000
 _NOT_GRAPHQL = "(not a GraphQL request)"
 
 
@@ -87,7 +89,9 @@ def normalise(query: str, operation_name: str | None = None) -> NormalisedOperat
     from graphql import GraphQLSyntaxError, OperationDefinitionNode, parse, print_ast
 
     try:
-        document = parse(query, no_location=True)
+        document = parse(query, no_location=True, max_tokens=MAX_TOKENS)
+    except RecursionError:
+        return NormalisedOperation(None, None, None, "the query is nested too deeply to parse")
     except GraphQLSyntaxError as exc:
         where = f" (line {exc.locations[0].line}, column {exc.locations[0].column})" if exc.locations else ""
         return NormalisedOperation(None, None, None, f"the query does not parse: {exc.message}{where}")
@@ -96,7 +100,10 @@ def normalise(query: str, operation_name: str | None = None) -> NormalisedOperat
     if isinstance(chosen, str):
         return NormalisedOperation(None, None, None, chosen)
     fragments = _fragments(document)
-    normalised = _normalised_operation(chosen, fragments)
+    try:
+        normalised = _normalised_operation(chosen, fragments)
+    except RecursionError:
+        return NormalisedOperation(None, None, None, "the query is nested too deeply to compare")
     name = chosen.name.value if chosen.name else None
     return NormalisedOperation(chosen.operation.value, name, print_ast(normalised))
 
