@@ -424,18 +424,12 @@ def graphql(
     ``equal_to_json({...}, ignore_extra_elements=True)``. Needs ``mockpit[graphql]``.
     """
     builder = RequestPatternBuilder(method, url)
-    spec: dict[str, Any] = {}
-    if operation is not None:
-        spec["operationName"] = operation
-    if type is not None:
-        spec["operationType"] = type
-    if query is not None:
-        spec["query"] = query
     if isinstance(variables, Matcher):
-        spec["variables"] = _deep_copy(variables.spec)
+        variables = _deep_copy(variables.spec)
     elif variables is not None:
-        spec["variables"] = {"equalToJson": _deep_copy(dict(variables))}
-    builder._spec["graphql"] = spec
+        variables = {"equalToJson": _deep_copy(dict(variables))}
+    fields = (("operationName", operation), ("operationType", type), ("query", query), ("variables", variables))
+    builder._spec["graphql"] = {key: value for key, value in fields if value is not None}
     return builder
 
 

@@ -150,16 +150,13 @@ def pattern_to_mapping(pattern: RequestPattern) -> dict[str, Any]:
 
 
 def _graphql_to_mapping(pattern: GraphQLPattern) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if pattern.operation_name is not None:
-        out["operationName"] = pattern.operation_name
-    if pattern.operation_type is not None:
-        out["operationType"] = pattern.operation_type
-    if pattern.query is not None:
-        out["query"] = pattern.query
-    if pattern.variables is not None:
-        out["variables"] = _value_pattern_to_mapping(pattern.variables)
-    return out
+    fields = (
+        ("operationName", pattern.operation_name),
+        ("operationType", pattern.operation_type),
+        ("query", pattern.query),
+        ("variables", None if pattern.variables is None else _value_pattern_to_mapping(pattern.variables)),
+    )
+    return {key: value for key, value in fields if value is not None}
 
 
 def _response_to_mapping(definition: ResponseDefinition) -> dict[str, Any]:
