@@ -148,7 +148,7 @@ def _normalised_operation(operation: OperationDefinitionNode, fragments: dict[st
 
 
 def _selections(selection_set: SelectionSetNode, fragments: dict[str, Any], seen: frozenset[str]) -> Any:
-    """Fragments spread, fields sorted by response key and merged when they are the same field."""
+    """Named fragments spread; fields sorted by response key, the same field asked twice merged into one."""
     from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode, print_ast
 
     flat: list[Any] = []
@@ -156,46 +156,44 @@ def _selections(selection_set: SelectionSetNode, fragments: dict[str, Any], seen
         if isinstance(selection, FragmentSpreadNode) and not selection.directives:
             name = selection.name.value
             fragment = fragments.get(name)
-            if fragment is not None and name not in seen:
+            if fragment is not None and name not in seen:  # ``seen``: a cycle is invalid; stop, don't loop
                 flat.extend(_selections(fragment.selection_set, fragments, seen | {name}).selections)
                 continue
         flat.append(selection)
-    merged: dict[str, Any] = {}
+    #: (0, field's head) for fields, (1, printed node) for the rest: fields first, then inline fragments
+    merged: dict[tuple[int, str], Any] = {}
     for selection in flat:
         if isinstance(selection, FieldNode):
-            inner = _selections(selection.selection_set, fragments, seen) if selection.selection_set else None
-            node: Any = FieldNode(
+            head = FieldNode(
                 alias=selection.alias,
                 name=selection.name,
                 arguments=tuple(sorted(selection.arguments or (), key=lambda a: a.name.value)),
                 directives=selection.directives,
-                selection_set=inner,
             )
-            key = f"0{(selection.alias or selection.name).value}"
+            key = (0, f"{(selection.alias or selection.name).value} {print_ast(head)}")
+            inner = [*selection.selection_set.selections] if selection.selection_set else []
+            earlier = merged.get(key)
+            if earlier is not None and earlier.selection_set is not None:
+                inner = [*earlier.selection_set.selections, *inner]
+            merged[key] = FieldNode(
+                alias=head.alias,
+                name=head.name,
+                arguments=head.arguments,
+                directives=head.directives,
+                selection_set=_selections(SelectionSetNode(selections=tuple(inner)), fragments, seen)
+                if inner
+                else None,
+            )
         elif isinstance(selection, InlineFragmentNode):
             node = InlineFragmentNode(
                 type_condition=selection.type_condition,
                 directives=selection.directives,
                 selection_set=_selections(selection.selection_set, fragments, seen),
             )
-            key = "1"
+            merged[(1, print_ast(node))] = node
         else:
-            node, key = selection, "2"
-        head = print_ast(FieldNode(alias=node.alias, name=node.name, arguments=node.arguments)) if key[0] == "0" else ""
-        full = print_ast(node)
-        existing = merged.get(key + head)
-        if existing is not None and key[0] == "0" and existing.selection_set and node.selection_set:
-            both = SelectionSetNode(selections=(*existing.selection_set.selections, *node.selection_set.selections))
-            merged[key + head] = FieldNode(
-                alias=node.alias,
-                name=node.name,
-                arguments=node.arguments,
-                directives=node.directives,
-                selection_set=_selections(both, fragments, seen),
-            )
-        else:
-            merged.setdefault(key + (head or full), node)
-    return SelectionSetNode(selections=tuple(merged[k] for k in sorted(merged)))
+            merged[(1, print_ast(selection))] = selection
+    return SelectionSetNode(selections=tuple(merged[key] for key in sorted(merged)))
 
 
 # --- checks ------------------------------------------------------------------------------------------------
