@@ -3,7 +3,9 @@ files, one mapping file, or an OpenAPI document. Reading and writing the files t
 ``_mapping/files.py``'s.
 
 A file whose top level has an ``openapi`` or ``swagger`` key is an OpenAPI document: it is served as
-one stub per operation (see ``_openapi/stubs.py``), with ``seed`` and ``validate`` passed on.
+one stub per operation (see ``_openapi/stubs.py``), with ``seed`` and ``validate`` passed on. A file
+named ``*.graphql`` (``.graphqls``, ``.gql``) given as a PATH is a GraphQL schema, served on ``/graphql``
+(see ``_graphql/stubs.py``) with ``seed``.
 """
 
 from __future__ import annotations
@@ -15,13 +17,12 @@ from typing import Any
 
 from ._engine.rendering import RenderError, resolve_body_file
 from ._errors import MappingError
+from ._graphql.schema import GRAPHQL_SUFFIXES  # the module imports graphql-core only when a schema loads
 from ._mapping.files import LoadedSource, read_document
 from ._mapping.read import stubs_from_document
 from ._model import Stub
 
 MAPPING_SUFFIXES = (".json", ".yaml", ".yml")
-#: GraphQL SDL files (``_graphql/schema.py`` owns the list; repeated here so loading a folder imports nothing)
-GRAPHQL_SUFFIXES = (".graphql", ".graphqls", ".gql")
 
 
 def load_sources(
