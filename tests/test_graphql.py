@@ -341,8 +341,17 @@ def test_lists_deep_inside_lists_are_empty_so_a_recursive_query_stays_small(sche
 
 def test_a_schema_that_does_not_build_is_refused_naming_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "broken.graphql"
-    path.write_text("type Query {\n  user: User\n", encoding="utf-8")
-    with pytest.raises(MappingError, match=r"broken\.graphql.*does not build.*line 3"):
+    path.write_text("type Query {\n  user: String\n}\n}\n", encoding="utf-8")
+    # the line and column: graphql-core 3.3.0 reports the brace at 3:2, later versions at 4:1
+    refused = r"broken\.graphql.*does not build: Syntax Error: Unexpected .}.\. \(line \d, column \d\)"
+    with pytest.raises(MappingError, match=refused):
+        MockServer(mappings=path).start()
+
+
+def test_a_schema_naming_an_unknown_type_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "unknown.graphql"
+    path.write_text("type Query { user: User }", encoding="utf-8")
+    with pytest.raises(MappingError, match=r"unknown\.graphql.*does not build.*User"):
         MockServer(mappings=path).start()
 
 
