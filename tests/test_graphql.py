@@ -317,6 +317,25 @@ def test_invalid_queries_get_graphql_errors_not_404s(schema_server: MockServer) 
         session.execute(gql("{ user(id: 1) { nickname } }"))
 
 
+def test_request_errors_follow_graphql_over_http(schema_server: MockServer) -> None:
+    with httpx.Client(base_url=schema_server.url, timeout=10) as http:
+        missing = http.post("/graphql", json={"query": GET_USER})
+        assert missing.status_code == 200
+        [error] = missing.json()["errors"]  # a request error: no "data"
+        assert "data" not in missing.json()
+        assert error["message"].startswith("Variable '$id'")
+        assert error["locations"] == [{"line": 2, "column": 15}]
+        not_an_object = http.post("/graphql", json={"query": GET_USER, "variables": [1]})
+        assert not_an_object.status_code == 400
+        assert not_an_object.json() == {"errors": [{"message": "variables must be a JSON object"}]}
+        mutation = 'mutation { rename(id: 1, name: "x") { id } }'
+        by_get = http.get("/graphql", params={"query": mutation})
+        assert by_get.status_code == 405
+        assert by_get.headers["allow"] == "POST"
+        assert "a mutation cannot be sent with GET" in by_get.json()["errors"][0]["message"]
+        assert http.get("/graphql", params={"query": "{ users { id } }"}).status_code == 200
+
+
 def test_a_stub_overrides_the_generated_answer(schema_server: MockServer) -> None:
     schema_server.when(graphql("GetUser", variables={"id": "42"})).respond(
         json={"data": {"user": {"id": "42", "name": "Stubbed", "role": "ADMIN"}}}

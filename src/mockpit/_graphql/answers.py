@@ -29,7 +29,7 @@ class SchemaHandler:
         self.generator = DataGenerator(schema, seed)
 
     async def __call__(self, request: Request) -> Response:
-        from graphql import GraphQLError, execute, parse, validate
+        from graphql import GraphQLError, OperationType, execute, get_operation_ast, parse, validate
 
         operation = read_operation(request)
         if operation is None:
@@ -47,7 +47,14 @@ class SchemaHandler:
         problems = validate(self.schema, document)
         if problems:
             return _errors(request, None, [p.formatted for p in problems])
-        variables = operation.variables if isinstance(operation.variables, dict) else None
+        if request.method == "GET":
+            chosen = get_operation_ast(document, operation.operation_name)
+            if chosen is not None and chosen.operation is not OperationType.QUERY:
+                message = f"a {chosen.operation.value} cannot be sent with GET; send it with POST"
+                return _errors(request, 405, [{"message": message}], {"Allow": "POST"})
+        variables = operation.variables
+        if variables is not None and not isinstance(variables, dict):
+            return _errors(request, 400, [{"message": "variables must be a JSON object"}])
         result = execute(
             self.schema,
             document,
@@ -58,9 +65,10 @@ class SchemaHandler:
         )
         if inspect.isawaitable(result):
             result = await result
-        body: dict[str, Any] = {}
-        if result.errors:
-            body["errors"] = [e.formatted for e in result.errors]
+        errors = [e.formatted for e in result.errors or ()]
+        if result.data is None and errors:  # the variables did not fit: a request error, without data
+            return _errors(request, None, errors)
+        body: dict[str, Any] = {"errors": errors} if errors else {}
         body["data"] = result.data
         return Response(200, json=body, headers={"Content-Type": _media(request)})
 
@@ -70,8 +78,9 @@ def _media(request: Request) -> str:
     return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else "application/json"
 
 
-def _errors(request: Request, status: int | None, errors: list[Any]) -> Response:
+def _errors(request: Request, status: int | None, errors: list[Any], headers: dict[str, str] | None = None) -> Response:
+    """A request error; ``status`` ``None``: 400 for GraphQL-response clients, 200 for plain JSON ones."""
     media = _media(request)
     if status is None:
         status = 400 if media == GRAPHQL_RESPONSE else 200
-    return Response(status, json={"errors": errors}, headers={"Content-Type": media})
+    return Response(status, json={"errors": errors}, headers={"Content-Type": media, **(headers or {})})
