@@ -30,7 +30,9 @@ def test_every_broken_file_is_reported_at_once(tmp_path: Path) -> None:
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert lines[0] == "error: 3 problems in the mappings:"
-    assert lines[1].endswith("a.json: request.method: 'GE T' is not an HTTP method; use e.g. GET, POST, ANY or GET_OR_HEAD")
+    assert lines[1].endswith(
+        "a.json: request.method: 'GE T' is not an HTTP method; use e.g. GET, POST, ANY or GET_OR_HEAD"
+    )
     assert lines[2].endswith(
         "b.json: request.queryParams: unknown field 'queryParams'; did you mean 'queryParameters'?"
     )

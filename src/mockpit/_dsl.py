@@ -406,6 +406,33 @@ def options(
     return RequestPatternBuilder("OPTIONS", url, path_matching=path_matching, url_matching=url_matching)
 
 
+def graphql(
+    operation: str | None = None,
+    *,
+    query: str | None = None,
+    variables: Mapping[str, Any] | Matcher | None = None,
+    type: Literal["query", "mutation", "subscription"] | None = None,
+    url: str | None = "/graphql",
+    method: str = "ANY",
+) -> RequestPatternBuilder:
+    """A pattern for GraphQL requests (POST JSON or GET ``?query=``) on ``url``::
+
+        server.when(graphql("GetUser", variables={"id": "1"})).respond(json={"data": {"user": {"id": "1"}}})
+
+    ``operation`` is the operation's name; ``query`` is compared normalised (whitespace, field order and
+    fragments do not count); ``variables`` a dict (equal, as JSON) or a matcher such as
+    ``equal_to_json({...}, ignore_extra_elements=True)``. Needs ``mockpit[graphql]``.
+    """
+    builder = RequestPatternBuilder(method, url)
+    if isinstance(variables, Matcher):
+        variables = _deep_copy(variables.spec)
+    elif variables is not None:
+        variables = {"equalToJson": _deep_copy(dict(variables))}
+    fields = (("operationName", operation), ("operationType", type), ("query", query), ("variables", variables))
+    builder._spec["graphql"] = {key: value for key, value in fields if value is not None}
+    return builder
+
+
 class StubBuilder:
     """Returned by ``server.when(pattern)``: say how to answer and the stub is added."""
 

@@ -423,6 +423,21 @@ class CustomMatcherCall:
 
 
 @dataclass(frozen=True, slots=True)
+class GraphQLPattern:
+    """``graphql``: a GraphQL request (POST JSON or GET parameters) with this operation.
+
+    ``query`` is compared normalised (whitespace, field order, fragments inlined); ``variables`` is a
+    JSON matcher (``equalToJson``, ``matchesJsonPath`` ...) on the request's variables object.
+    """
+
+    operation_name: str | None = None
+    #: ``query``, ``mutation`` or ``subscription``
+    operation_type: str | None = None
+    query: str | None = None
+    variables: ValuePattern | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class UrlMatch:
     kind: UrlKind = "anyUrl"
     value: str | None = None
@@ -453,6 +468,8 @@ class RequestPattern:
     #: the Host header's port (or the scheme's default port)
     port: int | None = None
     client_ip: ValuePattern | None = None
+    #: a GraphQL operation (see :class:`GraphQLPattern`)
+    graphql: GraphQLPattern | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@ files, one mapping file, or an OpenAPI document. Reading and writing the files t
 ``_mapping/files.py``'s.
 
 A file whose top level has an ``openapi`` or ``swagger`` key is an OpenAPI document: it is served as
-one stub per operation (see ``_openapi/stubs.py``), with ``seed`` and ``validate`` passed on.
+one stub per operation (see ``_openapi/stubs.py``), with ``seed`` and ``validate`` passed on. A file
+named ``*.graphql`` (``.graphqls``, ``.gql``) given as a PATH is a GraphQL schema, served on ``/graphql``
+(see ``_graphql/stubs.py``) with ``seed``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from ._engine.rendering import RenderError, resolve_body_file
 from ._errors import MappingError, MappingErrors, collected
+from ._graphql.schema import GRAPHQL_SUFFIXES  # the module imports graphql-core only when a schema loads
 from ._mapping.files import LoadedSource, read_document
 from ._mapping.read import stubs_from_document
 from ._model import Stub
@@ -87,7 +90,14 @@ def load_source(path: Path, *, seed: int = 0, validate: bool = True) -> LoadedSo
 
 
 def _load_file(source: LoadedSource, file: Path, *, seed: int, validate: bool) -> None:
-    """The stubs of one mapping file (or OpenAPI document), added to ``source``."""
+    """The stubs of one mapping file (or OpenAPI document, or GraphQL schema), added to ``source``."""
+    if file.suffix.lower() in GRAPHQL_SUFFIXES:
+        from ._graphql.stubs import graphql_stubs  # only then: graphql-core is an extra
+
+        graphql = graphql_stubs(file, seed=seed)
+        source.stubs.extend(graphql)
+        source.origins.extend([file] * len(graphql))
+        return
     document = read_document(file)
     if _is_openapi(document):
         from ._openapi.stubs import openapi_stubs  # only then: its modules cost start-up time

@@ -176,7 +176,7 @@ def main() -> None:
 @click.option(
     "--key", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The PEM private key of --cert."
 )
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the data OpenAPI operations answer with.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the data OpenAPI and GraphQL mocks give.")
 @click.option("--no-validate", is_flag=True, help="Do not check requests against their OpenAPI document.")
 @click.option(
     "--root",
@@ -220,7 +220,8 @@ def serve(
 
     Each PATH is a root folder holding mappings/ and __files/, a folder of mapping files (JSON or
     YAML), one mapping file, or an OpenAPI 3.0/3.1 or Swagger 2.0 document (each operation answers
-    from its examples or its schema). Without PATH, the current folder is served if it has mappings/.
+    from its examples or its schema), or a GraphQL schema (.graphql: every query on /graphql answers
+    with data generated from it). Without PATH, the current folder is served if it has mappings/.
     POST /__admin/mappings/save writes the stubs back to the first folder (or to --root), and
     POST /__admin/shutdown stops the server (exit code 0).
     """

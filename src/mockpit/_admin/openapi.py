@@ -663,6 +663,7 @@ _INNER = {
     "_FieldPatternModel": "FieldPattern",
     "_MultipartModel": "MultipartPattern",
     "_CustomMatcherModel": "CustomMatcher",
+    "_GraphQLModel": "GraphQLPattern",
     "_BasicAuthModel": "BasicAuthCredentials",
     "_DelayDistributionModel": "DelayDistribution",
     "_DribbleModel": "ChunkedDribbleDelay",

@@ -36,6 +36,7 @@ from mockpit._model import (
     DelayDistribution,
     Fault,
     FieldPattern,
+    GraphQLPattern,
     JsonSchemaVersion,
     MultipartMatchingType,
     MultipartPattern,
@@ -349,6 +350,63 @@ def _patterns(models: Mapping[str, _ValuePatternModel] | None) -> Mapping[str, A
     return {key: model.to_model() for key, model in models.items()}
 
 
+#: the customMatcher name of WireMock's GraphQL extension (wiremock-graphql-extension), read as ``graphql``
+GRAPHQL_EXTENSION_MATCHER = "graphql-body-matcher"
+
+
+class _GraphQLModel(_Strict):
+    """``graphql``: a GraphQL operation (see ``_matching/graphql.py``)."""
+
+    operationName: str | None = None
+    operationType: Literal["query", "mutation", "subscription"] | None = None
+    query: str | None = None
+    variables: _ValuePatternModel | None = None
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            from mockpit._matching.graphql import check_query
+        except ImportError:  # graphql-core is an extra
+            raise ValueError("matching GraphQL queries needs graphql-core: pip install 'mockpit[graphql]'") from None
+        error = check_query(value)
+        if error is not None:
+            raise ValueError(error)
+        return value
+
+    def to_model(self) -> GraphQLPattern:
+        return GraphQLPattern(
+            operation_name=self.operationName,
+            operation_type=self.operationType,
+            query=self.query,
+            variables=self.variables.to_model() if self.variables else None,
+        )
+
+
+def _graphql_extension(data: Any) -> Any:
+    """WireMock's GraphQL extension writes ``customMatcher: {name: graphql-body-matcher, parameters: {query,
+    variables, operationName}}``: read as mockpit's ``graphql`` (variables compared with equalToJson)."""
+    if not isinstance(data, Mapping):
+        return data
+    custom = data.get("customMatcher")
+    if not isinstance(custom, Mapping) or custom.get("name") != GRAPHQL_EXTENSION_MATCHER:
+        return data
+    if get_matcher(GRAPHQL_EXTENSION_MATCHER) is not None or "graphql" in data:
+        return data
+    parameters = custom.get("parameters") or {}
+    graphql: dict[str, Any] = {}
+    if isinstance(parameters, Mapping):
+        if "query" in parameters:
+            graphql["query"] = parameters["query"]
+        if "operationName" in parameters:
+            graphql["operationName"] = parameters["operationName"]
+        if parameters.get("variables") is not None:
+            graphql["variables"] = {"equalToJson": parameters["variables"]}
+    return {**{k: v for k, v in data.items() if k != "customMatcher"}, "graphql": graphql}
+
+
 class _RequestModel(_Strict):
     """The ``request`` of a stub mapping: what a request must be for the stub to answer it."""
 
@@ -373,8 +431,10 @@ class _RequestModel(_Strict):
     host: _ValuePatternModel | None = None
     port: int | None = Field(None, ge=1, le=65535)
     clientIp: _ValuePatternModel | None = None
+    graphql: _GraphQLModel | None = None
 
     _check = field_validator("urlPattern", "urlPathPattern")(_check_regex)
+    _graphql_extension = model_validator(mode="before")(_graphql_extension)
 
     @field_validator("method")
     @classmethod
@@ -455,6 +515,7 @@ class _RequestModel(_Strict):
             host=self.host.to_model() if self.host else None,
             port=self.port,
             client_ip=self.clientIp.to_model() if self.clientIp else None,
+            graphql=self.graphql.to_model() if self.graphql else None,
         )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from mockpit._model import (
     DelayDistribution,
     FieldPattern,
+    GraphQLPattern,
     MultipartPattern,
     MultiValuePattern,
     RequestPattern,
@@ -144,7 +145,19 @@ def pattern_to_mapping(pattern: RequestPattern) -> dict[str, Any]:
         if pattern.custom_matcher.parameters:
             custom["parameters"] = dict(pattern.custom_matcher.parameters)
         out["customMatcher"] = custom
+    if pattern.graphql is not None:
+        out["graphql"] = _graphql_to_mapping(pattern.graphql)
     return out
+
+
+def _graphql_to_mapping(pattern: GraphQLPattern) -> dict[str, Any]:
+    fields = (
+        ("operationName", pattern.operation_name),
+        ("operationType", pattern.operation_type),
+        ("query", pattern.query),
+        ("variables", None if pattern.variables is None else _value_pattern_to_mapping(pattern.variables)),
+    )
+    return {key: value for key, value in fields if value is not None}
 
 
 def _response_to_mapping(definition: ResponseDefinition) -> dict[str, Any]:

@@ -77,6 +77,10 @@ class CompiledPattern:
             checks.append(BasicAuthCheck(*pattern.basic_auth))
         checks.extend(BodyCheck(body) for body in pattern.body_patterns)
         checks.extend(MultipartCheck(part, i) for i, part in enumerate(pattern.multipart_patterns))
+        if pattern.graphql is not None:
+            from .graphql import graphql_checks  # graphql-core is an extra; only GraphQL stubs load it
+
+            checks.extend(graphql_checks(pattern.graphql))
         if pattern.custom_matcher is not None:
             checks.append(CustomMatcherCheck(pattern.custom_matcher))
         self._checks = tuple(checks)
