@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from ._matching.custom import register_matcher, unregister_matcher
     from ._matching.near_miss import NearMiss
     from ._matching.result import Difference, MatchResult
-    from ._model import Headers, Request, RequestPattern, Response, ResponseDefinition, Stub
+    from ._model import Headers, Request, RequestPattern, Response, ResponseDefinition, SseEvent, Stub
     from ._recording.spec import register_recording_transformer
     from ._server import MockServer, MockServerFactory
 
@@ -118,6 +118,7 @@ _WHERE = {
     "RequestPattern": "._model",
     "Response": "._model",
     "ResponseDefinition": "._model",
+    "SseEvent": "._model",
     "Stub": "._model",
     "NearMiss": "._matching.near_miss",
     "Scenario": "._engine.scenarios",
@@ -161,6 +162,7 @@ __all__ = [
     "Scenario",
     "ServeEvent",
     "ServerError",
+    "SseEvent",
     "Stub",
     "StubBuilder",
     "VerificationError",
