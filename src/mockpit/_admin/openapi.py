@@ -578,6 +578,8 @@ _INNER = {
     "_BasicAuthModel": "BasicAuthCredentials",
     "_DelayDistributionModel": "DelayDistribution",
     "_DribbleModel": "ChunkedDribbleDelay",
+    "_SseModel": "ServerSentEvents",
+    "_SseEventModel": "ServerSentEvent",
     "_ListenerModel": "ServeEventListener",
     "_ImportOptionsModel": "ImportOptions",
     "_CredentialsModel": "Credentials",
