@@ -31,6 +31,7 @@ LAYERS = {
     "_templating": 3,
     "_dsl": 4,
     "_openapi": 4,
+    "_llm": 4,
     "_store": 4,
     "_engine": 5,
     "_protocols": 6,

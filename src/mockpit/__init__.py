@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from ._engine.journal import ServeEvent
     from ._engine.scenarios import Scenario
     from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError
+    from ._llm.answers import LlmError, ToolCall, rate_limited
     from ._mapping.read import stub_from_mapping
     from ._mapping.write import stub_to_mapping
     from ._matching.custom import register_matcher, unregister_matcher
@@ -119,6 +120,9 @@ _WHERE = {
     "Response": "._model",
     "ResponseDefinition": "._model",
     "SseEvent": "._model",
+    "LlmError": "._llm.answers",
+    "ToolCall": "._llm.answers",
+    "rate_limited": "._llm.answers",
     "Stub": "._model",
     "NearMiss": "._matching.near_miss",
     "Scenario": "._engine.scenarios",
@@ -146,6 +150,7 @@ __all__ = [
     "Difference",
     "HandlerError",
     "Headers",
+    "LlmError",
     "MappingError",
     "MatchResult",
     "Matcher",
@@ -165,6 +170,7 @@ __all__ = [
     "SseEvent",
     "Stub",
     "StubBuilder",
+    "ToolCall",
     "VerificationError",
     "__version__",
     "absent",
@@ -194,6 +200,7 @@ __all__ = [
     "patch",
     "post",
     "put",
+    "rate_limited",
     "register_matcher",
     "register_recording_transformer",
     "request",

@@ -33,6 +33,7 @@ from ._sources import load_openapi_source, load_sources
 from ._transport.asgi import DEFAULT_MAX_BODY_SIZE, MockpitApp
 
 if TYPE_CHECKING:
+    from ._llm.mocks import LlmMocks
     from ._transport.tls import TlsFiles
 
 #: what ``verify``/``count``/``requests`` take: a builder (``post("/x")``), a model, or WireMock JSON
@@ -390,6 +391,16 @@ class MockServer:
 
     def add_stub(self, stub: Stub) -> Stub:
         return self._engine.add_stub(stub)
+
+    @property
+    def llm(self) -> LlmMocks:
+        """LLM APIs mocked in a line: ``server.llm.openai("Hello!")``, ``server.llm.anthropic(ToolCall(...))``.
+
+        Each returns a mock whose ``requests`` are the JSON bodies the code under test sent.
+        """
+        from ._llm.mocks import LlmMocks
+
+        return LlmMocks(self._engine.add_stub, self._engine.find_requests)
 
     def remove(self, stub: Stub | str) -> bool:
         """Remove a stub (or its id); False if there was none."""
