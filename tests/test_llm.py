@@ -46,7 +46,8 @@ def test_openai_text(server: MockServer, oai: openai.OpenAI) -> None:
     assert completion.model == "gpt-4o"
     usage = completion.usage
     assert usage is not None
-    assert usage.prompt_tokens > 0 and usage.completion_tokens > 0
+    assert usage.prompt_tokens > 0
+    assert usage.completion_tokens > 0
     assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
     assert mock.last["messages"] == USER
     assert mock.last_user_message == "What is the weather in Paris?"
@@ -155,7 +156,8 @@ def test_anthropic_text(server: MockServer, claude: anthropic.Anthropic) -> None
     assert message.content[0].text == "Bonjour!"  # type: ignore[union-attr]
     assert message.stop_reason == "end_turn"
     assert message.model == "claude-test"
-    assert message.usage.input_tokens > 0 and message.usage.output_tokens > 0
+    assert message.usage.input_tokens > 0
+    assert message.usage.output_tokens > 0
     assert mock.last["max_tokens"] == 64
     assert mock.last_user_message == "What is the weather in Paris?"
 
