@@ -13,7 +13,7 @@ from _inner import run
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
 #: the guides in docs/ whose examples are whole programs (templating.md's table is tested in test_templating)
-GUIDES = [README.parent / "docs" / "responses.md", README.parent / "docs" / "sse.md"]
+GUIDES = [README.parent / "docs" / name for name in ("responses.md", "sse.md", "llm.md")]
 GUIDE_BLOCKS = [
     pytest.param(code, id=f"{guide.stem}-{i}")
     for guide in GUIDES
