@@ -13,7 +13,11 @@ _EVENTS = [{"type": "http.response.body", "body": b'data: {"n":%d}\n\n' % i, "mo
 _START = {
     "type": "http.response.start",
     "status": 200,
-    "headers": [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")],
+    "headers": [
+        (b"content-type", b"text/event-stream"),
+        (b"cache-control", b"no-cache"),
+        (b"x-accel-buffering", b"no"),
+    ],
 }
 _END = {"type": "http.response.body", "body": b"", "more_body": False}
 

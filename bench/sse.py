@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import BENCH_DIR, HOST, Server, free_port  # noqa: E402
+from run import BENCH_DIR, HOST, Server, free_port
 
 EVENTS = 1000
 TARGET = 0.60
@@ -106,16 +106,12 @@ def main() -> None:
         write_root(root)
         env = {**os.environ, "BARE_SSE_EVENTS": str(EVENTS)}
         bare_port, mock_port = free_port(), free_port()
-        bare = Server(
-            "bare-sse",
-            [
-                sys.executable, "-m", "uvicorn", "bare_sse_app:app", "--app-dir", str(BENCH_DIR),
-                "--host", HOST, "--port", str(bare_port), "--http", "httptools", "--loop", "uvloop",
-                "--no-access-log", "--log-level", "warning",
-            ],  # fmt: skip
-            bare_port,
-            env,
-        )
+        bare_argv = [
+            sys.executable, "-m", "uvicorn", "bare_sse_app:app", "--app-dir", str(BENCH_DIR),
+            "--host", HOST, "--port", str(bare_port), "--http", "httptools", "--loop", "uvloop",
+            "--no-access-log", "--log-level", "warning",
+        ]  # fmt: skip
+        bare = Server("bare-sse", bare_argv, bare_port, env)
         script = Path(sys.executable).parent / "mockpit"
         exe = [str(script)] if script.exists() else [sys.executable, "-m", "mockpit"]
         mock = Server("mockpit-sse", [*exe, "serve", str(root), "--host", HOST, "--port", str(mock_port)], mock_port)
