@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -299,3 +300,43 @@ def test_many_concurrent_streams(server: MockServer) -> None:
 )
 def test_frame(fields: dict[str, Any], wire: bytes) -> None:
     assert frame(**fields) == wire
+
+
+def test_a_proxied_stream_is_recorded_event_by_event_and_replays_with_its_timing(tmp_path: Path) -> None:
+    with MockServer() as upstream, MockServer(root=tmp_path) as server:
+        upstream.when(get("/ticker")).respond(
+            sse=[
+                SseEvent({"p": 1}, event="tick", id="1"),
+                SseEvent({"p": 2}, event="tick", id="2", delay_ms=300),
+                {"comment": "still here", "delayMilliseconds": 300},
+                SseEvent("bye", event="end", retry_ms=500),
+            ]
+        )
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            assert client.post("/__admin/recordings/start", json={"targetBaseUrl": upstream.url}).status_code == 200
+            with client.stream("GET", "/ticker") as response:
+                proxied = b"".join(response.iter_raw())
+            stopped = client.post("/__admin/recordings/stop")
+    assert stopped.status_code == 200, stopped.text
+    (mapping,) = stopped.json()["mappings"]
+    sse = mapping["response"]["sse"]
+    assert [{k: v for k, v in e.items() if k != "delayMilliseconds"} for e in sse["events"]] == [
+        {"event": "tick", "id": "1", "data": '{"p":1}'},
+        {"event": "tick", "id": "2", "data": '{"p":2}'},
+        {"comment": "still here"},
+        {"event": "end", "data": "bye", "retry": 500},
+    ]
+    delays = [e.get("delayMilliseconds", 0) for e in sse["events"]]
+    assert delays[0] < 150
+    assert 200 < delays[1] < 1000
+    assert 200 < delays[2] < 1000
+    assert delays[3] < 150
+
+    with MockServer() as replay, httpx.Client(base_url=replay.url, timeout=10) as client:
+        replay.add_mapping(mapping)
+        start = time.monotonic()
+        with client.stream("GET", "/ticker") as response:
+            assert response.headers["content-type"] == "text/event-stream"
+            arrivals = [(chunk, time.monotonic() - start) for chunk in response.iter_raw()]
+    assert b"".join(chunk for chunk, _ in arrivals) == proxied
+    assert 0.4 < arrivals[-1][1] < 3.0
