@@ -145,6 +145,9 @@ def test_the_journal_says_whether_the_client_stayed_to_the_end(server: MockServe
     )
     assert outcomes == {"/short": "completed", "/long": "disconnected"}
     assert server.requests(get("/short"))[0].response.stream.sent == b"data: a\n\ndata: b\n\n"  # type: ignore[union-attr]
+    listed = {e["request"]["url"]: e["response"] for e in client.get("/__admin/requests").json()["requests"]}
+    assert listed["/long"]["streamOutcome"] == "disconnected"
+    assert listed["/short"]["body"] == "data: a\n\ndata: b\n\n"
 
 
 def test_last_event_id_is_a_header_to_match_on(server: MockServer, client: httpx.Client) -> None:

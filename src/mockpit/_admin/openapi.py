@@ -451,6 +451,10 @@ _ANSWERS: dict[str, Any] = {
                     "headers": _HEADERS,
                     "body": {"type": "string"},
                     "bodyAsBase64": {"type": "string"},
+                    "streamOutcome": {
+                        "description": "mockpit's: how a streamed response (Server-Sent Events) ended",
+                        "enum": ["streaming", "completed", "disconnected", "failed"],
+                    },
                 },
             },
             "wasMatched": {"type": "boolean"},
