@@ -146,6 +146,49 @@ def test_openai_async_client(server: MockServer) -> None:
     assert asyncio.run(run()) == "async hello"
 
 
+# --- OpenAI Responses API -----------------------------------------------------------------------
+
+
+def test_openai_responses_text(server: MockServer, oai: openai.OpenAI) -> None:
+    mock = server.llm.openai("Sunny, 21 degrees.", model="gpt-4.1")
+    answer = oai.responses.create(model="gpt-4.1", input="What is the weather in Paris?")
+    assert answer.output_text == "Sunny, 21 degrees."
+    assert answer.status == "completed"
+    assert answer.model == "gpt-4.1"
+    assert answer.usage is not None
+    assert answer.usage.total_tokens == answer.usage.input_tokens + answer.usage.output_tokens
+    assert mock.last_user_message == "What is the weather in Paris?"
+
+
+def test_openai_responses_streams_text(server: MockServer, oai: openai.OpenAI) -> None:
+    server.llm.openai("one two three", token_delay_ms=10)
+    stream = oai.responses.create(model="m", input=USER, stream=True)  # type: ignore[arg-type]
+    deltas = [event.delta for event in stream if event.type == "response.output_text.delta"]
+    assert deltas == ["one", " two", " three"]
+    with oai.responses.stream(model="m", input=USER) as helper:  # type: ignore[arg-type]
+        final = helper.get_final_response()
+    assert final.output_text == "one two three"
+
+
+def test_openai_responses_function_call_streamed_and_not(server: MockServer, oai: openai.OpenAI) -> None:
+    mock = server.llm.openai(ToolCall("get_weather", {"city": "Paris"}, id="call_9"))
+    tools = [{"type": "function", "name": "get_weather", "parameters": {"type": "object"}}]
+    answer = oai.responses.create(model="m", input=USER, tools=tools)  # type: ignore[arg-type,list-item]
+    (call,) = answer.output
+    assert call.type == "function_call"
+    assert (call.call_id, call.name, json.loads(call.arguments)) == ("call_9", "get_weather", {"city": "Paris"})  # type: ignore[union-attr]
+    with oai.responses.stream(model="m", input=USER, tools=tools) as helper:  # type: ignore[arg-type,list-item]
+        final = helper.get_final_response()
+    assert json.loads(final.output[0].arguments) == {"city": "Paris"}  # type: ignore[union-attr]
+    assert mock.last_user_message == "What is the weather in Paris?"
+
+
+def test_openai_responses_retries_a_429(server: MockServer, oai: openai.OpenAI) -> None:
+    mock = server.llm.openai(rate_limited(), "after the retry")
+    assert oai.responses.create(model="m", input="hi").output_text == "after the retry"
+    assert len(mock.requests) == 2
+
+
 # --- Anthropic Messages --------------------------------------------------------------------------
 
 
@@ -222,7 +265,7 @@ def test_anthropic_overloaded(server: MockServer, claude: anthropic.Anthropic) -
 def test_llm_mocks_are_ordinary_stubs_listed_by_the_admin_api(server: MockServer, client: httpx.Client) -> None:
     mock = server.llm.anthropic("from a mapping")
     listed = client.get("/__admin/mappings").json()["mappings"]
-    assert {m["name"] for m in listed} == {"anthropic json", "anthropic stream"}
+    assert {m["name"] for m in listed} == {"anthropic messages json", "anthropic messages stream"}
     # a stub written out is a mapping file that serves the same answer
     mappings = [stub_to_mapping(stub) for stub in mock.stubs]
     server.reset()

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from mockpit._mapping.read import stub_from_mapping
 from mockpit._model import Request, Stub
 
-from . import anthropic_messages, openai_chat
+from . import anthropic_messages, openai_chat, openai_responses
 from .answers import Answer, check_answer
 
 #: a stream request is one whose JSON body has ``"stream": true``; it wins over the JSON stub
@@ -36,7 +36,7 @@ class _Served(Protocol):
 class LlmMock:
     """One mocked provider endpoint: its stubs, and the requests they answered (oldest first)."""
 
-    def __init__(self, provider: str, stubs: tuple[Stub, Stub], served: Callable[[], list[Any]]) -> None:
+    def __init__(self, provider: str, stubs: tuple[Stub, ...], served: Callable[[], list[Any]]) -> None:
         self.provider = provider
         self.stubs = stubs
         self._ids = {stub.id for stub in stubs}
@@ -63,7 +63,10 @@ class LlmMock:
     @property
     def last_user_message(self) -> str:
         """The text of the last ``user`` message of the last request (text parts joined)."""
-        for message in reversed(self.last.get("messages", [])):
+        last = self.last
+        if isinstance(last.get("input"), str):  # the Responses API's shortest form
+            return str(last["input"])
+        for message in reversed(last.get("messages") or last.get("input") or []):
             if message.get("role") == "user":
                 return _text(message.get("content"))
         raise AssertionError(f"the last {self.provider} request has no user message")
@@ -96,13 +99,15 @@ class LlmMocks:
         when_prompt_contains: str | None = None,
         priority: int | None = None,
     ) -> LlmMock:
-        """Mock OpenAI's Chat Completions: ``OpenAI(base_url=server.url + "/v1", api_key="test")`` gets ``answers``.
+        """Mock OpenAI: ``OpenAI(base_url=server.url + "/v1", api_key="test")`` gets ``answers`` from Chat
+        Completions (``client.chat.completions``) and the Responses API (``client.responses``).
 
         An answer is text, a :class:`ToolCall` (or a list of them), or an :class:`LlmError` such as
         ``rate_limited()``; they are given in turn and the last repeats. Streamed tokens come
         ``token_delay_ms`` apart. ``when_prompt_contains`` answers only requests whose body contains it.
         """
-        return self._mock("openai", openai_chat.PATH, openai_chat.response, answers, locals())
+        endpoints = [(openai_chat.PATH, openai_chat.response), (openai_responses.PATH, openai_responses.response)]
+        return self._mock("openai", endpoints, answers, locals())
 
     def anthropic(
         self,
@@ -117,13 +122,12 @@ class LlmMocks:
 
         The same answers and options as :meth:`openai`.
         """
-        return self._mock("anthropic", anthropic_messages.PATH, anthropic_messages.response, answers, locals())
+        return self._mock("anthropic", [(anthropic_messages.PATH, anthropic_messages.response)], answers, locals())
 
     def _mock(
         self,
         provider: str,
-        path: str,
-        make: Callable[..., dict[str, Any]],
+        endpoints: list[tuple[str, Callable[..., dict[str, Any]]]],
         answers: tuple[Answer, ...],
         options: dict[str, Any],
     ) -> LlmMock:
@@ -139,22 +143,24 @@ class LlmMocks:
             body_patterns.append({"contains": options["when_prompt_contains"]})
         priority = options["priority"]
         stubs = []
-        for stream in (False, True):  # the stream stub is newer, so it wins over the JSON one
-            request: dict[str, Any] = {"method": "POST", "urlPath": path}
-            patterns = [*body_patterns, _STREAM] if stream else body_patterns
-            if patterns:
-                request["bodyPatterns"] = patterns
-            responses = [make(answer, stream=stream, **shape) for answer in answers]
-            mapping: dict[str, Any] = {
-                "name": f"{provider} {'stream' if stream else 'json'}",
-                "request": request,
-                "metadata": {"mockpit": {"llm": provider, "stream": stream}},
-            }
-            if priority is not None:
-                mapping["priority"] = priority
-            if len(responses) == 1:
-                mapping["response"] = responses[0]
-            else:
-                mapping["responses"] = responses
-            stubs.append(self._add_stub(stub_from_mapping(mapping, source=f"llm.{provider}()")))
-        return LlmMock(provider, (stubs[0], stubs[1]), self._served)
+        for path, make in endpoints:
+            api = path.rsplit("/", 1)[-1]
+            for stream in (False, True):  # the stream stub is newer, so it wins over the JSON one
+                request: dict[str, Any] = {"method": "POST", "urlPath": path}
+                patterns = [*body_patterns, _STREAM] if stream else body_patterns
+                if patterns:
+                    request["bodyPatterns"] = patterns
+                responses = [make(answer, stream=stream, **shape) for answer in answers]
+                mapping: dict[str, Any] = {
+                    "name": f"{provider} {api} {'stream' if stream else 'json'}",
+                    "request": request,
+                    "metadata": {"mockpit": {"llm": provider, "api": api, "stream": stream}},
+                }
+                if priority is not None:
+                    mapping["priority"] = priority
+                if len(responses) == 1:
+                    mapping["response"] = responses[0]
+                else:
+                    mapping["responses"] = responses
+                stubs.append(self._add_stub(stub_from_mapping(mapping, source=f"llm.{provider}()")))
+        return LlmMock(provider, tuple(stubs), self._served)

@@ -38,7 +38,7 @@ _ERROR_TYPES = {
 def response(answer: Answer, *, model: str, prompt_tokens: int, stream: bool, token_delay_ms: int) -> dict[str, Any]:
     """The mapping ``response`` for ``answer``: a JSON completion, or (``stream``) its SSE chunks."""
     if isinstance(answer, LlmError):
-        return _error(answer)
+        return error_response(answer)
     completion_id = new_id("chatcmpl-")
     created = int(time.time())
     calls = tool_calls_of(answer)
@@ -101,17 +101,17 @@ def response(answer: Answer, *, model: str, prompt_tokens: int, stream: bool, to
     return {"status": 200, "headers": {"x-request-id": new_id("req_")}, "sse": {"events": events}}
 
 
-def _error(error: LlmError) -> dict[str, Any]:
-    kind, code = _ERROR_TYPES.get(error.status, ("api_error", None))
-    headers = {"x-request-id": new_id("req_"), **error_headers(error)}
-    if error.status == 429:
+def error_response(failure: LlmError) -> dict[str, Any]:
+    kind, code = _ERROR_TYPES.get(failure.status, ("api_error", None))
+    headers = {"x-request-id": new_id("req_"), **error_headers(failure)}
+    if failure.status == 429:
         headers |= {
             "x-ratelimit-limit-requests": "60",
             "x-ratelimit-remaining-requests": "0",
-            "x-ratelimit-reset-requests": f"{error.retry_after or 1}s",
+            "x-ratelimit-reset-requests": f"{failure.retry_after or 1}s",
             "x-ratelimit-limit-tokens": "150000",
             "x-ratelimit-remaining-tokens": "0",
-            "x-ratelimit-reset-tokens": f"{error.retry_after or 1}s",
+            "x-ratelimit-reset-tokens": f"{failure.retry_after or 1}s",
         }
-    body = {"error": {"message": error.message, "type": kind, "param": None, "code": error.type or code}}
-    return {"status": error.status, "jsonBody": body, "headers": {**headers, **error.headers}}
+    body = {"error": {"message": failure.message, "type": kind, "param": None, "code": failure.type or code}}
+    return {"status": failure.status, "jsonBody": body, "headers": {**headers, **failure.headers}}
