@@ -135,19 +135,7 @@ class Renderer:
         from .sse import SseRenderer
 
         syntax = self._syntax
-        if syntax is None:
-            return SseRenderer(stream, None)
-        from mockpit._templating.template import compile_template, is_template
-
-        def compiled(source: str, where: str) -> Template | None:
-            if not is_template(source):
-                return None
-            try:
-                return compile_template(source, syntax)
-            except ValueError as exc:
-                raise RenderError(f"{where}: {exc}") from None
-
-        return SseRenderer(stream, compiled)
+        return SseRenderer(stream, None if syntax is None else _template_compiler(syntax))
 
     def _sse_response(self, sse: SseRenderer, request: Request) -> Response:
         from .sse import sse_headers
@@ -162,19 +150,9 @@ class Renderer:
         )
 
     def _compile_templates(self) -> None:
-        from mockpit._templating.template import compile_template, is_template
-
         assert self._syntax is not None
         definition = self.definition
-        syntax = self._syntax
-
-        def compiled(source: str, where: str) -> Template | None:
-            if not is_template(source):
-                return None
-            try:
-                return compile_template(source, syntax)
-            except ValueError as exc:
-                raise RenderError(f"{where}: {exc}") from None
+        compiled = _template_compiler(self._syntax)
 
         if definition.body is not None:
             self._template = compiled(definition.body, "body")
@@ -334,6 +312,21 @@ class Responder:
         """Back to the first response of the sequence."""
         with self._lock:
             self._next = 0
+
+
+def _template_compiler(syntax: Syntax) -> Callable[[str, str], Template | None]:
+    """``compiled(source, where)``: the template in ``source``, ``None`` for plain text; an error names ``where``."""
+    from mockpit._templating.template import compile_template, is_template
+
+    def compiled(source: str, where: str) -> Template | None:
+        if not is_template(source):
+            return None
+        try:
+            return compile_template(source, syntax)
+        except ValueError as exc:
+            raise RenderError(f"{where}: {exc}") from None
+
+    return compiled
 
 
 def _syntax(definition: ResponseDefinition, templating: Syntax | None) -> Syntax | None:

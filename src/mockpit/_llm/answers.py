@@ -57,6 +57,13 @@ def count_tokens(text: str) -> int:
     return max(1, math.ceil(len(text) / 4))
 
 
+def output_tokens(text: str | None, calls: list[ToolCall] | None) -> int:
+    """The answer's plausible token count: its text's, or its tool calls' arguments'."""
+    if text is not None:
+        return count_tokens(text)
+    return sum(count_tokens(arguments_text(call)) for call in calls or ())
+
+
 def tool_calls_of(answer: Answer) -> list[ToolCall] | None:
     if isinstance(answer, ToolCall):
         return [answer]

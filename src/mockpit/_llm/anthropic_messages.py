@@ -14,10 +14,10 @@ from .answers import (
     LlmError,
     arguments_text,
     call_id,
-    count_tokens,
     error_headers,
     fragments,
     new_id,
+    output_tokens,
     tokens,
     tool_calls_of,
 )
@@ -43,9 +43,7 @@ def response(answer: Answer, *, model: str, prompt_tokens: int, stream: bool, to
     message_id = new_id("msg_")
     calls = tool_calls_of(answer)
     text = answer if isinstance(answer, str) else None
-    output_tokens = (
-        count_tokens(text) if text is not None else sum(count_tokens(arguments_text(c)) for c in calls or ())
-    )
+    tokens_out = output_tokens(text, calls)
     stop = "end_turn" if calls is None else "tool_use"
     ids = [call_id(call, "toolu_") for call in calls or ()]
     headers = {"request-id": new_id("req_")}
@@ -63,7 +61,7 @@ def response(answer: Answer, *, model: str, prompt_tokens: int, stream: bool, to
             "content": content,
             "stop_reason": stop,
             "stop_sequence": None,
-            "usage": {"input_tokens": prompt_tokens, "output_tokens": output_tokens},
+            "usage": {"input_tokens": prompt_tokens, "output_tokens": tokens_out},
         }
         return {"status": 200, "jsonBody": body, "headers": headers}
 
@@ -110,7 +108,7 @@ def response(answer: Answer, *, model: str, prompt_tokens: int, stream: bool, to
     events.append(
         event(
             "message_delta",
-            {"delta": {"stop_reason": stop, "stop_sequence": None}, "usage": {"output_tokens": output_tokens}},
+            {"delta": {"stop_reason": stop, "stop_sequence": None}, "usage": {"output_tokens": tokens_out}},
         )
     )
     events.append(event("message_stop", {}))

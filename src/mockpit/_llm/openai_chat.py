@@ -14,10 +14,10 @@ from .answers import (
     LlmError,
     arguments_text,
     call_id,
-    count_tokens,
     error_headers,
     fragments,
     new_id,
+    output_tokens,
     tokens,
     tool_calls_of,
 )
@@ -43,9 +43,7 @@ def response(answer: Answer, *, model: str, prompt_tokens: int, stream: bool, to
     created = int(time.time())
     calls = tool_calls_of(answer)
     text = answer if isinstance(answer, str) else None
-    completion_tokens = (
-        count_tokens(text) if text is not None else sum(count_tokens(arguments_text(c)) for c in calls or ())
-    )
+    completion_tokens = output_tokens(text, calls)
     usage = {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,

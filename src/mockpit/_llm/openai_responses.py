@@ -15,9 +15,9 @@ from .answers import (
     LlmError,
     arguments_text,
     call_id,
-    count_tokens,
     fragments,
     new_id,
+    output_tokens,
     tokens,
     tool_calls_of,
 )
@@ -31,15 +31,13 @@ def response(answer: Answer, *, model: str, prompt_tokens: int, stream: bool, to
         return openai_chat.error_response(answer)
     calls = tool_calls_of(answer)
     text = answer if isinstance(answer, str) else None
-    output_tokens = (
-        count_tokens(text) if text is not None else sum(count_tokens(arguments_text(c)) for c in calls or ())
-    )
+    tokens_out = output_tokens(text, calls)
     usage = {
         "input_tokens": prompt_tokens,
         "input_tokens_details": {"cached_tokens": 0},
-        "output_tokens": output_tokens,
+        "output_tokens": tokens_out,
         "output_tokens_details": {"reasoning_tokens": 0},
-        "total_tokens": prompt_tokens + output_tokens,
+        "total_tokens": prompt_tokens + tokens_out,
     }
     message_id = new_id("msg_")
     items: list[dict[str, Any]] = []
