@@ -343,3 +343,8 @@ def test_a_proxied_stream_is_recorded_event_by_event_and_replays_with_its_timing
             arrivals = [(chunk, time.monotonic() - start) for chunk in response.iter_raw()]
     assert b"".join(chunk for chunk, _ in arrivals) == proxied
     assert 0.4 < arrivals[-1][1] < 3.0
+
+
+def test_a_bad_event_template_is_refused_when_the_stub_loads_naming_the_event(server: MockServer) -> None:
+    with pytest.raises(MappingError, match=r"response\.sse\.events\[1\]: .*never closed"):
+        server.when(get("/x")).respond(sse=["fine", "{{#each}}"], template=True)
