@@ -34,6 +34,7 @@ LAYERS = {
     "_dsl": 4,
     "_openapi": 4,
     "_graphql": 4,
+    "_llm": 4,
     "_store": 4,
     "_engine": 5,
     "_protocols": 6,
@@ -110,7 +111,7 @@ def test_every_module_has_a_layer() -> None:
 
 def test_there_are_few_layers() -> None:
     # the table names subpackages, not modules: it grows when the architecture does, not with every file
-    assert len(LAYERS) < 25
+    assert len(LAYERS) < 30
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))

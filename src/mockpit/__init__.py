@@ -56,12 +56,13 @@ if TYPE_CHECKING:
     from ._engine.journal import ServeEvent
     from ._engine.scenarios import Scenario
     from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError
+    from ._llm.answers import LlmError, ToolCall, rate_limited
     from ._mapping.read import stub_from_mapping
     from ._mapping.write import stub_to_mapping
     from ._matching.custom import register_matcher, unregister_matcher
     from ._matching.near_miss import NearMiss
     from ._matching.result import Difference, MatchResult
-    from ._model import Headers, Request, RequestPattern, Response, ResponseDefinition, Stub
+    from ._model import Headers, Request, RequestPattern, Response, ResponseDefinition, SseEvent, Stub
     from ._recording.spec import register_recording_transformer
     from ._server import MockServer, MockServerFactory
     from ._transport.limits import ConnectionLimits
@@ -121,6 +122,10 @@ _WHERE = {
     "RequestPattern": "._model",
     "Response": "._model",
     "ResponseDefinition": "._model",
+    "SseEvent": "._model",
+    "LlmError": "._llm.answers",
+    "ToolCall": "._llm.answers",
+    "rate_limited": "._llm.answers",
     "Stub": "._model",
     "NearMiss": "._matching.near_miss",
     "Scenario": "._engine.scenarios",
@@ -150,6 +155,7 @@ __all__ = [
     "Difference",
     "HandlerError",
     "Headers",
+    "LlmError",
     "MappingError",
     "MatchResult",
     "Matcher",
@@ -166,8 +172,10 @@ __all__ = [
     "Scenario",
     "ServeEvent",
     "ServerError",
+    "SseEvent",
     "Stub",
     "StubBuilder",
+    "ToolCall",
     "VerificationError",
     "__version__",
     "absent",
@@ -198,6 +206,7 @@ __all__ = [
     "patch",
     "post",
     "put",
+    "rate_limited",
     "register_matcher",
     "register_recording_transformer",
     "request",

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from ._mapping.read import pattern_from_mapping, stub_from_mapping
-from ._mapping.write import headers_to_mapping
+from ._mapping.write import headers_to_mapping, sse_event_to_mapping
 from ._matching.pattern import compile_pattern
 from ._matching.result import MatchResult
-from ._model import STARTED, Fault, Handler, Request, Response, Stub
+from ._model import STARTED, Fault, Handler, Request, Response, SseEvent, Stub
 from ._types import JSON, HeadersInput
 
 
@@ -502,12 +502,21 @@ class StubBuilder:
         fault: Fault | None = None,
         template: bool | Literal["handlebars", "jinja"] = False,
         template_parameters: Mapping[str, Any] | None = None,
+        sse: Iterable[SseEvent | Mapping[str, Any] | str] | None = None,
+        sse_repeat: int | Literal["forever"] = 1,
+        keep_open: bool = False,
+        heartbeat_ms: int | None = None,
     ) -> Stub:
         """Answer with a fixed response; ``json=`` sends JSON, ``body_file=`` a file from ``__files/``.
 
         ``template=True`` renders body, headers and file with the request (Handlebars, as WireMock;
         ``"jinja"`` for Jinja2); ``delay=uniform_delay(50, 150)`` waits a random time, ``dribble=(4, 1000)``
         sends the body in 4 chunks over a second, ``fault="CONNECTION_RESET_BY_PEER"`` breaks the connection.
+
+        ``sse=[SseEvent("Hel", delay_ms=50), {"event": "done", "data": {"ok": True}}, "text"]`` answers with
+        Server-Sent Events (``text/event-stream``), each after its delay, templated per event with
+        ``template=``; ``sse_repeat=3`` (or ``"forever"``) sends them again, ``keep_open=True`` then keeps
+        the connection open with a heartbeat comment every ``heartbeat_ms`` until the client leaves.
         """
         given: Any = status  # the types say int; the common mistakes pass a body first, or JSON as the body
         if isinstance(given, (dict, list)) or isinstance(body, (dict, list)):
@@ -542,6 +551,8 @@ class StubBuilder:
             response["transformers"] = ["jinja" if template == "jinja" else "response-template"]
         if template_parameters is not None:
             response["transformerParameters"] = dict(template_parameters)
+        if sse is not None:
+            response["sse"] = _sse_mapping(sse, sse_repeat, keep_open, heartbeat_ms)
         return self._register(stub_from_mapping({**self._mapping, "response": response}, source="when()"))
 
     def respond_in_turn(self, *responses: Response, cycle: bool = False) -> Stub:
@@ -629,3 +640,25 @@ def _deep_copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_deep_copy(v) for v in value]
     return value
+
+
+def _sse_mapping(
+    events: Iterable[SseEvent | Mapping[str, Any] | str],
+    repeat: int | Literal["forever"],
+    keep_open: bool,
+    heartbeat_ms: int | None,
+) -> dict[str, Any]:
+    items: list[dict[str, Any]] = []
+    for event in events:
+        if isinstance(event, SseEvent):
+            items.append(sse_event_to_mapping(event))
+        elif isinstance(event, str):
+            items.append({"data": event})
+        elif isinstance(event, Mapping):
+            items.append(dict(event))
+        else:
+            raise TypeError(f"sse= takes mockpit.SseEvent, dict or str items, got {type(event).__name__}")
+    out: dict[str, Any] = {"events": items, "repeat": repeat, "keepOpen": keep_open}
+    if heartbeat_ms is not None:
+        out["heartbeatMilliseconds"] = heartbeat_ms
+    return out

@@ -271,8 +271,8 @@ class Response:
 
 
 #: What a Python handler may return: a :class:`Response`, or a shortcut for one
-#: (``dict``/``list`` become a JSON body, ``str``/``bytes`` a plain body).
-HandlerResult = Response | dict[str, Any] | list[Any] | str | bytes
+#: (``dict``/``list`` become a JSON body, ``str``/``bytes`` a plain body, an async generator an event stream).
+HandlerResult = Response | dict[str, Any] | list[Any] | str | bytes | AsyncIterator[Any]
 
 #: A callable that answers a request, sync or async.
 Handler = Callable[[Request], HandlerResult | Awaitable[HandlerResult]]
@@ -499,6 +499,36 @@ def lognormal_ms(gauss: Callable[[float, float], float], median: float, sigma: f
 
 
 @dataclass(frozen=True, slots=True)
+class SseEvent:
+    """One Server-Sent Event: sent ``delay_ms`` after the one before it (or after the headers).
+
+    ``data`` is text, or any other JSON value sent as its JSON text; a ``comment`` alone is a comment line
+    (clients ignore it; it keeps proxies from closing an idle connection)::
+
+        SseEvent({"token": "Hel"}, event="delta", id="1", delay_ms=50)
+    """
+
+    data: JSON = None
+    event: str | None = None
+    id: str | None = None
+    #: tells the client how long to wait before it reconnects (the ``retry:`` field)
+    retry_ms: int | None = None
+    comment: str | None = None
+    delay_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SseStream:
+    """A response that is an event stream: its events, sent ``repeat`` times (``None``: until the client
+    leaves), then, with ``keep_open``, a heartbeat comment every ``heartbeat_ms`` until the client leaves."""
+
+    events: tuple[SseEvent, ...] = ()
+    repeat: int | None = 1
+    keep_open: bool = False
+    heartbeat_ms: int = 15_000
+
+
+@dataclass(frozen=True, slots=True)
 class ResponseDefinition:
     status: int = 200
     status_message: str | None = None
@@ -521,6 +551,8 @@ class ResponseDefinition:
     proxy_url_prefix_to_remove: str | None = None
     #: a Python callable answering instead of the fields above (not expressible in mapping files)
     handler: Handler | None = None
+    #: the body is a stream of Server-Sent Events (``text/event-stream``)
+    sse: SseStream | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ from ._transport.asgi import DEFAULT_MAX_BODY_SIZE, MockpitApp
 from ._transport.limits import ConnectionLimits
 
 if TYPE_CHECKING:
+    from ._llm.mocks import LlmMocks
     from ._transport.tls import TlsFiles
 
 #: what ``verify``/``count``/``requests`` take: a builder (``post("/x")``), a model, or WireMock JSON
@@ -525,6 +526,16 @@ class MockServer:
 
     def add_stub(self, stub: Stub) -> Stub:
         return self._engine.add_stub(stub)
+
+    @property
+    def llm(self) -> LlmMocks:
+        """LLM APIs mocked in a line: ``server.llm.openai("Hello!")``, ``server.llm.anthropic(ToolCall(...))``.
+
+        Each returns a mock whose ``requests`` are the JSON bodies the code under test sent.
+        """
+        from ._llm.mocks import LlmMocks
+
+        return LlmMocks(self._engine.add_stub, self._engine.find_requests)
 
     def remove(self, stub: Stub | str) -> bool:
         """Remove a stub (or its id); False if there was none."""

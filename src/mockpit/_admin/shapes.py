@@ -103,6 +103,14 @@ def serve_event_to_json(event: ServeEvent, *, show_credentials: bool = False) ->
         },
         "wasMatched": event.matched,
     }
+    outcome = event.stream_outcome
+    if outcome is not None:  # an event stream: what it sent so far (its Response has no body)
+        sent = bytes(getattr(event.response.stream, "sent", b""))
+        out["response"] |= {
+            "streamOutcome": outcome,
+            "bodyAsBase64": base64.b64encode(sent).decode("ascii"),
+            "body": sent.decode("utf-8", errors="replace"),
+        }
     if event.stub is not None:
         mapping = stub_to_mapping(event.stub)
         out["stubMapping"] = mapping

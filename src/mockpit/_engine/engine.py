@@ -213,7 +213,10 @@ class Engine:
             renderer = Renderer(definition, files_root, proxy=proxy, templating=self.templating)
         except RenderError as exc:
             field = "bodyFileName" if definition.body_file_name is not None else "body"
-            raise MappingError(str(exc), field=(*where, field)) from None
+            message = str(exc)
+            if definition.sse is not None:  # the message names the event: response.sse.events[N]
+                field, message = message.split(": ", 1)
+            raise MappingError(message, field=(*where, field)) from None
         if renderer.body_file is not None and not renderer.body_file.is_file():
             raise MappingError(
                 f"{definition.body_file_name!r} does not exist under {files_root}; create it or fix the name",

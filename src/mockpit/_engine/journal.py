@@ -39,6 +39,13 @@ class ServeEvent:
         return self.stub is not None
 
     @property
+    def stream_outcome(self) -> str | None:
+        """How a streamed response (Server-Sent Events) ended: ``"completed"``, ``"disconnected"`` (the
+        client left first), ``"failed"``, or ``"streaming"`` while it goes on; ``None`` for other responses."""
+        outcome = getattr(self.response.stream, "outcome", None)
+        return outcome if isinstance(outcome, str) else None
+
+    @property
     def timestamp(self) -> float:
         return self.request.timestamp
 

@@ -27,12 +27,15 @@ from mockpit._model import (
     Request,
     Response,
     ResponseDefinition,
+    SseStream,
     dump_json,
     lognormal_ms,
 )
 
 if TYPE_CHECKING:  # imported when a templated stub is loaded: Jinja2 and friends cost start-up time
     from mockpit._templating.template import Template
+
+    from .sse import SseRenderer
 
 Syntax = Literal["handlebars", "jinja"]
 
@@ -67,6 +70,7 @@ class Renderer:
         "_file_templates",
         "_files_root",
         "_header_templates",
+        "_sse",
         "_syntax",
         "_template",
         "body_file",
@@ -104,12 +108,16 @@ class Renderer:
         self._header_templates: list[tuple[str, Template | str]] = []
         self._file_name_template: Template | None = None
         self._file_templates: dict[tuple[Path, int, int], Template] = {}
+        self._sse: SseRenderer | None = None
         if self.handler is not None:
             return
         if definition.proxy_base_url is not None:
             if proxy is None:
                 raise RenderError("proxyBaseUrl needs a proxy client; this server has none")
             self.proxy = proxy
+            return
+        if definition.sse is not None:
+            self._sse = self._compile_sse(definition.sse)
             return
         if self._syntax is not None:
             self._compile_templates()
@@ -123,20 +131,28 @@ class Renderer:
         if self._template is None and not self._header_templates:
             self.static = self._finish(_static_body(definition), _headers_with_type(definition))
 
-    def _compile_templates(self) -> None:
-        from mockpit._templating.template import compile_template, is_template
+    def _compile_sse(self, stream: SseStream) -> SseRenderer:
+        from .sse import SseRenderer
 
+        syntax = self._syntax
+        return SseRenderer(stream, None if syntax is None else _template_compiler(syntax))
+
+    def _sse_response(self, sse: SseRenderer, request: Request) -> Response:
+        from .sse import sse_headers
+
+        definition = self.definition
+        try:
+            stream = sse.stream(request, definition.transformer_parameters)
+        except ValueError as exc:  # TemplateError
+            raise RenderError(f"the event stream could not be rendered: {exc}") from None
+        return Response(
+            definition.status, headers=sse_headers(definition.headers), reason=definition.status_message, stream=stream
+        )
+
+    def _compile_templates(self) -> None:
         assert self._syntax is not None
         definition = self.definition
-        syntax = self._syntax
-
-        def compiled(source: str, where: str) -> Template | None:
-            if not is_template(source):
-                return None
-            try:
-                return compile_template(source, syntax)
-            except ValueError as exc:
-                raise RenderError(f"{where}: {exc}") from None
+        compiled = _template_compiler(self._syntax)
 
         if definition.body is not None:
             self._template = compiled(definition.body, "body")
@@ -160,6 +176,8 @@ class Renderer:
             return await call_handler(self.handler, request)
         if self.proxy is not None:
             return await self.proxy.forward(request, self.definition)
+        if self._sse is not None:
+            return self._sse_response(self._sse, request)
         if self._syntax is None:
             return self._file_response()
         return self._templated_response(request)
@@ -296,6 +314,21 @@ class Responder:
             self._next = 0
 
 
+def _template_compiler(syntax: Syntax) -> Callable[[str, str], Template | None]:
+    """``compiled(source, where)``: the template in ``source``, ``None`` for plain text; an error names ``where``."""
+    from mockpit._templating.template import compile_template, is_template
+
+    def compiled(source: str, where: str) -> Template | None:
+        if not is_template(source):
+            return None
+        try:
+            return compile_template(source, syntax)
+        except ValueError as exc:
+            raise RenderError(f"{where}: {exc}") from None
+
+    return compiled
+
+
 def _syntax(definition: ResponseDefinition, templating: Syntax | None) -> Syntax | None:
     if "jinja" in definition.transformers:
         return "jinja"
@@ -370,6 +403,10 @@ def to_response(result: HandlerResult | None) -> Response:
         return Response(json=result)
     if isinstance(result, (str, bytes)):
         return Response(200, result)
+    if inspect.isasyncgen(result):  # an async generator handler streams Server-Sent Events
+        from .sse import handler_stream
+
+        return handler_stream(result)
     if result is None:
         return Response(204)
     raise TypeError(

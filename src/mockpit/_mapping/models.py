@@ -44,6 +44,8 @@ from mockpit._model import (
     RequestPattern,
     ResponseDefinition,
     ServeEventListener,
+    SseEvent,
+    SseStream,
     UrlMatch,
     ValuePattern,
     XmlOptions,
@@ -560,6 +562,79 @@ class _DribbleModel(_Strict):
     totalDuration: int = Field(ge=0)
 
 
+class _SseEventModel(_Strict):
+    """One event of an ``sse`` response: its fields and the delay before it."""
+
+    event: str | None = None
+    data: Any = None
+    id: str | None = None
+    retry: int | None = Field(None, ge=0)
+    comment: str | None = None
+    delayMilliseconds: int = Field(0, ge=0)
+
+    @field_validator("event", "id")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is not None and any(c in value for c in "\r\n"):
+            raise ValueError("must be one line (no CR or LF): an event stream field ends at a line break")
+        return value
+
+    @field_validator("id")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        if value is not None and "\0" in value:
+            raise ValueError("must not contain NUL: clients ignore such an id")
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> _SseEventModel:
+        if self.data is None and self.comment is None and self.event is None and self.id is None and self.retry is None:
+            raise ValueError("an event needs at least one of data, event, id, retry or comment")
+        return self
+
+    def to_model(self) -> SseEvent:
+        return SseEvent(
+            data=self.data,
+            event=self.event,
+            id=self.id,
+            retry_ms=self.retry,
+            comment=self.comment,
+            delay_ms=self.delayMilliseconds,
+        )
+
+
+class _SseModel(_Strict):
+    """A response's ``sse``: Server-Sent Events instead of a body."""
+
+    events: list[_SseEventModel] = Field(default_factory=list)
+    repeat: int | Literal["forever"] = 1
+    keepOpen: bool = False
+    heartbeatMilliseconds: int = Field(15_000, ge=1)
+
+    @field_validator("repeat")
+    @classmethod
+    def _repeat(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 1:
+            raise ValueError(f'must be 1 or more, or "forever" (until the client leaves); got {value}')
+        return value
+
+    @model_validator(mode="after")
+    def _not_endless_nothing(self) -> _SseModel:
+        if self.repeat == "forever" and not self.events:
+            raise ValueError('repeat "forever" needs events to repeat; for an idle stream use keepOpen')
+        if self.repeat == "forever" and not any(e.delayMilliseconds for e in self.events):
+            raise ValueError('repeat "forever" needs a delayMilliseconds on an event, or the stream floods the client')
+        return self
+
+    def to_model(self) -> SseStream:
+        return SseStream(
+            events=tuple(event.to_model() for event in self.events),
+            repeat=None if self.repeat == "forever" else self.repeat,
+            keep_open=self.keepOpen,
+            heartbeat_ms=self.heartbeatMilliseconds,
+        )
+
+
 class _ResponseModel(_Strict):
     """The ``response`` of a stub mapping: what the stub answers."""
 
@@ -580,6 +655,7 @@ class _ResponseModel(_Strict):
     additionalProxyRequestHeaders: dict[str, str] | None = None
     removeProxyRequestHeaders: list[str] | None = None
     proxyUrlPrefixToRemove: str | None = None
+    sse: _SseModel | None = None
 
     @field_validator("transformers")
     @classmethod
@@ -647,6 +723,10 @@ class _ResponseModel(_Strict):
             raise ValueError(f"a proxied response takes its body from the upstream; remove {given[0]}")
         if self.fixedDelayMilliseconds is not None and self.delayDistribution is not None:
             raise ValueError("give either fixedDelayMilliseconds or delayDistribution, not both")
+        if self.sse is not None:
+            clash = [*given, *(n for n in ("proxyBaseUrl", "chunkedDribbleDelay", "fault") if getattr(self, n))]
+            if clash:
+                raise ValueError(f"an sse response is its events; remove {', '.join(clash)}")
         return self
 
     def to_model(self) -> ResponseDefinition:
@@ -675,6 +755,7 @@ class _ResponseModel(_Strict):
             additional_proxy_request_headers=tuple((self.additionalProxyRequestHeaders or {}).items()),
             remove_proxy_request_headers=tuple(self.removeProxyRequestHeaders or ()),
             proxy_url_prefix_to_remove=self.proxyUrlPrefixToRemove,
+            sse=self.sse.to_model() if self.sse else None,
         )
 
 

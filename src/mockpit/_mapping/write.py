@@ -17,6 +17,8 @@ from mockpit._model import (
     MultiValuePattern,
     RequestPattern,
     ResponseDefinition,
+    SseEvent,
+    SseStream,
     Stub,
 )
 from mockpit._types import HeadersInput
@@ -188,6 +190,8 @@ def _response_to_mapping(definition: ResponseDefinition) -> dict[str, Any]:
     if definition.chunked_dribble_delay is not None:
         chunks, total = definition.chunked_dribble_delay
         out["chunkedDribbleDelay"] = {"numberOfChunks": chunks, "totalDuration": total}
+    if definition.sse is not None:
+        out["sse"] = sse_to_mapping(definition.sse)
     return out
 
 
@@ -199,6 +203,33 @@ def delay_to_mapping(delay: DelayDistribution) -> dict[str, Any]:
     if delay.max_value is not None:
         out["maxValue"] = delay.max_value
     return out
+
+
+_DEFAULT_STREAM = SseStream()
+
+
+def sse_to_mapping(stream: SseStream) -> dict[str, Any]:
+    """An event stream as the mapping's ``sse`` object; defaults are left out."""
+    out: dict[str, Any] = {"events": [sse_event_to_mapping(event) for event in stream.events]}
+    if stream.repeat != 1:
+        out["repeat"] = "forever" if stream.repeat is None else stream.repeat
+    if stream.keep_open:
+        out["keepOpen"] = True
+    if stream.heartbeat_ms != _DEFAULT_STREAM.heartbeat_ms:
+        out["heartbeatMilliseconds"] = stream.heartbeat_ms
+    return out
+
+
+def sse_event_to_mapping(event: SseEvent) -> dict[str, Any]:
+    fields = (
+        ("event", event.event),
+        ("data", event.data),
+        ("id", event.id),
+        ("retry", event.retry_ms),
+        ("comment", event.comment),
+        ("delayMilliseconds", event.delay_ms or None),
+    )
+    return {key: value for key, value in fields if value is not None}
 
 
 def headers_to_mapping(headers: HeadersInput) -> dict[str, str | list[str]]:

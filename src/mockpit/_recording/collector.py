@@ -272,6 +272,12 @@ class StubCollector:
         response = ResponseDefinition(status=exchange.status, headers=headers)
         if not body:
             return RecordedStub(replace(stub, response=response))
+        if media_type(headers) == "text/event-stream":  # replayed event by event, with its timing
+            from .sse import recorded_stream
+
+            return RecordedStub(
+                replace(stub, response=replace(response, sse=recorded_stream(body, exchange.chunk_times)))
+            )
         text = _as_text(body, exchange.response_headers)
         extract = spec.persist and (
             (text is not None and len(body) >= spec.extract_body_min_size)

@@ -35,6 +35,9 @@ class Exchange:
     response_body: bytes
     timestamp: float = 0.0
     incomplete: str | None = None
+    #: when the body's chunks reached the client: (end offset in the body, seconds since the first was
+    #: asked for); recorded for streams, so that an event stream replays with its timing
+    chunk_times: tuple[tuple[int, float], ...] = ()
 
 
 def media_type(headers: Iterable[tuple[str, str]]) -> str:
@@ -72,7 +75,9 @@ def exchange_from_event(event: ServeEvent) -> Exchange:
     return exchange_with_body(event, response.body, incomplete)
 
 
-def exchange_with_body(event: ServeEvent, body: bytes, incomplete: str | None) -> Exchange:
+def exchange_with_body(
+    event: ServeEvent, body: bytes, incomplete: str | None, chunk_times: tuple[tuple[int, float], ...] = ()
+) -> Exchange:
     """A serve event as an exchange with ``body``, the whole response body a recorder read from its stream."""
     request, response = event.request, event.response
     return Exchange(
@@ -85,4 +90,5 @@ def exchange_with_body(event: ServeEvent, body: bytes, incomplete: str | None) -
         response_body=body,
         timestamp=request.timestamp,
         incomplete=incomplete,
+        chunk_times=chunk_times,
     )

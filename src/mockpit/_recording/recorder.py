@@ -22,6 +22,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -213,15 +214,18 @@ class Recorder:
         expected = int(length) if length is not None and length.isdigit() else None
         done = False
         problem: str | None = None
+        times: list[tuple[int, float]] = []
+        started = time.monotonic()
         try:
             async for chunk in stream:
                 chunks.append(chunk)
                 size += len(chunk)
+                times.append((size, time.monotonic() - started))
                 if expected is not None and size >= expected and not done:
                     # Recorded before the last bytes go out: once the client has its whole answer, a stop
                     # must find the exchange recorded (the stream's own end comes a moment later).
                     done = True
-                    self._completed(exchange_with_body(event, b"".join(chunks), None))
+                    self._completed(exchange_with_body(event, b"".join(chunks), None, tuple(times)))
                 yield chunk
         except (GeneratorExit, asyncio.CancelledError):
             problem = f"the client left after {size} bytes of the body; this is the part it was sent"
@@ -233,7 +237,7 @@ class Recorder:
             with contextlib.suppress(Exception):
                 await _aclose(stream)
             if not done:
-                self._completed(exchange_with_body(event, b"".join(chunks), problem))
+                self._completed(exchange_with_body(event, b"".join(chunks), problem, tuple(times)))
 
     def _completed(self, exchange: Exchange) -> None:
         with self._lock:

@@ -8,6 +8,7 @@ Most responses go out as two ASGI messages. The rest cost ordinary ones nothing 
 
 - ``Response.dribble``: the body in N chunks spread over S seconds (``chunkedDribbleDelay``);
 - ``Response.stream``: a body sent as its chunks arrive (proxying), stopped when the client leaves;
+  Server-Sent Events (an :class:`EventStream`) are pumped by one task, watched by another;
 - ``Response.reason`` and ``Response.fault`` need the connection below ASGI: the server offers it as
   a :class:`Wire` in ``scope["extensions"][WIRE]`` (:mod:`.wire` does). Under another ASGI
   server the standard phrase goes out and a fault becomes a 500 that says why.
@@ -24,6 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
 from mockpit._engine.engine import Engine
+from mockpit._engine.sse import EventStream
 from mockpit._model import Request, Response
 
 #: answers requests under the admin prefix; the admin API is a front end, so it is plugged in
@@ -173,6 +175,8 @@ class MockpitApp:
             headers = response.raw_headers() if stream is None else _given_headers(response)
             await send({"type": "http.response.start", "status": response.status, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
+        elif isinstance(stream, EventStream):
+            await self._stream_events(scope, receive, send, request, response, stream)
         elif stream is not None:  # a stream goes out as it comes, even with a dribble
             await self._stream(scope, receive, send, request, response, stream)
         elif response.dribble is not None:
@@ -277,6 +281,39 @@ class MockpitApp:
                     step.exception()  # seen: a source failing as its client left is no "never retrieved" warning
             await _close(stream)
 
+    async def _stream_events(
+        self, scope: Scope, receive: Receive, send: Send, request: Request, response: Response, stream: EventStream
+    ) -> None:
+        """Send Server-Sent Events as they are made; stop and close the stream as soon as the client leaves.
+
+        Unlike :meth:`_stream`, which races every chunk against the client leaving, one task pumps the
+        whole stream while another waits for the client to leave: events made back to back (a token
+        stream with no delay) then cost one ``send`` each, as in a bare ASGI app.
+        """
+        left = asyncio.ensure_future(_disconnected(receive))
+        pump = asyncio.ensure_future(_pump(send, response.status, _given_headers(response), stream))
+        try:
+            await asyncio.wait((pump, left), return_when=asyncio.FIRST_COMPLETED)
+            if not pump.done():  # the client left
+                return
+            left.cancel()  # before the last message: once the response is complete, receive() says disconnect
+            pump.result()
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except Exception as exc:
+            self.engine.record_error(exc, request, f"mockpit: streaming the events failed: {type(exc).__name__}: {exc}")
+            wire = _wire(scope)
+            if wire is None:
+                raise
+            wire.take_over().abort()
+        finally:
+            left.cancel()
+            if not pump.done():
+                pump.cancel()  # the stream's pending step ends with CancelledError inside it
+                await asyncio.wait((pump,))
+            if not pump.cancelled():
+                pump.exception()
+            await _close(stream)
+
     async def _send_plain(self, send: Send, status: int, text: str, *, close: bool = False) -> None:
         body = text.encode("utf-8")
         headers = [*_TEXT, (b"content-length", str(len(body)).encode("ascii"))]
@@ -325,6 +362,13 @@ async def _close(stream: AsyncIterator[bytes]) -> None:
     if aclose is not None:
         with contextlib.suppress(Exception):
             await aclose()
+
+
+async def _pump(send: Send, status: int, headers: list[tuple[bytes, bytes]], stream: AsyncIterator[bytes]) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    async for chunk in stream:
+        if chunk:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
 
 async def _disconnected(receive: Receive) -> None:
