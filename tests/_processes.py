@@ -19,6 +19,20 @@ def mockpit_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "mockpit", *args]
 
 
+def refused_serve(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``mockpit serve ROOT --port 0`` for mappings it must refuse: it exits at once, its output captured.
+
+    A server that starts instead would run until the timeout, failing the test with it.
+    """
+    return subprocess.run(
+        mockpit_command("serve", str(root), "--port", "0", *args),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 @dataclass
 class Started:
     process: subprocess.Popen[str]

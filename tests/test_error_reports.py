@@ -3,12 +3,11 @@ and the Python API's common mistakes with the call that was meant."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from _processes import refused_serve
 from mockpit import MappingError, MockServer, get
 from mockpit._errors import MappingErrors
 
@@ -20,13 +19,7 @@ def test_every_broken_file_is_reported_at_once(tmp_path: Path) -> None:
     (folder / "b.json").write_text('{"request": {"queryParams": {}}, "response": {}}')
     (folder / "c.json").write_text("{nope")
     (folder / "good.json").write_text('{"request": {"url": "/ok"}, "response": {}}')
-    done = subprocess.run(
-        [sys.executable, "-m", "mockpit", "serve", str(tmp_path), "--port", "0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = refused_serve(tmp_path)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert lines[0] == "error: 3 problems in the mappings:"

@@ -5,9 +5,6 @@ whose templates do not compile."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from _processes import refused_serve
 from mockpit import MappingError, MockServer
 from mockpit._json import MAX_DEPTH
 
@@ -125,13 +123,7 @@ def test_a_deep_mapping_file_exits_2_naming_it(tmp_path: Path) -> None:
     (tmp_path / "mappings" / "deep.yaml").write_text(
         "request: {url: /y}\nresponse: {jsonBody: " + "[" * 3000 + "]" * 3000 + "}\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "mockpit", "serve", str(tmp_path), "--port", "0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = refused_serve(tmp_path)
     assert done.returncode == 2
     assert "deep.json: invalid JSON: the JSON is nested deeper than 200 levels" in done.stderr
     assert "deep.yaml: invalid YAML: the document is nested deeper than 200 levels" in done.stderr
@@ -153,13 +145,7 @@ def test_impossible_body_file_names_are_refused_at_creation(server: MockServer, 
 def test_a_nul_in_a_mapping_files_body_file_name_exits_2(tmp_path: Path) -> None:
     (tmp_path / "mappings").mkdir()
     (tmp_path / "mappings" / "nul.json").write_text(json.dumps({"request": {}, "response": {"bodyFileName": "a\x00"}}))
-    done = subprocess.run(
-        [sys.executable, "-m", "mockpit", "serve", str(tmp_path), "--port", "0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = refused_serve(tmp_path)
     assert done.returncode == 2
     assert "nul.json: response.bodyFileName" in done.stderr
 
@@ -204,14 +190,7 @@ def test_template_errors_in_mapping_files_name_every_file(tmp_path: Path) -> Non
             {"mappings": [{"request": {"url": "/ok"}}, {"request": {"url": "/c"}, "serveEventListeners": [hook]}]}
         )
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "mockpit", "serve", str(tmp_path), "--port", "0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    done = refused_serve(tmp_path)
     assert done.returncode == 2
     assert "3 problems in the mappings" in done.stderr
     assert "handlebars.json: response.body: " in done.stderr
