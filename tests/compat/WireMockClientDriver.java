@@ -133,6 +133,12 @@ public class WireMockClientDriver {
       StubMapping s = wm.register(get("/m").willReturn(ok()));
       fetch("/m");
       ServeEvent e = getAllServeEvents().get(0);
+      // WireMock journals the event before the response has finished writing and fills in its total time
+      // afterwards, so right after the response the total can still be null there: wait for it (2 s at most)
+      for (int i = 0; i < 40 && (e.getTiming() == null || e.getTiming().getTotalTime() == null); i++) {
+        Thread.sleep(50);
+        e = getAllServeEvents().get(0);
+      }
       equal(e.getWasMatched(), true);
       equal(e.getStubMapping().getId(), s.getId());
       equal(e.getResponse().getStatus(), 200);
