@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +21,7 @@ from openapi_spec_validator import validate
 from pydantic import BaseModel
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from websockets.sync.client import connect
 
 from mockpit import MockServer
 from mockpit._admin import payloads
@@ -27,6 +29,7 @@ from mockpit._admin.api import AdminApi
 from mockpit._admin.openapi import _BODIES, _INNER
 from mockpit._engine.engine import Engine
 from mockpit._mapping import models
+from mockpit._protocols.websocket import WebSocketHub
 
 ADMIN = "/__admin"
 DOC = "urn:mockpit:admin-openapi"
@@ -42,6 +45,19 @@ STUB = {
     "requiredScenarioState": "Started",
     "newScenarioState": "Read",
 }
+MESSAGE_STUB_ID = "d0c00000-0000-4000-8000-00000000000a"
+MESSAGE_STUB = {
+    "id": MESSAGE_STUB_ID,
+    "name": "documented socket",
+    "trigger": {
+        "type": "message",
+        "channel": {"type": "websocket", "initiatingRequestPattern": {"urlPath": "/socket"}},
+        "message": {"body": {"equalTo": "ping"}},
+    },
+    "actions": [{"type": "send", "message": {"body": {"data": "pong"}}}],
+    "metadata": {"team": "docs"},
+}
+MESSAGE_PATTERN = {"body": {"equalTo": "ping"}, "channel": {"urlPath": "/socket"}}
 # a valid body for each operation that takes one
 EXAMPLES: dict[tuple[str, str], Any] = {
     ("post", "/mappings"): STUB,
@@ -59,6 +75,20 @@ EXAMPLES: dict[tuple[str, str], Any] = {
     ("put", "/scenarios/{name}/state"): {"state": "Read"},
     ("post", "/settings"): {"fixedDelay": 0, "extended": {"k": "v"}},
     ("put", "/settings"): {"fixedDelay": 0},
+    ("post", "/message-mappings"): MESSAGE_STUB,
+    ("put", "/message-mappings/{id}"): MESSAGE_STUB,
+    ("post", "/message-mappings/find-by-metadata"): {"matchesJsonPath": "$.team"},
+    ("post", "/message-mappings/remove-by-metadata"): {"matchesJsonPath": "$.team"},
+    ("post", "/messages/count"): MESSAGE_PATTERN,
+    ("post", "/messages/find"): MESSAGE_PATTERN,
+    ("post", "/messages/remove"): MESSAGE_PATTERN,
+    ("post", "/messages/wait"): {"pattern": MESSAGE_PATTERN, "timeoutMillis": 1000},
+    ("post", "/messages/wait-for-count"): {"pattern": MESSAGE_PATTERN, "timeoutMillis": 1000, "count": 1},
+    ("post", "/channels/send"): {
+        "type": "websocket",
+        "initiatingRequest": {"urlPath": "/socket"},
+        "message": {"body": {"data": "hi"}},
+    },
 }
 METHODS = ("get", "put", "post", "delete", "patch")
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -91,7 +121,9 @@ def test_the_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
 
 
 def test_every_route_is_documented_and_every_documented_operation_is_routed(document: dict[str, Any]) -> None:
-    routed = {(method.lower(), template) for method, template in AdminApi(Engine()).router.routes()}
+    engine = Engine()
+    api = AdminApi(engine, websockets=WebSocketHub(engine))
+    routed = {(method.lower(), template) for method, template in api.router.routes()}
     documented = set(_operations(document))
     assert routed - documented == set(), "routes missing from _admin/openapi.py"
     assert documented - routed == set(), "documented operations the router does not have"
@@ -130,19 +162,34 @@ def _check_answer(document: dict[str, Any], method: str, template: str, response
     assert not errors, f"{where}\ndoes not fit {schema['$ref']}: {[e.message for e in errors]}"
 
 
-def _prepare(client: httpx.Client) -> dict[str, str]:
-    """A stub, a scenario and a journaled request, and the path variables naming them."""
+def _prepare(client: httpx.Client, sockets: ExitStack | None = None) -> dict[str, str]:
+    """A stub, a scenario, a journaled request, and the path variables naming them; with ``sockets``, a
+    WebSocket stub, an open connection (closed with ``sockets``) and a journaled message too."""
     client.post(f"{ADMIN}/reset")
     client.post(f"{ADMIN}/mappings", json=STUB)
     client.get("/documented")
     client.get("/not-documented")
     request_id = client.get(f"{ADMIN}/requests").json()["requests"][0]["id"]
-    return {"id": STUB_ID, "name": SCENARIO, "request id": request_id}
+    variables = {"id": STUB_ID, "name": SCENARIO, "request id": request_id}
+    if sockets is None:
+        return variables
+    client.post(f"{ADMIN}/message-mappings", json=MESSAGE_STUB)
+    socket = sockets.enter_context(connect("ws" + str(client.base_url).removeprefix("http") + "/socket"))
+    socket.send("ping")
+    assert socket.recv(timeout=10) == "pong"
+    message = client.get(f"{ADMIN}/messages").json()["messageServeEvents"][-1]
+    return {**variables, "message id": message["id"], "channel id": message["channelId"]}
 
 
 def _url(template: str, variables: dict[str, str]) -> str:
     if template.startswith("/requests/{id}"):
         variables = {**variables, "id": variables["request id"]}
+    elif template.startswith("/message-mappings/{id}"):
+        variables = {**variables, "id": variables.get("message stub id", MESSAGE_STUB_ID)}
+    elif template.startswith("/messages/{id}"):
+        variables = {**variables, "id": variables["message id"]}
+    elif template.startswith("/channels/{id}"):
+        variables = {**variables, "id": variables["channel id"]}
     path = template
     for name, value in variables.items():
         path = path.replace("{" + name + "}", quote(value, safe=""))
@@ -163,9 +210,13 @@ def _json_operations(document: dict[str, Any]) -> list[tuple[str, str]]:
 
 def test_every_documented_operation_answers_as_documented(document: dict[str, Any], tmp_path: Path) -> None:
     operations = sorted(_json_operations(document), key=lambda op: op[1] == "/shutdown")  # shutdown last
-    with MockServer(root=tmp_path) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+    with (
+        MockServer(root=tmp_path) as server,
+        httpx.Client(base_url=server.url, timeout=10) as client,
+        ExitStack() as sockets,
+    ):
         for method, template in operations:
-            variables = _prepare(client)
+            variables = _prepare(client, sockets)
             body = EXAMPLES.get((method, template))
             response = client.request(method, _url(template, variables), json=body)
             assert response.status_code < 400, f"{method.upper()} {template}: {response.text}"
@@ -173,10 +224,10 @@ def test_every_documented_operation_answers_as_documented(document: dict[str, An
 
 
 def test_documented_errors_fit_the_error_schema(document: dict[str, Any]) -> None:
-    with MockServer() as server, httpx.Client(base_url=server.url, timeout=10) as client:
+    with MockServer() as server, httpx.Client(base_url=server.url, timeout=10) as client, ExitStack() as sockets:
         for method, template in _json_operations(document):
             operation = document["paths"][ADMIN + template][method]
-            variables = _prepare(client)
+            variables = _prepare(client, sockets)
             if "requestBody" in operation:
                 # a field no endpoint knows: the server and the documented schema refuse it alike
                 response = client.request(method, _url(template, variables), json={"bogus": 1})
@@ -185,6 +236,7 @@ def test_documented_errors_fit_the_error_schema(document: dict[str, Any]) -> Non
                 assert _misfits(document, method, template, {"bogus": 1}), f"{method.upper()} {template}"
             if "{" in template:
                 unknown = {"id": "no-such-id", "name": "no such scenario", "request id": "no-such-id"}
+                unknown |= {"message stub id": "no-such-id", "message id": "no-such-id", "channel id": "no-such-id"}
                 response = client.request(method, _url(template, unknown), json=EXAMPLES.get((method, template)))
                 assert response.status_code == 404, f"{method.upper()} {template}: {response.text}"
                 _check_answer(document, method, template, response)
@@ -224,6 +276,49 @@ RECORD_SPECS: list[dict[str, Any]] = [
         "keepSecrets": True,
     },
 ]
+#: message mappings as WireMock 4 documents them, and with mockpit's additions
+MESSAGE_MAPPINGS: list[dict[str, Any]] = [
+    MESSAGE_STUB,
+    {
+        "name": "Echo stub",
+        "trigger": {"type": "message", "message": {"body": {"matches": ".*"}}},
+        "actions": [
+            {
+                "type": "send",
+                "channelTarget": {"type": "originating"},
+                "message": {"body": {"data": "Echo: {{message.body}}"}},
+            }
+        ],
+    },
+    {
+        "trigger": {"type": "http-request", "requestPattern": {"method": "POST", "urlPath": "/notify"}},
+        "actions": [
+            {
+                "type": "send",
+                "message": {"body": {"data": "notified"}},
+                "channelTarget": {
+                    "type": "request-initiated",
+                    "channelType": "websocket",
+                    "requestPattern": {"urlPathPattern": "/users/.*/updates"},
+                },
+            }
+        ],
+    },
+    {
+        "priority": 1,
+        "trigger": {"type": "open", "channel": {"type": "websocket", "subprotocol": "chat.v1"}},
+        "actions": [
+            {"type": "send", "message": {"body": {"jsonBody": {"hello": True}}}, "repeatEveryMilliseconds": 1000},
+            {"type": "close", "code": 4000, "reason": "bye", "delayMilliseconds": 5000},
+        ],
+    },
+]
+MESSAGE_PATTERNS: list[dict[str, Any]] = [
+    MESSAGE_PATTERN,
+    {},
+    {"body": {"matchesJsonPath": "$.op"}},
+    {"channel": {"urlPathPattern": "/so.*", "headers": {"Origin": {"absent": True}}}},
+]
 #: bodies the server takes, for each operation that reads one (the logged requests come from the journal)
 ACCEPTED: dict[tuple[str, str], list[Any]] = {
     ("post", "/mappings"): MAPPINGS,
@@ -246,6 +341,20 @@ ACCEPTED: dict[tuple[str, str], list[Any]] = {
     ("put", "/settings"): [{"settings": {"fixedDelay": 0, "extended": {}, "proxyPassThrough": True}}],
     ("post", "/recordings/snapshot"): RECORD_SPECS,
     ("post", "/recordings/start"): RECORD_SPECS[3:],
+    ("post", "/message-mappings"): MESSAGE_MAPPINGS,
+    ("put", "/message-mappings/{id}"): [{k: v for k, v in m.items() if k != "id"} for m in MESSAGE_MAPPINGS],
+    ("post", "/message-mappings/find-by-metadata"): [{"equalToJson": {"team": "docs"}}],
+    ("post", "/message-mappings/remove-by-metadata"): [{"matchesJsonPath": "$.team"}],
+    ("post", "/messages/count"): MESSAGE_PATTERNS,
+    ("post", "/messages/find"): MESSAGE_PATTERNS,
+    ("post", "/messages/remove"): MESSAGE_PATTERNS,
+    ("post", "/messages/wait"): [{"pattern": p, "timeoutMillis": 1} for p in MESSAGE_PATTERNS],
+    ("post", "/messages/wait-for-count"): [{"pattern": MESSAGE_PATTERN, "timeoutMillis": 10, "count": 1}],
+    ("post", "/channels/send"): [
+        {"type": "websocket", "initiatingRequest": {"urlPath": "/socket"}, "message": {"body": {"data": "hi"}}},
+        {"type": "websocket", "message": {"body": {"data": "AAE=", "isBinary": True}}},
+        {"message": {"body": {"jsonBody": {"price": 1}}}},
+    ],
 }
 
 
@@ -267,13 +376,14 @@ def test_the_bodies_the_server_takes_fit_the_documented_request_schemas(
     assert documented == {*ACCEPTED, ("post", "/near-misses/request")}, "an operation without real bodies here"
     for (method, template), bodies in ACCEPTED.items():
         for body in bodies:
-            url = _url(template, _prepare(client))
-            response = client.request(method, url, json=body)
-            where = f"{method.upper()} {template} with {json.dumps(body)[:200]}"
-            assert response.status_code < 400, f"{where}: {response.text}"
-            if template == "/recordings/start":
-                client.post(f"{ADMIN}/recordings/stop")
-            assert not _misfits(document, method, template, body), where
+            with ExitStack() as sockets:
+                url = _url(template, _prepare(client, sockets))
+                response = client.request(method, url, json=body)
+                where = f"{method.upper()} {template} with {json.dumps(body)[:200]}"
+                assert response.status_code < 400, f"{where}: {response.text}"
+                if template == "/recordings/start":
+                    client.post(f"{ADMIN}/recordings/stop")
+                assert not _misfits(document, method, template, body), where
     client.get("/documented", params={"q": "1"}, headers={"Cookie": "a=1"}, auth=("ada", "pw"))
     client.post("/documented", content=b"\x00\xff")
     for logged in client.get(f"{ADMIN}/requests").json()["requests"]:

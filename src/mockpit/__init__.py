@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._dsl import (
         Matcher,
+        MessageStubBuilder,
         MultipartMatcher,
         RequestPatternBuilder,
         StubBuilder,
+        WebSocketStubBuilder,
         absent,
         and_,
         anything,
@@ -62,7 +64,8 @@ if TYPE_CHECKING:
     from ._matching.custom import register_matcher, unregister_matcher
     from ._matching.near_miss import NearMiss
     from ._matching.result import Difference, MatchResult
-    from ._model import Headers, Request, RequestPattern, Response, ResponseDefinition, SseEvent, Stub
+    from ._model import Headers, MessageStub, Request, RequestPattern, Response, ResponseDefinition, SseEvent, Stub
+    from ._protocols.websocket import Channel, MessageEvent, WebSocket, WebSocketClosed
     from ._recording.spec import register_recording_transformer
     from ._server import MockServer, MockServerFactory
     from ._transport.limits import ConnectionLimits
@@ -73,6 +76,13 @@ _WHERE = {
     "Matcher": "._dsl",
     "RequestPatternBuilder": "._dsl",
     "StubBuilder": "._dsl",
+    "MessageStubBuilder": "._dsl",
+    "WebSocketStubBuilder": "._dsl",
+    "Channel": "._protocols.websocket",
+    "MessageEvent": "._protocols.websocket",
+    "WebSocket": "._protocols.websocket",
+    "WebSocketClosed": "._protocols.websocket",
+    "MessageStub": "._model",
     "absent": "._dsl",
     "contains": "._dsl",
     "delete": "._dsl",
@@ -151,6 +161,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Channel",
     "ConnectionLimits",
     "Difference",
     "HandlerError",
@@ -159,6 +170,9 @@ __all__ = [
     "MappingError",
     "MatchResult",
     "Matcher",
+    "MessageEvent",
+    "MessageStub",
+    "MessageStubBuilder",
     "MockServer",
     "MockServerFactory",
     "MockpitError",
@@ -177,6 +191,9 @@ __all__ = [
     "StubBuilder",
     "ToolCall",
     "VerificationError",
+    "WebSocket",
+    "WebSocketClosed",
+    "WebSocketStubBuilder",
     "__version__",
     "absent",
     "and_",

@@ -12,11 +12,12 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
+from ._mapping.messages import message_stub_from_mapping
 from ._mapping.read import pattern_from_mapping, stub_from_mapping
 from ._mapping.write import headers_to_mapping, sse_event_to_mapping
 from ._matching.pattern import compile_pattern
 from ._matching.result import MatchResult
-from ._model import STARTED, Fault, Handler, Request, Response, SseEvent, Stub
+from ._model import STARTED, Fault, Handler, MessageStub, Request, Response, SseEvent, Stub, WebSocketHandler
 from ._types import JSON, HeadersInput
 
 
@@ -662,3 +663,137 @@ def _sse_mapping(
     if heartbeat_ms is not None:
         out["heartbeatMilliseconds"] = heartbeat_ms
     return out
+
+
+class WebSocketStubBuilder:
+    """Returned by ``server.websocket(path)``: what a connection's conversation holds.
+
+    Each ``on_open()`` / ``on_message(...)`` starts a message stub; its ``send(...)`` and ``close(...)``
+    calls add steps to it, in order (a script)::
+
+        chat = server.websocket("/chat")
+        chat.on_open().send("welcome")
+        chat.on_message(equal_to("ping")).send("pong", delay_ms=50)
+        chat.on_message(matches_json_path("$.subscribe")).send(json={"ok": True}).send("tick", every_ms=1000, times=3)
+        chat.on_message("bye").close(1000, "see you")
+    """
+
+    def __init__(
+        self,
+        register: Callable[[MessageStub], MessageStub],
+        pattern: RequestPatternBuilder,
+        *,
+        subprotocol: str | None = None,
+        name: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._register = register
+        channel: dict[str, Any] = {"type": "websocket", "initiatingRequestPattern": pattern.to_mapping()}
+        if subprotocol is not None:
+            channel["subprotocol"] = subprotocol
+        self._channel = channel
+        self._name = name
+        self._metadata = metadata
+        #: the stub that makes the connection accepted even before any rule is added
+        self.stub = self._new({"type": "open", "channel": channel}, name).add()
+
+    def _new(self, trigger: dict[str, Any], name: str | None, priority: int | None = None) -> MessageStubBuilder:
+        mapping: dict[str, Any] = {"trigger": trigger, "actions": []}
+        for key, value in (("name", name), ("priority", priority), ("metadata", self._metadata)):
+            if value is not None:
+                mapping[key] = dict(value) if isinstance(value, Mapping) else value
+        return MessageStubBuilder(self._register, mapping)
+
+    def on_open(self, *, name: str | None = None) -> MessageStubBuilder:
+        """Steps run as each connection opens: a greeting, periodic pushes."""
+        return self._new({"type": "open", "channel": self._channel}, name)
+
+    def on_message(
+        self, body: Matcher | str | None = None, *, name: str | None = None, priority: int | None = None
+    ) -> MessageStubBuilder:
+        """Steps run when a message arrives that matches ``body`` (a matcher, or text it must equal;
+        ``None``: any message). The first matching stub by priority, then the newest, answers."""
+        trigger: dict[str, Any] = {"type": "message", "channel": self._channel}
+        if body is not None:
+            trigger["message"] = {"body": _as_matcher(body).spec}
+        return self._new(trigger, name, priority)
+
+    def handle(self, handler: WebSocketHandler, *, name: str | None = None) -> MessageStub:
+        """Hold the whole conversation in Python: ``async def handler(ws)`` awaits ``ws.receive()``,
+        ``ws.send(...)`` and ``ws.close()`` (see :class:`mockpit.WebSocket`)."""
+        if not callable(handler):
+            raise TypeError(f"handle() takes an async function, got {type(handler).__name__}")
+        builder = self._new({"type": "open", "channel": self._channel}, name)
+        stub = message_stub_from_mapping(builder._mapping, source="websocket().handle()")
+        return self._register(dataclasses.replace(stub, handler=handler))
+
+
+class MessageStubBuilder:
+    """One message stub being built: each ``send`` / ``close`` adds a step and (re)registers the stub."""
+
+    def __init__(self, register: Callable[[MessageStub], MessageStub], mapping: dict[str, Any]) -> None:
+        self._register = register
+        self._mapping = mapping
+        self.stub: MessageStub | None = None
+
+    def add(self) -> MessageStubBuilder:
+        stub = message_stub_from_mapping(self._mapping, source="websocket()")
+        self._mapping["id"] = stub.id
+        self.stub = self._register(stub)
+        return self
+
+    def send(
+        self,
+        text: str | None = None,
+        *,
+        json: JSON = None,
+        binary: bytes | None = None,
+        delay_ms: int = 0,
+        every_ms: int | None = None,
+        times: int | None = None,
+        to: RequestPatternBuilder | str | None = None,
+        syntax: Literal["handlebars", "jinja"] = "handlebars",
+    ) -> MessageStubBuilder:
+        """Send a message: ``text`` (a template: ``{{message.body}}``, ``{{request.query.id}}``...),
+        ``json=`` or ``binary=``; ``delay_ms`` after the step before, repeated ``every_ms`` (``times``
+        times, or until the connection closes); ``to=`` a path or pattern sends it to every open
+        connection whose handshake matches instead of this one."""
+        given = [name for name, value in (("text", text), ("json", json), ("binary", binary)) if value is not None]
+        if len(given) != 1:
+            raise ValueError(f"send() takes one of text, json= or binary=, got {' and '.join(given) or 'none'}")
+        if text is not None:
+            body: dict[str, Any] = {"data": text}
+        elif binary is not None:
+            body = {"base64Data": base64.b64encode(binary).decode("ascii")}
+        else:
+            body = {"jsonBody": _deep_copy(json)}
+        action: dict[str, Any] = {"type": "send", "message": {"body": body}}
+        if to is not None:
+            pattern = to if isinstance(to, RequestPatternBuilder) else RequestPatternBuilder("ANY", to)
+            action["channelTarget"] = {"type": "request-initiated", "requestPattern": pattern.to_mapping()}
+        if syntax == "jinja":
+            action["transformers"] = ["jinja"]
+        return self._step(action, delay_ms, every_ms, times)
+
+    def close(self, code: int = 1000, reason: str = "", *, delay_ms: int = 0) -> MessageStubBuilder:
+        """Close the connection with ``code`` (1000 normal, 1001 going away, 1008 policy, 4000-4999 yours)."""
+        action: dict[str, Any] = {"type": "close", "code": code}
+        if reason:
+            action["reason"] = reason
+        return self._step(action, delay_ms, None, None)
+
+    def _step(
+        self, action: dict[str, Any], delay_ms: int, every_ms: int | None, times: int | None
+    ) -> MessageStubBuilder:
+        if delay_ms:
+            action["delayMilliseconds"] = delay_ms
+        if every_ms is not None:
+            action["repeatEveryMilliseconds"] = every_ms
+        if times is not None:
+            action["repeatTimes"] = times
+        self._mapping["actions"].append(action)
+        try:
+            return self.add()
+        except Exception:
+            self._mapping["actions"].pop()  # a refused step leaves the stub as it was
+            raise

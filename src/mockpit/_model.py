@@ -606,3 +606,75 @@ class Stub:
         """A short human label: the name if any, else method and URL, with the id."""
         label = self.name or f"{self.request.method} {self.request.url.value or '(any url)'}"
         return f'"{label}" ({self.id})'
+
+
+# --- WebSocket: message stubs (WireMock 4's "message mappings") -------------------------------------
+
+#: what starts a message stub's actions: a message arriving on a connection (WireMock's ``message``), a
+#: connection opening (mockpit's ``open``: greetings, periodic pushes), or an HTTP request that the engine
+#: answered (WireMock's ``http-request``: a test's POST that makes the mock push to its sockets)
+MessageTrigger = Literal["message", "open", "http-request"]
+
+#: an async function holding a WebSocket conversation itself: it receives the connection
+#: (:class:`mockpit.WebSocket`), whose ``receive()``, ``send()`` and ``close()`` it awaits
+WebSocketHandler = Callable[[Any], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAction:
+    """One step of a message stub: send a message (``kind="send"``) or close the connection (``"close"``).
+
+    A message is ``text`` (a template, rendered with the message and the handshake), ``json`` (sent as
+    its JSON text) or ``binary`` (base64, sent as a binary frame). It goes ``delay_ms`` after the step
+    before it; with ``every_ms`` it repeats at that interval, ``times`` times (``None``: until the
+    connection closes). ``target`` sends it to every open connection whose handshake matches, instead of
+    the one the trigger came from (a broadcast).
+    """
+
+    kind: Literal["send", "close"] = "send"
+    text: str | None = None
+    json: JSON = None
+    binary: str | None = None
+    delay_ms: int = 0
+    every_ms: int | None = None
+    times: int | None = None
+    target: RequestPattern | None = None
+    close_code: int = 1000
+    close_reason: str = ""
+    #: ``("jinja",)`` renders ``text`` with Jinja; else Handlebars, as WireMock templates every message
+    transformers: tuple[str, ...] = ()
+    transformer_parameters: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageStub:
+    """A WebSocket stub: which connections it applies to (``channel``, a pattern on the handshake), what
+    starts it (``trigger``, and for messages the ``body`` they must match) and what it does (``actions``,
+    in order, or a Python ``handler`` holding the whole conversation).
+
+    A connection is accepted when a message stub's ``channel`` (and ``subprotocol``, if given) matches its
+    handshake; no such stub, and the handshake gets a 404 with the near-miss report.
+    """
+
+    channel: RequestPattern = field(default_factory=RequestPattern)
+    trigger: MessageTrigger = "message"
+    #: ``message`` trigger: what the message must match (``None``: any message)
+    body: ValuePattern | None = None
+    #: ``http-request`` trigger: the HTTP request that starts the actions
+    http_request: RequestPattern | None = None
+    #: accepted only if the client offers this subprotocol, which the server then selects
+    subprotocol: str | None = None
+    actions: tuple[MessageAction, ...] = ()
+    handler: WebSocketHandler | None = field(default=None, compare=False, repr=False)
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    name: str | None = None
+    priority: int | None = None
+    metadata: Mapping[str, Any] | None = None
+
+    @property
+    def effective_priority(self) -> int:
+        return DEFAULT_PRIORITY if self.priority is None else self.priority
+
+    def describe(self) -> str:
+        label = self.name or f"WebSocket {self.channel.url.value or '(any url)'}"
+        return f'"{label}" ({self.id})'

@@ -20,21 +20,24 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, Union
 
 from ._admin.access import AdminAccess, bind_warning, check_bind
 from ._admin.api import AdminApi
-from ._dsl import RequestPatternBuilder, StubBuilder
+from ._dsl import Matcher, RequestPatternBuilder, StubBuilder, WebSocketStubBuilder, _as_matcher
 from ._engine.engine import Engine
 from ._engine.journal import Journal, ServeEvent
 from ._engine.scenarios import Scenario
 from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError, collected
 from ._mapping.files import LoadedSource, MappingFiles
+from ._mapping.messages import message_stub_from_mapping
 from ._mapping.read import pattern_from_mapping, stub_from_mapping
 from ._mapping.write import pattern_to_mapping
 from ._matching.near_miss import NearMiss
 from ._matching.pattern import compile_pattern
-from ._model import RequestPattern, Stub
+from ._model import MessageStub, RequestPattern, Stub, ValuePattern, dump_json
+from ._protocols.websocket import Channel, MessageEvent, WebSocketHub
 from ._recording.recorder import Recorder
 from ._sources import load_openapi_source, load_sources
 from ._transport.asgi import DEFAULT_MAX_BODY_SIZE, MockpitApp
 from ._transport.limits import ConnectionLimits
+from ._types import JSON
 
 if TYPE_CHECKING:
     from ._llm.mocks import LlmMocks
@@ -155,6 +158,8 @@ class MockServer:
             journal_capacity=journal_size,
             templating="jinja" if templating == "jinja" else "handlebars" if templating else None,
         )
+        #: the WebSocket stubs, connections and message journal
+        self._websockets = WebSocketHub(self._engine, capacity=journal_size)
         self._sources: list[LoadedSource] = []
         # what reload() reads again: the mapping paths and OpenAPI document paths given
         self._paths: list[Path] = []
@@ -169,7 +174,11 @@ class MockServer:
         self._watch = watch
         self._watcher: tuple[threading.Thread, threading.Event] | None = None
         self._bound_port: int | None = None
-        if mappings is None and root_path is not None and (root_path / "mappings").is_dir():
+        if (
+            mappings is None
+            and root_path is not None
+            and any((root_path / name).is_dir() for name in ("mappings", "message-mappings"))
+        ):
             mappings = root_path
         self._load(mappings, seed=seed, validate=validate)
         self._load_openapi(openapi, seed=seed, validate=validate)
@@ -184,6 +193,7 @@ class MockServer:
                 on_shutdown=self._shutdown_requested,
                 on_reload=self.reload if self._paths or self._openapi_paths else None,
                 recorder=self._recorder,
+                websockets=self._websockets,
                 access=AdminAccess.for_bind(
                     host,
                     token=admin_token,
@@ -199,6 +209,7 @@ class MockServer:
             self._engine,
             admin=self._admin.handle if self._admin is not None else None,
             max_body_size=max_body_size,
+            websockets=self._websockets,
         )
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -221,6 +232,7 @@ class MockServer:
             except MappingError as exc:
                 # a template that does not compile: name its file and place, and every other one too
                 raise collected(_located_errors(self._engine, [source]) or [exc]) from None
+        self._websockets.add([stub for source in self._sources for stub in source.message_stubs], initial=True)
         for i, item in enumerate(items):
             if isinstance(item, Mapping):
                 where = "mappings" if isinstance(mappings, Mapping) else f"mappings[{i}]"
@@ -265,6 +277,7 @@ class MockServer:
             except MappingError as exc:
                 self._tell_reload(exc)
                 raise
+            self._websockets.replace_initial([stub for source in fresh for stub in source.message_stubs])
             self._sources = fresh
             self._mapping_files.retrack(fresh)
         self._tell_reload(fresh)
@@ -549,6 +562,7 @@ class MockServer:
     def reset(self) -> None:
         """Back to the stubs given at construction, with an empty journal and no recorded errors."""
         self._engine.reset()
+        self._websockets.reset()
 
     # --- scenarios ---------------------------------------------------------------------------------
 
@@ -600,31 +614,12 @@ class MockServer:
         Raises :class:`VerificationError` listing the requests received and, for the closest ones,
         what differed from the pattern.
         """
-        for name, bound in (("count", count), ("at_least", at_least), ("at_most", at_most)):
-            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int) or bound < 0):
-                raise ValueError(f"verify({name}=...) takes a whole number of 0 or more, got {bound!r}")
-        if count is not None and (at_least is not None or at_most is not None):
-            raise ValueError("verify() takes count= or at_least=/at_most=, not both")
-        if at_least is not None and at_most is not None and at_least > at_most:
-            raise ValueError(f"verify(at_least={at_least}, at_most={at_most}) can never hold: at_least > at_most")
+        wanted = _bounds(count, at_least, at_most)
         request_pattern = _pattern(pattern)
         found = self._engine.find_requests(request_pattern)
-        n = len(found)
-        if count is None and at_least is None and at_most is None:
-            at_least = 1
-        wanted = []
-        ok = True
-        if count is not None:
-            wanted.append(f"exactly {count}")
-            ok = ok and n == count
-        if at_least is not None:
-            wanted.append(f"at least {at_least}")
-            ok = ok and n >= at_least
-        if at_most is not None:
-            wanted.append(f"at most {at_most}")
-            ok = ok and n <= at_most
-        if not ok:
-            raise VerificationError(self._verification_message(request_pattern, " and ".join(wanted), n))
+        failure = wanted(len(found))
+        if failure is not None:
+            raise VerificationError(self._verification_message(request_pattern, failure, len(found)))
         return found
 
     def wait_for(self, pattern: PatternLike, count: int = 1, *, timeout: float = 5.0) -> list[ServeEvent]:
@@ -684,6 +679,131 @@ class MockServer:
                     lines.append(f"    {diff.field}: expected {diff.expected}, got {diff.actual}")
         return "\n".join(lines)
 
+    # --- WebSocket ---------------------------------------------------------------------------------
+
+    def websocket(
+        self,
+        path: str | RequestPatternBuilder,
+        *,
+        subprotocol: str | None = None,
+        name: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> WebSocketStubBuilder:
+        """Accept WebSocket connections whose handshake matches ``path`` (a path, a path template, or a
+        pattern such as ``request("GET", "/feed").query("room", "7")``), and say what they get::
+
+            chat = server.websocket("/chat")
+            chat.on_message("ping").send("pong")
+
+        ``subprotocol``: accepted only if the client offers it, and selected.
+        """
+        pattern = path if isinstance(path, RequestPatternBuilder) else RequestPatternBuilder("ANY", path)
+        return WebSocketStubBuilder(
+            self._add_message_stub, pattern, subprotocol=subprotocol, name=name, metadata=metadata
+        )
+
+    def add_message_mapping(self, mapping: Mapping[str, Any]) -> MessageStub:
+        """Add one WebSocket stub given in WireMock 4's message mapping format (as a dict)."""
+        return self._add_message_stub(message_stub_from_mapping(mapping, source="add_message_mapping()"))
+
+    def _add_message_stub(self, stub: MessageStub) -> MessageStub:
+        return self._websockets.add([stub])[0]
+
+    @property
+    def message_stubs(self) -> list[MessageStub]:
+        """The WebSocket stubs, in the order they are tried."""
+        return self._websockets.stubs
+
+    @property
+    def websocket_connections(self) -> list[Channel]:
+        """WebSocket connections: those closed (oldest first), then those open."""
+        return [*self._websockets.closed, *self._websockets.channels.values()]
+
+    def broadcast(self, to: str | RequestPatternBuilder | None, message: str | bytes | JSON) -> int:
+        """Send ``message`` to every open WebSocket connection whose handshake matches ``to`` (a path or a
+        pattern; ``None``: every connection) and return how many got it. Text, bytes, or JSON."""
+        if not isinstance(message, (str, bytes)):
+            message = dump_json(message).decode("utf-8")
+        pattern = None if to is None else _channel(to)
+        return len(self._websockets.broadcast_threadsafe(pattern, message))
+
+    def messages(
+        self,
+        body: Matcher | str | None = None,
+        *,
+        path: str | RequestPatternBuilder | None = None,
+        direction: Literal["received", "sent"] | None = "received",
+    ) -> list[MessageEvent]:
+        """WebSocket messages journaled (oldest first): received from clients by default, ``"sent"`` to
+        them, or both (``None``); only those whose body matches ``body`` on connections matching ``path``."""
+        value, channel = self._message_query(body, path)
+        return self._websockets.find(value, channel=channel, direction=_direction(direction))
+
+    def verify_messages(
+        self,
+        body: Matcher | str | None = None,
+        count: int | None = None,
+        *,
+        path: str | RequestPatternBuilder | None = None,
+        direction: Literal["received", "sent"] | None = "received",
+        at_least: int | None = None,
+        at_most: int | None = None,
+        timeout: float = 0.0,
+    ) -> list[MessageEvent]:
+        """Check how many WebSocket messages matched (default: at least one), waiting up to ``timeout``
+        seconds for them to arrive; raises :class:`VerificationError` with the closest messages."""
+        wanted = _bounds(count, at_least, at_most)
+        value, channel = self._message_query(body, path)
+        deadline = time.monotonic() + timeout
+        pause = 0.001
+        while True:
+            found = self._websockets.find(value, channel=channel, direction=_direction(direction))
+            failure = wanted(len(found))
+            left = deadline - time.monotonic()
+            if failure is None or left <= 0:
+                break
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.02)
+        if failure is not None:
+            described = None if body is None else json.dumps(_as_matcher(body).spec, ensure_ascii=False)
+            raise VerificationError(self._message_failure(value, described, channel, direction, failure, len(found)))
+        return found
+
+    def _message_query(
+        self, body: Matcher | str | None, path: str | RequestPatternBuilder | None
+    ) -> tuple[ValuePattern | None, RequestPattern | None]:
+        value = None
+        if body is not None:
+            value = pattern_from_mapping({"bodyPatterns": [_as_matcher(body).spec]}, source="body").body_patterns[0]
+        return value, None if path is None else _channel(path)
+
+    def _message_failure(
+        self,
+        value: ValuePattern | None,
+        described: str | None,
+        channel: RequestPattern | None,
+        direction: Literal["received", "sent"] | None,
+        wanted: str,
+        n: int,
+    ) -> str:
+        what = f"{direction or 'received or sent'} WebSocket message(s)"
+        lines = [f"expected {wanted} {what}" + (f" matching {described}" if described else "") + f", but {n} matched."]
+        events = [e for e in self._websockets.journal if direction is None or e.direction == direction.upper()]
+        if not events:
+            lines.append(f"No WebSocket messages were {direction or 'received or sent'} at all.")
+            return "\n".join(lines)
+        lines.append("Closest messages:")
+        for event, miss in self._websockets.near_misses(value, channel, _direction(direction)):
+            lines.append(f"  {event.direction} on {event.channel.request.url}: {event.text[:200]}")
+            for diff in miss.differences:
+                lines.append(f"    {diff.field}: expected {diff.expected}, got {diff.actual}")
+        return "\n".join(lines)
+
+    @property
+    def unmatched_messages(self) -> list[MessageEvent]:
+        """WebSocket messages that no message stub matched (each with its ``near_miss_report``)."""
+        return list(self._websockets.misses)
+
     # --- errors from the server thread -------------------------------------------------------------
 
     @property
@@ -713,6 +833,11 @@ class MockServer:
                 reports = "\n".join(e.near_miss_report or "" for e in unmatched[:3])
                 more = f"\n... and {len(unmatched) - 3} more unmatched request(s)" if len(unmatched) > 3 else ""
                 raise MockpitError(f"{len(unmatched)} request(s) matched no stub:\n\n{reports}{more}")
+            messages = self.unmatched_messages
+            if messages:
+                reports = "\n".join(e.near_miss_report or "" for e in messages[:3])
+                more = f"\n... and {len(messages) - 3} more" if len(messages) > 3 else ""
+                raise MockpitError(f"{len(messages)} WebSocket message(s) matched no message stub:\n\n{reports}{more}")
 
 
 class MockServerFactory(Protocol):
@@ -860,6 +985,46 @@ def _tls_files(
             raise ValueError("keyfile= needs its certificate: pass certfile= as well")
         return generated_files(host)
     return given_files(certfile, keyfile)
+
+
+def _channel(path: str | RequestPatternBuilder) -> RequestPattern:
+    """A WebSocket handshake pattern: a path (or path template), or a pattern builder."""
+    return _pattern(path if isinstance(path, RequestPatternBuilder) else RequestPatternBuilder("ANY", path))
+
+
+def _direction(direction: Literal["received", "sent"] | None) -> Literal["RECEIVED", "SENT"] | None:
+    if direction is None:
+        return None
+    if direction not in ("received", "sent"):
+        raise ValueError(f'direction= takes "received", "sent" or None (both), got {direction!r}')
+    return "RECEIVED" if direction == "received" else "SENT"
+
+
+def _bounds(count: int | None, at_least: int | None, at_most: int | None) -> Callable[[int], str | None]:
+    """Checks verify()'s bounds once; returns a test giving what was wanted when a count misses them."""
+    for name, bound in (("count", count), ("at_least", at_least), ("at_most", at_most)):
+        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int) or bound < 0):
+            raise ValueError(f"verify({name}=...) takes a whole number of 0 or more, got {bound!r}")
+    if count is not None and (at_least is not None or at_most is not None):
+        raise ValueError("verify() takes count= or at_least=/at_most=, not both")
+    if at_least is not None and at_most is not None and at_least > at_most:
+        raise ValueError(f"verify(at_least={at_least}, at_most={at_most}) can never hold: at_least > at_most")
+    if count is None and at_least is None and at_most is None:
+        at_least = 1
+    wanted = []
+    if count is not None:
+        wanted.append(f"exactly {count}")
+    if at_least is not None:
+        wanted.append(f"at least {at_least}")
+    if at_most is not None:
+        wanted.append(f"at most {at_most}")
+    text = " and ".join(wanted)
+
+    def failure(n: int) -> str | None:
+        ok = (count is None or n == count) and (at_least is None or n >= at_least) and (at_most is None or n <= at_most)
+        return None if ok else text
+
+    return failure
 
 
 def _pattern(pattern: PatternLike) -> RequestPattern:

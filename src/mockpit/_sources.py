@@ -77,6 +77,9 @@ def load_source(path: Path, *, seed: int = 0, validate: bool = True) -> LoadedSo
         files_root = (parent.parent if parent.name == "mappings" else parent) / "__files"
         files = [path]
         folder = None
+    messages = path / "message-mappings"
+    if folder is not None and folder != path and messages.is_dir():  # WireMock 4's WebSocket stubs, beside mappings/
+        files += sorted(p for p in messages.rglob("*") if p.suffix.lower() in MAPPING_SUFFIXES and p.is_file())
     source = LoadedSource(path=path, files_root=files_root, files=files, mappings_folder=folder)
     errors: list[MappingError] = []
     for file in files:
@@ -106,6 +109,11 @@ def _load_file(source: LoadedSource, file: Path, *, seed: int, validate: bool) -
         source.stubs.extend(openapi)
         source.origins.extend([file] * len(openapi))
         return
+    if _is_message_mapping(document):
+        from ._mapping.messages import message_stubs_from_document
+
+        source.message_stubs.extend(message_stubs_from_document(document, source=str(file)))
+        return
     stubs = stubs_from_document(document, source=str(file))
     listed = isinstance(document, Mapping) and "mappings" in document
     for i, stub in enumerate(stubs):
@@ -127,6 +135,13 @@ def load_openapi_source(path: Path, *, seed: int = 0, validate: bool = True) -> 
 
     stubs = openapi_stubs(path, contents=document, seed=seed, validate=validate)
     return LoadedSource(path, path.parent / "__files", stubs, [path], [path] * len(stubs))
+
+
+def _is_message_mapping(document: Any) -> bool:
+    """A WebSocket stub (WireMock 4's message mapping, with a ``trigger``) or a list of them."""
+    return isinstance(document, Mapping) and (
+        "messageMappings" in document or ("trigger" in document and "request" not in document)
+    )
 
 
 def _is_openapi(document: Any) -> bool:

@@ -1,6 +1,7 @@
 """WireMock's admin API under ``/__admin``: every route, and the resource that answers it.
 
-Each resource has its module (:mod:`.mappings`, :mod:`.requests`, :mod:`.recordings`, :mod:`.system`)
+Each resource has its module (:mod:`.mappings`, :mod:`.requests`, :mod:`.recordings`, :mod:`.system`,
+:mod:`.messages` for WebSocket stubs)
 over the engine; :mod:`.router` routes and answers errors, :mod:`.payloads` reads what requests send and
 :mod:`.shapes` writes WireMock's JSON back. A payload is validated whole before anything changes: a
 request that fails changes nothing.
@@ -13,11 +14,13 @@ from collections.abc import Callable
 from mockpit._engine.engine import Engine
 from mockpit._mapping.files import MappingFiles
 from mockpit._model import Request, Response
+from mockpit._protocols.websocket import WebSocketHub
 from mockpit._recording.recorder import Recorder
 
 from .access import AdminAccess
 from .dashboard import Dashboard
 from .mappings import Mappings
+from .messages import Messages
 from .recordings import Recordings
 from .requests import Requests
 from .router import AdminError, Router
@@ -47,6 +50,7 @@ class AdminApi:
         on_reload: Callable[[], None] | None = None,
         recorder: Recorder | None = None,
         access: AdminAccess | None = None,
+        websockets: WebSocketHub | None = None,
     ) -> None:
         self.engine = engine
         self.prefix = prefix
@@ -110,6 +114,36 @@ class AdminApi:
             ("GET", "/ui/{asset}", dashboard.asset),
             ("GET", "/dashboard/events", dashboard.events),
             ("GET", "/dashboard/stubs", dashboard.stubs),
+        ):
+            self.router.add(method, template, handler)
+        if websockets is not None:
+            system.on_reset.append(websockets.reset)
+            self._add_messaging(Messages(websockets, show_credentials=self.access.show_credentials))
+
+    def _add_messaging(self, messages: Messages) -> None:
+        """WireMock 4's messaging routes: WebSocket stubs, the message journal, channels."""
+        for method, template, handler in (
+            ("GET", "/message-mappings", messages.list_mappings),
+            ("POST", "/message-mappings", messages.create_mapping),
+            ("DELETE", "/message-mappings", messages.reset_mappings),
+            ("GET", "/message-mappings/{id}", messages.get_mapping),
+            ("PUT", "/message-mappings/{id}", messages.update_mapping),
+            ("DELETE", "/message-mappings/{id}", messages.delete_mapping),
+            ("POST", "/message-mappings/find-by-metadata", messages.find_by_metadata),
+            ("POST", "/message-mappings/remove-by-metadata", messages.remove_by_metadata),
+            ("GET", "/messages", messages.list_messages),
+            ("DELETE", "/messages", messages.clear_messages),
+            ("POST", "/messages/count", messages.count_messages),
+            ("POST", "/messages/find", messages.find_messages),
+            ("POST", "/messages/remove", messages.remove_messages),
+            ("POST", "/messages/wait", messages.wait_for_message),
+            ("POST", "/messages/wait-for-count", messages.wait_for_message),
+            ("GET", "/messages/unmatched", messages.unmatched_messages),
+            ("GET", "/messages/{id}", messages.get_message),
+            ("GET", "/channels", messages.list_channels),
+            ("GET", "/channels/{id}", messages.get_channel),
+            ("DELETE", "/channels/{id}", messages.close_channel),
+            ("POST", "/channels/send", messages.send_to_channels),
         ):
             self.router.add(method, template, handler)
 

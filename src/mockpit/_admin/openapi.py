@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from mockpit import __version__
+from mockpit._mapping.messages import _MessageStubModel
 from mockpit._mapping.models import _BodyPatternModel, _RequestModel, _StubModel
 
 from .payloads import _ImportModel, _LoggedRequestModel, _RecordSpecModel, _ScenarioStateModel, _SettingsModel
@@ -79,6 +80,32 @@ _PAGE = [
     _query_param("limit", "At most this many", {"type": "integer", "minimum": 0}),
     _query_param("offset", "Skip this many first", {"type": "integer", "minimum": 0}),
 ]
+
+_MESSAGE_PATTERN: dict[str, Any] = {
+    "type": "object",
+    "description": "WireMock's message pattern: a matcher on the body, a request pattern on the handshake",
+    "properties": {"body": _ref("ContentPattern"), "channel": _ref("RequestPattern")},
+    "additionalProperties": False,
+}
+_BAD_MESSAGE = {400: "The body is not a valid message pattern (source.pointer names the field)"}
+_WAIT: dict[str, Any] = {
+    "type": "object",
+    "required": ["timeoutMillis"],
+    "properties": {
+        "pattern": _MESSAGE_PATTERN,
+        "timeoutMillis": {"type": "integer"},
+        "count": {"type": "integer", "minimum": 1},
+    },
+}
+_SEND: dict[str, Any] = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {
+        "type": {"enum": ["websocket"]},
+        "initiatingRequest": _ref("RequestPattern"),
+        "message": {"type": "object", "description": 'The message: {"body": {"data": "..."}} (isBinary: base64)'},
+    },
+}
 
 _PATHS: dict[str, dict[str, Any]] = {
     "": {
@@ -402,6 +429,150 @@ _PATHS: dict[str, dict[str, Any]] = {
             errors={400: "limit or offset is not a whole number (source.parameter names it)"},
         ),
     },
+    # WireMock 4's messaging API: WebSocket stubs, the message journal, connections
+    "/message-mappings": {
+        "get": _op(
+            "List the WebSocket stubs (message mappings), in the order they are tried",
+            "Messages",
+            (200, "MessageMappings", "The message mappings and their total"),
+        ),
+        "post": _op(
+            "Create a WebSocket stub (message mapping)",
+            "Messages",
+            (201, "MessageMapping", "The message mapping created, with its id"),
+            body="MessageMapping",
+            errors={400: _BAD_JSON},
+        ),
+        "delete": _op("Back to the WebSocket stubs loaded from files", "Messages"),
+    },
+    "/message-mappings/{id}": {
+        "parameters": [_path_param("id", "The message mapping's id")],
+        "get": _op(
+            "Get a message mapping",
+            "Messages",
+            (200, "MessageMapping", "The message mapping"),
+            errors={404: "No message mapping has this id"},
+        ),
+        "put": _op(
+            "Replace a message mapping",
+            "Messages",
+            (200, "MessageMapping", "The message mapping as replaced"),
+            body="MessageMapping",
+            errors={400: _BAD_JSON, 404: "No message mapping has this id"},
+        ),
+        "delete": _op("Delete a message mapping", "Messages", errors={404: "No message mapping has this id"}),
+    },
+    "/message-mappings/find-by-metadata": {
+        "post": _op(
+            "Message mappings whose metadata matches",
+            "Messages",
+            (200, "MessageMappings", "The message mappings found"),
+            body="ContentPattern",
+            errors=_BAD_METADATA,
+        ),
+    },
+    "/message-mappings/remove-by-metadata": {
+        "post": _op(
+            "Delete the message mappings whose metadata matches",
+            "Messages",
+            body="ContentPattern",
+            errors=_BAD_METADATA,
+        ),
+    },
+    "/messages": {
+        "get": _op(
+            "The message journal: messages received and sent, newest first",
+            "Messages",
+            (200, "MessageServeEvents", "The messages"),
+        ),
+        "delete": _op("Empty the message journal", "Messages"),
+    },
+    "/messages/count": {
+        "post": _op(
+            "Count journaled messages matching a message pattern",
+            "Messages",
+            (200, "MessageCount", "How many"),
+            body=_MESSAGE_PATTERN,
+            errors=_BAD_MESSAGE,
+        ),
+    },
+    "/messages/find": {
+        "post": _op(
+            "Journaled messages matching a message pattern",
+            "Messages",
+            (200, "MessageServeEvents", "The messages"),
+            body=_MESSAGE_PATTERN,
+            errors=_BAD_MESSAGE,
+        ),
+    },
+    "/messages/remove": {
+        "post": _op(
+            "Remove journaled messages matching a message pattern",
+            "Messages",
+            body=_MESSAGE_PATTERN,
+            errors=_BAD_MESSAGE,
+        ),
+    },
+    "/messages/wait": {
+        "post": _op(
+            "Wait (up to timeoutMillis, at most 60 s) for a message matching the pattern",
+            "Messages",
+            (200, "MessageServeEvents", "The messages found by then"),
+            body=_WAIT,
+            errors=_BAD_MESSAGE,
+        ),
+    },
+    "/messages/wait-for-count": {
+        "post": _op(
+            "Wait (up to timeoutMillis, at most 60 s) for count messages matching the pattern",
+            "Messages",
+            (200, "MessageServeEvents", "The messages found by then"),
+            body=_WAIT,
+            errors=_BAD_MESSAGE,
+        ),
+    },
+    "/messages/unmatched": {
+        "get": _op(
+            "Received messages no message mapping matched, with their near-miss reports",
+            "Messages",
+            (200, "MessageServeEvents", "The messages"),
+        ),
+    },
+    "/messages/{id}": {
+        "parameters": [_path_param("id", "The message event's id")],
+        "get": _op(
+            "One journaled message",
+            "Messages",
+            (200, "SingleMessageServeEvent", "The message"),
+            errors={404: "No message event has this id"},
+        ),
+    },
+    "/channels": {
+        "get": _op(
+            "The open WebSocket connections", "Messages", (200, "MessageChannels", "The channels and their total")
+        ),
+    },
+    "/channels/{id}": {
+        "parameters": [_path_param("id", "The channel's id")],
+        "get": _op(
+            "One WebSocket connection, open or closed",
+            "Messages",
+            (200, "SingleMessageChannel", "The channel"),
+            errors={404: "No channel has this id"},
+        ),
+        "delete": _op(
+            "Close a WebSocket connection (code 1000)", "Messages", errors={404: "No open channel has this id"}
+        ),
+    },
+    "/channels/send": {
+        "post": _op(
+            "Send a message to every open connection whose handshake matches initiatingRequest",
+            "Messages",
+            (200, "SendChannelMessageResult", "The channels messaged"),
+            body=_SEND,
+            errors={400: _BAD_JSON},
+        ),
+    },
 }
 
 _HEADERS = {
@@ -410,8 +581,76 @@ _HEADERS = {
 }
 _TOTAL = {"type": "object", "required": ["total"], "properties": {"total": {"type": "integer", "minimum": 0}}}
 
+_MESSAGE_EVENT = {
+    "type": "object",
+    "required": ["id", "eventType", "channelType", "channelId", "message", "wasMatched", "timestamp"],
+    "properties": {
+        "id": {"type": "string"},
+        "eventType": {"enum": ["RECEIVED", "SENT"]},
+        "channelType": {"enum": ["websocket"]},
+        "channelId": {"type": "string"},
+        "channelRequest": {"type": "object"},
+        "message": {"type": "string", "description": "The text, or base64 with isBinary"},
+        "isBinary": {"type": "boolean"},
+        "wasMatched": {"type": "boolean"},
+        "stubMapping": {"type": "object"},
+        "nearMissReport": {"type": "string", "description": "mockpit: why no message mapping matched"},
+        "timestamp": {"type": "string"},
+    },
+}
+_CHANNEL = {
+    "type": "object",
+    "required": ["id", "type", "initiatingRequest", "open"],
+    "properties": {
+        "id": {"type": "string"},
+        "type": {"enum": ["websocket"]},
+        "initiatingRequest": {"type": "object"},
+        "open": {"type": "boolean"},
+        "subprotocol": {"type": "string"},
+        "closeCode": {"type": "integer"},
+    },
+}
+_EVENTS = {
+    "type": "object",
+    "required": ["messageServeEvents"],
+    "properties": {
+        "messageServeEvents": {"type": "array", "items": _MESSAGE_EVENT},
+        "messageJournalDisabled": {"type": "boolean"},
+    },
+}
+
 #: the answers' schemas; the request bodies' come from their models (below)
 _ANSWERS: dict[str, Any] = {
+    "MessageMappings": {
+        "type": "object",
+        "required": ["messageMappings", "meta"],
+        "properties": {"messageMappings": {"type": "array", "items": _ref("MessageMapping")}, "meta": _TOTAL},
+    },
+    "MessageServeEvents": _EVENTS,
+    "SingleMessageServeEvent": {
+        "type": "object",
+        "required": ["messageServeEvent"],
+        "properties": {"messageServeEvent": _MESSAGE_EVENT},
+    },
+    "MessageCount": {
+        "type": "object",
+        "required": ["count"],
+        "properties": {"count": {"type": "integer", "minimum": 0}, "messageJournalDisabled": {"type": "boolean"}},
+    },
+    "MessageChannels": {
+        "type": "object",
+        "required": ["channels", "meta"],
+        "properties": {"channels": {"type": "array", "items": _CHANNEL}, "meta": _TOTAL},
+    },
+    "SingleMessageChannel": {"type": "object", "required": ["channel"], "properties": {"channel": _CHANNEL}},
+    "SendChannelMessageResult": {
+        "type": "object",
+        "required": ["channels", "channelsMessaged"],
+        "properties": {
+            "channels": {"type": "array", "items": _CHANNEL},
+            "channelsMessaged": {"type": "integer", "minimum": 0},
+        },
+    },
     "Empty": {"type": "object", "description": "An empty object: {}"},
     "Errors": {
         "type": "object",
@@ -651,6 +890,7 @@ _ANSWERS: dict[str, Any] = {
 #: the request bodies, each named for the document by the model that checks it
 _BODIES: dict[str, type[BaseModel]] = {
     "StubMapping": _StubModel,
+    "MessageMapping": _MessageStubModel,
     "RequestPattern": _RequestModel,
     "ContentPattern": _BodyPatternModel,
     "Import": _ImportModel,
@@ -679,6 +919,13 @@ _INNER = {
     "_CaptureHeaderModel": "CaptureHeader",
     "_RequestBodyPatternModel": "RequestBodyPattern",
     "_ExtractBodyModel": "ExtractBodyCriteria",
+    "_TriggerModel": "MessageTrigger",
+    "_ChannelModel": "ChannelPattern",
+    "_MessagePatternModel": "MessagePattern",
+    "_ActionModel": "MessageAction",
+    "_MessageDefinitionModel": "MessageDefinition",
+    "_BodyModel": "MessageBody",
+    "_TargetModel": "ChannelTarget",
 }
 
 
@@ -739,7 +986,16 @@ def document(prefix: str = "/__admin") -> dict[str, Any]:
         "security": [{}, {"token": []}, {"tokenAsPassword": []}],
         "tags": [
             {"name": name}
-            for name in ("Stub Mappings", "Requests", "Near Misses", "Scenarios", "Recordings", "System", "Dashboard")
+            for name in (
+                "Stub Mappings",
+                "Requests",
+                "Near Misses",
+                "Scenarios",
+                "Recordings",
+                "System",
+                "Dashboard",
+                "Messages",
+            )
         ],
         "paths": {prefix + path: operations for path, operations in _PATHS.items()},
         "components": {

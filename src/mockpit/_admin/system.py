@@ -29,6 +29,8 @@ class System:
         self.on_shutdown = on_shutdown
         #: reads the mapping files again before a reset (None: nothing to read)
         self.on_reload: Callable[[], None] | None = None
+        #: what else a full reset resets (the WebSocket stubs and message journal)
+        self.on_reset: list[Callable[[], None]] = []
         self.started = time.time()
         self._openapi: Response | None = None
 
@@ -83,6 +85,8 @@ class System:
     async def reset(self, request: Request, _: dict[str, str]) -> Response:
         await reload_files(self.on_reload)
         self.engine.reset()
+        for reset in self.on_reset:
+            reset()
         return json_response({})
 
     def shutdown(self, request: Request, _: dict[str, str]) -> Response:

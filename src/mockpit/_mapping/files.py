@@ -18,7 +18,7 @@ from typing import Any
 
 from mockpit._errors import MappingError, ServerError
 from mockpit._json import TooBig, TooDeep, check_size, loads
-from mockpit._model import Stub
+from mockpit._model import MessageStub, Stub
 
 from .write import stub_to_mapping
 
@@ -35,6 +35,8 @@ class LoadedSource:
     origins: list[Path] = field(default_factory=list)
     #: the folder the mapping files were found in (``None`` when PATH is one file)
     mappings_folder: Path | None = None
+    #: WebSocket stubs (message mappings), from ``message-mappings/`` or files holding them
+    message_stubs: list[MessageStub] = field(default_factory=list)
 
     def stub_files(self) -> Iterable[tuple[Stub, Path]]:
         """Each stub with the file it came from."""

@@ -13,6 +13,8 @@ from mockpit._model import (
     DelayDistribution,
     FieldPattern,
     GraphQLPattern,
+    MessageAction,
+    MessageStub,
     MultipartPattern,
     MultiValuePattern,
     RequestPattern,
@@ -246,4 +248,63 @@ def headers_to_mapping(headers: HeadersInput) -> dict[str, str | list[str]]:
             out[name] = values[0] if len(values) == 1 else values
         else:
             out[name] = [*([previous] if isinstance(previous, str) else previous), *values]
+    return out
+
+
+def message_stub_to_mapping(stub: MessageStub) -> dict[str, Any]:
+    """A message stub as WireMock 4's message mapping JSON (mockpit's additions where it has none)."""
+    trigger: dict[str, Any] = {"type": stub.trigger}
+    if stub.trigger == "http-request":
+        assert stub.http_request is not None
+        trigger["requestPattern"] = pattern_to_mapping(stub.http_request)
+    channel: dict[str, Any] = {"type": "websocket"}
+    if stub.channel != RequestPattern():
+        channel["initiatingRequestPattern"] = pattern_to_mapping(stub.channel)
+    if stub.subprotocol is not None:
+        channel["subprotocol"] = stub.subprotocol
+    if len(channel) > 1:
+        trigger["channel"] = channel
+    if stub.body is not None:
+        trigger["message"] = {"body": _value_pattern_to_mapping(stub.body)}
+    mapping: dict[str, Any] = {"id": stub.id}
+    if stub.name is not None:
+        mapping["name"] = stub.name
+    if stub.priority is not None:
+        mapping["priority"] = stub.priority
+    mapping["trigger"] = trigger
+    mapping["actions"] = [_message_action_to_mapping(action) for action in stub.actions]
+    if stub.metadata is not None:
+        mapping["metadata"] = dict(stub.metadata)
+    return mapping
+
+
+def _message_action_to_mapping(action: MessageAction) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": action.kind}
+    if action.kind == "send":
+        if action.binary is not None:
+            body: dict[str, Any] = {"base64Data": action.binary}
+        elif action.json is not None:
+            body = {"jsonBody": action.json}
+        else:
+            body = {"data": action.text or ""}
+        out["message"] = {"body": body}
+        target: dict[str, Any] = {"type": "originating"}
+        if action.target is not None:
+            target = {"type": "request-initiated", "channelType": "websocket"}
+            target["requestPattern"] = pattern_to_mapping(action.target)
+        out["channelTarget"] = target
+    else:
+        out["code"] = action.close_code
+        if action.close_reason:
+            out["reason"] = action.close_reason
+    if action.delay_ms:
+        out["delayMilliseconds"] = action.delay_ms
+    if action.every_ms is not None:
+        out["repeatEveryMilliseconds"] = action.every_ms
+    if action.times is not None:
+        out["repeatTimes"] = action.times
+    if action.transformers:
+        out["transformers"] = list(action.transformers)
+    if action.transformer_parameters:
+        out["transformerParameters"] = dict(action.transformer_parameters)
     return out

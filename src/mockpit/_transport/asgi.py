@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from mockpit._engine.engine import Engine
 from mockpit._engine.sse import EventStream
 from mockpit._model import Request, Response
+from mockpit._protocols.websocket import Message, WebSocketClosed, WebSocketHub
 
 #: answers requests under the admin prefix; the admin API is a front end, so it is plugged in
 AdminHandler = Callable[[Request], Awaitable[Response]]
@@ -73,8 +74,11 @@ class MockpitApp:
         admin: AdminHandler | None = None,
         admin_prefix: str = "/__admin",
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        websockets: WebSocketHub | None = None,
     ) -> None:
         self.engine = engine
+        #: holds the WebSocket conversations; without it every WebSocket handshake is refused
+        self.websockets = websockets
         self.admin = admin
         self.admin_prefix = admin_prefix
         self.max_body_size = max_body_size
@@ -82,7 +86,7 @@ class MockpitApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind != "http":
-            await self._not_http(kind, receive, send)
+            await self._not_http(scope, kind, receive, send)
             return
         body = b""
         limit = self.max_body_size
@@ -322,7 +326,7 @@ class MockpitApp:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def _not_http(self, kind: str, receive: Receive, send: Send) -> None:
+    async def _not_http(self, scope: Scope, kind: str, receive: Receive, send: Send) -> None:
         if kind == "lifespan":
             while True:
                 message = await receive()
@@ -332,7 +336,83 @@ class MockpitApp:
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         elif kind == "websocket":
-            await send({"type": "websocket.close", "code": 1003})
+            await self._websocket(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket connection: accepted if a message stub takes its handshake, then its conversation."""
+        if (await receive())["type"] != "websocket.connect":
+            return
+        raw_path = scope.get("raw_path")
+        request = Request.from_wire(
+            "GET",
+            raw_path.decode("latin-1") if raw_path else scope["path"],
+            scope["query_string"].decode("latin-1"),
+            scope["headers"],
+            b"",
+            scope.get("client"),
+            "https" if scope.get("scheme") == "wss" else "http",
+        )
+        hub = self.websockets
+        offered: list[str] = list(scope.get("subprotocols") or ())
+        acceptance = hub.accept(request, offered) if hub is not None else None
+        if hub is None or acceptance is None:
+            report = (
+                hub.handshake_report(request, offered)
+                if hub is not None
+                else "mockpit: this server takes no WebSocket connections\n"
+            )
+            await self._refuse_websocket(scope, send, report)
+            return
+        await send({"type": "websocket.accept", "subprotocol": acceptance.subprotocol})
+        incoming = _Incoming(receive)
+
+        async def send_message(message: Message) -> None:
+            frame = {"type": "websocket.send", "text": message} if isinstance(message, str) else None
+            try:
+                await send(frame or {"type": "websocket.send", "bytes": message})
+            except (OSError, RuntimeError) as exc:  # uvicorn: the client has gone, or the socket is closing
+                raise WebSocketClosed(incoming.close_code or 1006) from exc
+
+        async def close(code: int, reason: str) -> None:
+            with contextlib.suppress(OSError, RuntimeError):  # already closing: nothing more to say
+                await send({"type": "websocket.close", "code": code, "reason": reason})
+
+        await hub.converse(request, acceptance, incoming, send_message, close)
+
+    async def _refuse_websocket(self, scope: Scope, send: Send, report: str) -> None:
+        """404 with the near-miss report, where the server lets an app answer a handshake (ASGI's
+        ``websocket.http.response``); else a refusal (uvicorn sends 403)."""
+        if "websocket.http.response" not in (scope.get("extensions") or {}):
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        body = report.encode("utf-8")
+        headers = [*_TEXT, (b"content-length", str(len(body)).encode("ascii"))]
+        await send({"type": "websocket.http.response.start", "status": 404, "headers": headers})
+        await send({"type": "websocket.http.response.body", "body": body})
+
+
+class _Incoming:
+    """A connection's messages as an async iterator; it ends when the client disconnects (its code kept)."""
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self.close_code: int | None = None
+
+    def __aiter__(self) -> _Incoming:
+        return self
+
+    async def __anext__(self) -> Message:
+        if self.close_code is not None:
+            raise StopAsyncIteration
+        while True:
+            message = await self._receive()
+            kind = message["type"]
+            if kind == "websocket.receive":
+                text = message.get("text")
+                return text if text is not None else message.get("bytes") or b""
+            if kind == "websocket.disconnect":
+                self.close_code = message.get("code", 1005)
+                raise StopAsyncIteration
 
 
 def _wire(scope: Scope) -> Wire | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import socket
 import sys
 from collections.abc import Callable
@@ -59,6 +60,7 @@ def make_config(
     certfile: str | None = None,
     keyfile: str | None = None,
     limits: ConnectionLimits | None = None,
+    max_message_size: int = 16 * 1024 * 1024,
 ) -> uvicorn.Config:
     """uvicorn's settings for mockpit; with ``certfile`` (and ``keyfile`` unless the key is in it) it serves HTTPS."""
     limits = ConnectionLimits() if limits is None else limits
@@ -73,7 +75,8 @@ def make_config(
         # not limit_concurrency: it counts only at a request's head, so connections that send nothing
         # are never turned away; MockpitHttpToolsProtocol caps connections as they open
         proxy_headers=False,  # a mock shows the peer it sees; X-Forwarded-* stays a header to match on
-        ws="none",
+        ws="none",  # see below: set once loaded
+        ws_max_size=max_message_size,
         server_header=False,  # WireMock's clients, and users, have no business with the transport
         lifespan="off",
         loop="none",
@@ -87,7 +90,17 @@ def make_config(
         ssl_keyfile=keyfile,
     )
     config.load()
+    # WebSocket handshakes go to uvicorn's sans-I/O protocol, imported on the first one: it costs 75 ms
+    # to import, which a server without WebSocket stubs (most) must not pay at start-up
+    if importlib.util.find_spec("websockets") is not None:
+        config.ws_protocol_class = cast("type[asyncio.Protocol]", _websocket_protocol)
     return config
+
+
+def _websocket_protocol(**kwargs: Any) -> asyncio.Protocol:
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+    return WebSocketsSansIOProtocol(**kwargs)
 
 
 async def serve(

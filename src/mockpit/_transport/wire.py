@@ -45,7 +45,7 @@ class MockpitHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, offering each request its :class:`UvicornWire` as an ASGI extension,
     and enforcing :class:`~.limits.ConnectionLimits`.
 
-    Relies on what uvicorn's httptools protocol has kept from 0.30 to 0.5x: ``on_headers_complete``
+    Relies on what uvicorn's httptools protocol has kept from 0.35 to 0.5x (0.30 too): ``on_headers_complete``
     makes the request's ``RequestResponseCycle`` (``self.cycle``) for ``self.scope`` before its task
     first runs, ``on_message_begin`` makes a new ``self.scope``, the cycle's ``transport``,
     ``disconnected``, ``more_body``, ``response_complete`` and ``message_event`` attributes, and the
