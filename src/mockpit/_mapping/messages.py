@@ -60,6 +60,11 @@ class _TriggerModel(_Strict):
         return self
 
 
+def _json_value(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)  # null is "not given", which the type below leaves out
+    schema["type"] = ["object", "array", "string", "number", "boolean"]
+
+
 class _BodyModel(_Strict):
     """A message: ``data`` (text, a template), ``jsonBody`` (mockpit) or base64 ``data`` with ``isBinary``."""
 
@@ -68,7 +73,7 @@ class _BodyModel(_Strict):
     base64Data: str | None = None
     # a JSON value; null means "not given". Spelled out for the admin API's document, where an unconstrained
     # schema has no complement for property-based testers to generate wrong values from
-    jsonBody: Any = Field(None, json_schema_extra={"type": ["object", "array", "string", "number", "boolean"]})
+    jsonBody: Any = Field(None, json_schema_extra=_json_value)
 
     _base64 = field_validator("base64Data")(check_base64)
 

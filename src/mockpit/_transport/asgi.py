@@ -353,7 +353,8 @@ class MockpitApp:
             "https" if scope.get("scheme") == "wss" else "http",
         )
         hub = self.websockets
-        offered: list[str] = list(scope.get("subprotocols") or ())
+        # older uvicorns give the Sec-WebSocket-Protocol header values as sent ("a, b"), newer ones split
+        offered = [name.strip() for value in scope.get("subprotocols") or () for name in value.split(",")]
         acceptance = hub.accept(request, offered) if hub is not None else None
         if hub is None or acceptance is None:
             report = (
@@ -385,10 +386,10 @@ class MockpitApp:
         if "websocket.http.response" not in (scope.get("extensions") or {}):
             await send({"type": "websocket.close", "code": 1008})
             return
-        body = report.encode("utf-8")
-        headers = [*_TEXT, (b"content-length", str(len(body)).encode("ascii"))]
-        await send({"type": "websocket.http.response.start", "status": 404, "headers": headers})
-        await send({"type": "websocket.http.response.body", "body": body})
+        # no headers of our own: uvicorn adds text/plain and the length (before 0.5x it adds them whatever
+        # the app sends, and a second Content-Length makes clients drop the answer)
+        await send({"type": "websocket.http.response.start", "status": 404, "headers": []})
+        await send({"type": "websocket.http.response.body", "body": report.encode("utf-8")})
 
 
 class _Incoming:
