@@ -31,6 +31,7 @@ from mockpit import (
     matches_json_path,
     request,
 )
+from mockpit._server import internals
 
 
 def ws_url(server: MockServer, path: str) -> str:
@@ -41,7 +42,7 @@ async def opened(server: MockServer, count: int = 1) -> None:
     """Until ``count`` connections are open on the server's side (the client's handshake ends first)."""
     deadline = time.monotonic() + 10
     # the server's state has no event to wait on; a 10 ms poll ends within a tick of the handshake
-    while len(server.websocket_connections) - len(server._websockets.closed) < count:
+    while len(server.websocket_connections) - len(internals(server).websockets.closed) < count:
         assert time.monotonic() < deadline, "the connections did not open"
         await asyncio.sleep(0.01)
 
@@ -564,3 +565,36 @@ def test_a_binary_message_through_the_admin_api(server: MockServer) -> None:
             return await ws.recv()
 
     assert run(talk()) == b"\x00\xff"
+
+
+def test_mockpit_serve_serves_message_mappings_and_logs_unmatched_messages(tmp_path: Path) -> None:
+    import re
+
+    from tests._processes import mockpit_command, started
+
+    (tmp_path / "message-mappings").mkdir()
+    (tmp_path / "message-mappings" / "echo.json").write_text(json.dumps(ECHO))
+    strict = {
+        "trigger": {
+            "channel": {"initiatingRequestPattern": {"urlPath": "/strict"}},
+            "message": {"body": {"equalTo": "a"}},
+        }
+    }
+    (tmp_path / "message-mappings" / "strict.json").write_text(json.dumps(strict))
+    ready = re.compile(r"serving \d+ stub\(s\) on (http://127\.0\.0\.1:\d+)")
+    with started(mockpit_command("serve", str(tmp_path), "--port", "0"), ready) as run:
+        assert any("Loaded 2 WebSocket stub(s)" in line for line in run.seen)
+        url = "ws" + run.ready.group(1).removeprefix("http")
+        assert asyncio.run(exchange(url + "/echo", "over the wire")) == ["Echo: over the wire"]
+        with pytest.raises(InvalidStatus):
+            asyncio.run(exchange(url + "/elsewhere", "x"))
+        asyncio.run(exchange(url + "/strict", "b", "a", replies=0))
+        lines = []
+        while not any("equalTo 'a'" in line for line in lines):  # the report after the line saying so
+            line = run.lines.get(timeout=10)
+            assert line is not None, lines
+            lines.append(line)
+        logged = "".join(lines)
+        assert "WebSocket /elsewhere -> 404, no WebSocket stub accepted it" in logged
+        assert "WebSocket /strict: a message no stub matched" in logged
+        assert "equalTo 'a'" in logged

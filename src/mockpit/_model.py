@@ -137,6 +137,20 @@ class Request:
         self._json = _UNSET
         return self
 
+    def with_body(self, body: bytes) -> Request:
+        """This request with another body (a WebSocket message as its handshake with the message as body);
+        the headers, parsed or not, are shared."""
+        other = Request.__new__(Request)
+        for name in ("method", "path", "query_string", "client", "scheme", "timestamp", "path_params"):
+            setattr(other, name, getattr(self, name))
+        other.body = body
+        other._headers = self._headers
+        other._raw_headers = self._raw_headers
+        other._query = self._query
+        other._cookies = self._cookies
+        other._json = _UNSET
+        return other
+
     @property
     def headers(self) -> Headers:
         if self._headers is None:

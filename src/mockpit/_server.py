@@ -904,6 +904,8 @@ class ServerInternals:
     app: MockpitApp
     #: told the outcome of every reload (the fresh sources, or the error that kept the old stubs)
     reload_listeners: list[Callable[[list[LoadedSource] | MappingError], None]]
+    #: the WebSocket stubs, connections and message journal (``miss_listeners`` for unmatched messages)
+    websockets: WebSocketHub
 
 
 def internals(server: MockServer) -> ServerInternals:
@@ -915,6 +917,7 @@ def internals(server: MockServer) -> ServerInternals:
         recorder=server._recorder,
         app=server._app,
         reload_listeners=server._reload_listeners,
+        websockets=server._websockets,
     )
 
 

@@ -232,6 +232,8 @@ def serve(
     from ._errors import HandlerError, MappingError
     from ._mapping.files import LoadedSource
     from ._matching.report import report_markup
+    from ._model import Request
+    from ._protocols.websocket import MessageEvent
     from ._server import internals
 
     # soft_wrap: when piped (a log file, a CI step) rich would break lines at 80 columns, mid-path
@@ -280,6 +282,9 @@ def serve(
         )
     if not parts.sources:
         out.print("No mappings given: serving no stubs (add some with POST /__admin/mappings).")
+    sockets = parts.websockets
+    if sockets.stubs:
+        out.print(f"Loaded [bold]{len(sockets.stubs)}[/] WebSocket stub(s) from message-mappings")
     if server.ca_bundle is not None:
         out.print(
             f"HTTPS certificate signed by a CA made for this run; clients trust it with the CA bundle "
@@ -316,6 +321,17 @@ def serve(
         err.print(f"[bold red]error:[/] {escape(str(error))}")
         err.print(escape(error.traceback_text), end="")
 
+    def log_message_miss(event: MessageEvent) -> None:
+        where = event.channel.request.url
+        out.print(f"[yellow]WebSocket {escape(where)}: a message no stub matched[/]")
+        out.print(report_markup(event.near_miss_report or ""), end="")
+
+    def log_refusal(request: Request, report: str) -> None:
+        out.print(f"[yellow]WebSocket {escape(request.url)} -> 404, no WebSocket stub accepted it[/]")
+        out.print(report_markup(report), end="")
+
+    sockets.miss_listeners.append(log_message_miss)
+    sockets.refusal_listeners.append(log_refusal)
     engine = parts.engine
     engine.miss_listeners.append(log_miss)
     if verbose:  # off by default: a console write per request would cost more than serving it

@@ -68,6 +68,10 @@ class Channel:
         self._close = close
         #: the actions running for this connection (delays, repeats); cancelled when it closes
         self.tasks: set[asyncio.Task[None]] = set()
+        #: the hub's stub list this connection's rules were picked from, and those rules: the message
+        #: stubs whose channel pattern matched the handshake, each with its body test alone
+        self.rules_of: list[_Compiled] | None = None
+        self.rules: list[tuple[_Compiled, CompiledPattern | None]] = []
 
     @property
     def open(self) -> bool:
@@ -85,10 +89,10 @@ class Channel:
 class MessageEvent:
     """One message in the journal: received from or sent to a connection, and the stub that matched it."""
 
-    __slots__ = ("channel", "direction", "id", "message", "near_miss_report", "stub", "timestamp")
+    __slots__ = ("_id", "channel", "direction", "message", "near_miss_report", "stub", "timestamp")
 
     def __init__(self, direction: Direction, channel: Channel, message: Message, stub: MessageStub | None) -> None:
-        self.id = str(uuid.uuid4())
+        self._id: str | None = None  # made when first asked for: a uuid4 costs as much as matching a message
         self.direction = direction
         self.channel = channel
         self.message = message
@@ -96,6 +100,12 @@ class MessageEvent:
         self.timestamp = time.time()
         #: for a received message that matched no stub: what came closest and what differed
         self.near_miss_report: str | None = None
+
+    @property
+    def id(self) -> str:
+        if self._id is None:
+            self._id = str(uuid.uuid4())
+        return self._id
 
     @property
     def matched(self) -> bool:
@@ -115,17 +125,7 @@ class MessageEvent:
 
 
 def _as_request(handshake: Request, message: Message) -> Request:
-    body = message.encode("utf-8") if isinstance(message, str) else message
-    return Request(
-        handshake.method,
-        handshake.path,
-        handshake.query_string,
-        handshake.headers.multi_items(),
-        body,
-        client=handshake.client,
-        scheme=handshake.scheme,
-        timestamp=handshake.timestamp,
-    )
+    return handshake.with_body(message.encode("utf-8") if isinstance(message, str) else message)
 
 
 class WebSocket:
@@ -220,7 +220,7 @@ class _CompiledAction:
 class _Compiled:
     """A message stub ready to match: its handshake pattern, its message pattern, its actions."""
 
-    __slots__ = ("actions", "channel", "http", "message", "order", "stub")
+    __slots__ = ("actions", "body", "channel", "http", "immediate", "message", "order", "stub")
 
     def __init__(self, stub: MessageStub, order: int) -> None:
         self.stub = stub
@@ -229,6 +229,10 @@ class _Compiled:
         body = (stub.body,) if stub.body is not None else ()
         #: the handshake and the message (as the body) together: one pattern, one near-miss report
         self.message = compile_pattern(replace(stub.channel, body_patterns=(*stub.channel.body_patterns, *body)))
+        #: the message test alone, once the handshake is known to match (None: any message)
+        self.body = compile_pattern(RequestPattern(body_patterns=body)) if body else None
+        #: actions with no delay or repeat run at once, in the message's turn: no task per message
+        self.immediate = all(not a.delay_ms and a.every_ms is None for a in stub.actions)
         self.http = compile_pattern(stub.http_request) if stub.http_request is not None else None
         self.actions = tuple(_CompiledAction(action) for action in stub.actions)
 
@@ -272,6 +276,8 @@ class WebSocketHub:
         self.near_miss_limit = engine.near_miss_limit
         #: called with every message that matched no stub (the CLI logs it, the pytest plugin fails on it)
         self.miss_listeners: list[Callable[[MessageEvent], None]] = []
+        #: called with each handshake no stub accepted and the near-miss report it was answered with
+        self.refusal_listeners: list[Callable[[Request, str], None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handlers: dict[int, MessageStub] = {}
 
@@ -361,8 +367,16 @@ class WebSocketHub:
         handler = next((e.stub for e in found if e.stub.handler is not None), None)
         return Acceptance(tuple(e.stub for e in found), subprotocol, handler)
 
+    def refuse(self, request: Request, offered: Iterable[str]) -> str:
+        """The 404's text for a handshake no stub accepts (the listeners are told of it)."""
+        report = self.handshake_report(request, offered)
+        for listener in self.refusal_listeners:
+            with contextlib.suppress(Exception):
+                listener(request, report)
+        return report
+
     def handshake_report(self, request: Request, offered: Iterable[str]) -> str:
-        """The 404's text for a handshake no stub accepts: the closest handshake patterns, what differed."""
+        """The closest handshake patterns to ``request`` and what differed."""
         lines = ["mockpit: no WebSocket stub accepts this connection", "", f"  WebSocket {request.url}"]
         offered = list(offered)
         if offered:
@@ -403,7 +417,7 @@ class WebSocketHub:
                 if stub.trigger == "open":
                     self._run(channel, self._compiled(stub), None)
             async for message in incoming:
-                self._received(channel, message)
+                await self._received(channel, message)
         finally:
             if channel.close_code is None:
                 channel.close_code = getattr(incoming, "close_code", None) or 1006
@@ -413,14 +427,30 @@ class WebSocketHub:
     def _compiled(self, stub: MessageStub) -> _Compiled:
         return next((e for e in self._stubs if e.stub is stub), None) or _Compiled(stub, 0)
 
-    def _received(self, channel: Channel, message: Message) -> None:
+    def _rules(self, channel: Channel) -> list[tuple[_Compiled, CompiledPattern | None]]:
+        """The message rules for ``channel``, picked again only when the stubs have changed."""
+        stubs = self._stubs
+        if channel.rules_of is not stubs:
+            request = channel.request
+            channel.rules = [
+                (entry, entry.body)
+                for entry in stubs
+                if entry.stub.trigger == "message"
+                and entry.stub.handler is None
+                and entry.channel.match_captures(request) is not None
+            ]
+            channel.rules_of = stubs
+        return channel.rules
+
+    async def _received(self, channel: Channel, message: Message) -> None:
         request = _as_request(channel.request, message)
-        for entry in self._stubs:
-            if entry.stub.trigger != "message" or entry.stub.handler is not None:
-                continue
-            if entry.message.match_captures(request) is not None:
+        for entry, body in self._rules(channel):
+            if body is None or body.match_captures(request) is not None:
                 self.journal_message(MessageEvent("RECEIVED", channel, message, entry.stub))
-                self._run(channel, entry, message)
+                if entry.immediate:
+                    await self._script(channel, entry, message)
+                else:
+                    self._run(channel, entry, message)
                 return
         event = MessageEvent("RECEIVED", channel, message, None)
         event.near_miss_report = self.message_report(request)

@@ -358,7 +358,7 @@ class MockpitApp:
         acceptance = hub.accept(request, offered) if hub is not None else None
         if hub is None or acceptance is None:
             report = (
-                hub.handshake_report(request, offered)
+                hub.refuse(request, offered)
                 if hub is not None
                 else "mockpit: this server takes no WebSocket connections\n"
             )
