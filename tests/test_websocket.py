@@ -598,3 +598,48 @@ def test_mockpit_serve_serves_message_mappings_and_logs_unmatched_messages(tmp_p
         assert "WebSocket /elsewhere -> 404, no WebSocket stub accepted it" in logged
         assert "WebSocket /strict: a message no stub matched" in logged
         assert "equalTo 'a'" in logged
+
+
+def test_the_pytest_plugin_fails_a_test_whose_client_sent_an_unmatched_message(pytester: pytest.Pytester) -> None:
+    from tests._inner import run as run_inner
+
+    pytester.makepyfile(
+        test_sandbox_websocket="""
+        import asyncio
+
+        from websockets.asyncio.client import connect
+
+        def talk(mockpit, text):
+            async def go():
+                async with connect(mockpit.url.replace("http", "ws") + "/chat") as ws:
+                    await ws.send(text)
+                    return await ws.recv()
+            return asyncio.run(go())
+
+        def test_answered(mockpit):
+            mockpit.websocket("/chat").on_message("ping").send("pong")
+            assert talk(mockpit, "ping") == "pong"
+
+        def test_unanswered(mockpit):
+            mockpit.websocket("/chat").on_message("ping").send("pong")
+
+            async def go():
+                async with connect(mockpit.url.replace("http", "ws") + "/chat") as ws:
+                    await ws.send("pnig")
+                    await ws.send("ping")
+                    return await ws.recv()
+            assert asyncio.run(go()) == "pong"
+        """
+    )
+    result = run_inner(pytester, "-p", "no:randomly", "-rA")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*1 WebSocket message(s) matched no message stub*", "*message: pnig*"])
+
+
+def test_wss_over_https() -> None:
+    with MockServer(https=True) as server:
+        server.websocket("/secure").on_message().send("secret {{message.body}}")
+        url = "wss" + server.url.removeprefix("https") + "/secure"
+        assert run(exchange(url, "hi", ssl=server.client_ssl_context())) == ["secret hi"]
+        (channel,) = server.websocket_connections
+        assert channel.request.scheme == "https"
