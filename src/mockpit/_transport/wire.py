@@ -19,6 +19,7 @@ import asyncio
 import weakref
 from typing import Any
 
+import httptools
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
@@ -76,6 +77,8 @@ class MockpitHttpToolsProtocol(HttpToolsProtocol):
         self._eof = False  # the client has sent all it will (it half-closed)
         #: the request being answered when others were first queued behind it (pipelining)
         self._answering: RequestResponseCycle | None = None
+        #: bytes still to come of the body of a request whose Upgrade was ignored (see data_received)
+        self._upgrade_body_left = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -115,6 +118,62 @@ class MockpitHttpToolsProtocol(HttpToolsProtocol):
     def on_body(self, body: bytes) -> None:
         self.body_bytes += len(body)
         super().on_body(body)
+
+    def data_received(self, data: bytes) -> None:
+        """uvicorn's, but a request asking to upgrade to anything but WebSocket is answered as HTTP/1.1.
+
+        RFC 9110 7.8 lets a server ignore ``Upgrade``. Java's HttpClient sends ``Upgrade: h2c`` with every
+        request on an http:// URL; the parser stops at such a request's head, so uvicorn would hand the app
+        an empty body and read the body as the next request. Here the body is read by length, and a new
+        parser takes what follows.
+        """
+        if self._upgrade_body_left:
+            data = self._take_upgrade_body(data)
+            if not data:
+                return
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            msg = "Invalid HTTP request received."
+            self.logger.warning(msg)
+            self.send_400_response(msg)
+        except httptools.HttpParserUpgrade as upgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._ignore_upgrade(data[upgrade.args[0] :])
+
+    def _ignore_upgrade(self, rest: bytes) -> None:
+        self.parser = httptools.HttpRequestParser(self)  # the upgraded one parses nothing more
+        cycle = self.cycle
+        length = next((value for name, value in self.headers if name == b"content-length"), b"0")
+        if any(name == b"transfer-encoding" for name, _ in self.headers) or not length.isdigit():
+            if cycle is not None:
+                cycle.more_body = True  # its body is what is refused: the 400 is this request's answer
+            self.send_400_response(
+                "A request asking to upgrade (to h2c ...) needs a Content-Length: mockpit answers it in "
+                "HTTP/1.1 and cannot read a chunked body after such a head; send it without Upgrade"
+            )
+            return
+        if cycle is not None and int(length):
+            cycle.more_body = True  # the parser called the message complete at its head
+            self._upgrade_body_left = int(length)
+            rest = self._take_upgrade_body(rest)
+        if rest:
+            self.data_received(rest)
+
+    def _take_upgrade_body(self, data: bytes) -> bytes:
+        """Hand the app up to the rest of an ignored-upgrade request's body; returns what follows it."""
+        left = self._upgrade_body_left
+        body, after = data[:left], data[left:]
+        if body:
+            self.on_body(body)
+        self._upgrade_body_left = left - len(body)
+        if not self._upgrade_body_left and self.cycle is not None:
+            self.cycle.more_body = False
+            self.cycle.message_event.set()
+        return after
 
     def eof_received(self) -> bool:  # type: ignore[override]  # asyncio.Protocol says bool | None
         """The client has sent all it will (a half-close, as ``nc -N`` does): answer it, then close.
