@@ -44,6 +44,7 @@ LAYERS = {
     "_admin": 8,
     "_server": 9,
     "cli": 10,
+    "_console": 10,
     "pytest_plugin": 10,
     "__main__": 10,
     "__init__": 11,

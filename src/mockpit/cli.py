@@ -116,7 +116,13 @@ def main() -> None:
 @click.option(
     "--port", "-p", default=8080, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port."
 )
-@click.option("--verbose", "-v", is_flag=True, help="Log every request with the stub that answered it.")
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Log every request with the stub that answered it, and the whole reason of a status mockpit chose "
+    "(the near-miss report, every validation error).",
+)
 @click.option("--journal-size", default=10_000, show_default=True, type=click.IntRange(0), help="Requests kept.")
 @click.option(
     "--max-body-size", default=10 * 1024 * 1024, show_default=True, type=click.IntRange(1), help="Bytes; 413 past it."
@@ -228,10 +234,10 @@ def serve(
     from rich.console import Console
     from rich.markup import escape
 
+    from ._console import event_markup, log_to_console
     from ._engine.journal import ServeEvent
     from ._errors import HandlerError, MappingError
     from ._mapping.files import LoadedSource
-    from ._matching.report import report_markup
     from ._server import internals
 
     # soft_wrap: when piped (a log file, a CI step) rich would break lines at 80 columns, mid-path
@@ -301,26 +307,23 @@ def serve(
 
     parts.reload_listeners.append(log_reload)
 
-    def log_miss(event: ServeEvent) -> None:
-        request = event.request
-        out.print(f"[yellow]{escape(request.method)} {escape(request.url)} -> 404, no stub matched[/]")
-        out.print(report_markup(event.near_miss_report or ""), end="")
-
-    def log_match(event: ServeEvent) -> None:
-        if event.stub is not None:
-            request = event.request
-            line = f"{request.method} {request.url} -> {event.response.status}  {event.stub.describe()}"
-            out.print(escape(line))
+    def log_event(event: ServeEvent) -> None:
+        line = event_markup(event, verbose=verbose)
+        if line is not None:
+            out.print(line)
 
     def log_error(error: HandlerError) -> None:
         err.print(f"[bold red]error:[/] {escape(str(error))}")
         err.print(escape(error.traceback_text), end="")
 
     engine = parts.engine
-    engine.miss_listeners.append(log_miss)
     if verbose:  # off by default: a console write per request would cost more than serving it
-        engine.listeners.append(log_match)
+        engine.listeners.append(log_event)
+    else:  # what mockpit decided: misses, and statuses with a reason (a 422 from OpenAPI validation)
+        engine.miss_listeners.append(log_event)
+        engine.refusal_listeners.append(log_event)
     engine.error_listeners.append(log_error)
+    log_to_console(out, err)  # the transport's refusals (400, 408, 413, 503) and uvicorn's messages
 
     def ready() -> None:
         took = (time.perf_counter() - _START) * 1000

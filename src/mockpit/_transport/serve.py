@@ -55,7 +55,7 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 def make_config(
     app: Any,
     *,
-    log_level: str = "warning",
+    log_level: str | None = None,
     certfile: str | None = None,
     keyfile: str | None = None,
     limits: ConnectionLimits | None = None,
@@ -78,9 +78,12 @@ def make_config(
         lifespan="off",
         loop="none",
         interface="asgi3",
-        access_log=False,
+        # True and None leave uvicorn's loggers alone (False empties uvicorn.access, a level sets uvicorn.error's):
+        # the host program's uvicorn is none of mockpit's business. The protocol logs through
+        # mockpit.transport and keeps no access log (wire.py)
+        access_log=True,
         log_level=log_level,
-        log_config=None,  # leave the host program's logging set-up alone
+        log_config=None,
         timeout_graceful_shutdown=int(GRACEFUL_SHUTDOWN_SECONDS),
         # uvicorn builds the SSLContext; startup(sockets=...) hands it to loop.create_server(ssl=...)
         ssl_certfile=certfile,
@@ -96,7 +99,7 @@ async def serve(
     stop: asyncio.Event,
     *,
     on_ready: Callable[[], None] | None = None,
-    log_level: str = "warning",
+    log_level: str | None = None,
     certfile: str | None = None,
     keyfile: str | None = None,
     limits: ConnectionLimits | None = None,
