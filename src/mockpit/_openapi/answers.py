@@ -266,7 +266,7 @@ class OperationHandler:
             "violations": [v.to_json() for v in violations],
         }
         response = _Response(status, dump_json(problem), headers=[("Content-Type", PROBLEM_TYPE)])
-        response.why = (f"the request does not match {self.operation.label} in the OpenAPI document", *each)
+        response.why = ("the request does not match the OpenAPI document", *each)  # the stub names the operation
         return response
 
     def _unsatisfiable(self, detail: str) -> _Response:
@@ -277,7 +277,7 @@ class OperationHandler:
             "detail": f"{self.operation.label}: {detail}",
         }
         response = _Response(400, dump_json(problem), headers=[("Content-Type", PROBLEM_TYPE)])
-        response.why = (f"the Prefer header asks {self.operation.label} for what the document lacks", detail)
+        response.why = ("the Prefer header asks for an answer the OpenAPI document does not describe", detail)
         return response
 
 
