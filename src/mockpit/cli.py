@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__
+from ._help import SectionedCommand, SectionedGroup
 from ._transport.limits import ConnectionLimits
 
 if TYPE_CHECKING:
@@ -64,6 +65,12 @@ def _admin_options(command: _F) -> _F:
     return command
 
 
+#: the --help headings of the admin options (on every command that serves the admin API)
+_ADMIN_SECTION = {
+    "Admin API": ["no_admin", "admin_token", "admin_hosts", "admin_origins", "admin_insecure", "show_credentials"]
+}
+
+
 def _admin_settings(
     no_admin: bool,
     admin_token: str | None,
@@ -104,13 +111,35 @@ def _make_server(err: Console, *args: Any, **kwargs: Any) -> MockServer:
     return server
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=SectionedGroup,
+    sections={"Serving": ["serve", "record"], "Writing mapping files": ["generate", "import"]},
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="mockpit")
 def main() -> None:
     """mockpit: a fast HTTP mock API server (WireMock-compatible mappings)."""
 
 
-@main.command()
+@main.command(
+    cls=SectionedCommand,
+    sections={
+        "Serving": ["host", "port", "verbose", "root", "watch"],
+        "Answers": ["templating", "template_syntax", "seed", "no_validate"],
+        "HTTPS": ["https", "cert", "key"],
+        "Limits": [
+            "journal_size",
+            "max_body_size",
+            "head_timeout",
+            "body_timeout",
+            "min_body_rate",
+            "idle_timeout",
+            "max_connections",
+            "regex_timeout_ms",
+        ],
+        **_ADMIN_SECTION,
+    },
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; 0.0.0.0 for all interfaces.")
 @click.option(
@@ -376,7 +405,14 @@ def _target(ctx: click.Context, param: click.Parameter, value: str) -> str:
         raise click.BadParameter(exc.message) from None
 
 
-@main.command()
+@main.command(
+    cls=SectionedCommand,
+    sections={
+        "Recording": ["target", "out", "keep_secrets", "repeats_as_scenarios", "capture_headers"],
+        "Serving": ["host", "port"],
+        **_ADMIN_SECTION,
+    },
+)
 @click.option(
     "--target", "-t", required=True, callback=_target, help="Base URL of the API to record (http:// or https://)."
 )
