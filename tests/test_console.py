@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import re
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,8 +18,9 @@ import httpx
 import pytest
 
 from _processes import mockpit_command, started
-from _wire import exchange
+from _wire import exchange, get_request
 from mockpit import MockServer
+from mockpit._transport.serve import bind_socket, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -148,3 +151,33 @@ def test_a_host_programs_uvicorn_loggers_are_left_alone() -> None:
     with MockServer() as server:
         exchange(server, MALFORMED)
     assert [(logger.level, list(logger.handlers), logger.propagate) for logger in loggers] == before
+
+
+def test_an_exception_under_the_app_is_logged_by_uvicorn_as_mockpit_transport(
+    capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(scope: object, receive: object, send: object) -> None:
+        raise RuntimeError("broken app")
+
+    sock = bind_socket("127.0.0.1", 0)
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    ready = threading.Event()
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(broken, sock, stop, on_ready=ready.set),))
+    thread.start()
+    try:
+        assert ready.wait(10)
+        with caplog.at_level(logging.INFO):
+            answer, _ = exchange(sock.getsockname()[1], get_request("/"))
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        loop.close()
+        sock.close()
+    assert answer.startswith(b"HTTP/1.1 500 ")
+    (record,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert (record.name, record.getMessage().strip()) == ("mockpit.transport", "Exception in ASGI application")
+    assert record.exc_info is not None
+    assert str(record.exc_info[1]) == "broken app"
+    assert not any(r.name.startswith("uvicorn") for r in caplog.records)
+    assert capfd.readouterr() == ("", "")
