@@ -181,3 +181,14 @@ def test_an_exception_under_the_app_is_logged_by_uvicorn_as_mockpit_transport(
     assert str(record.exc_info[1]) == "broken app"
     assert not any(r.name.startswith("uvicorn") for r in caplog.records)
     assert capfd.readouterr() == ("", "")
+
+
+def test_record_prints_the_transports_refusals_too(tmp_path: Path) -> None:
+    ready = re.compile(r"recording \S+ on (http://127\.0\.0\.1:\d+)")
+    args = mockpit_command("record", "--target", "http://127.0.0.1:9", "--out", str(tmp_path), "--port", "0")
+    with started(args, ready) as run:
+        answer, _ = exchange(run.ready.group(1), MALFORMED)
+        assert answer.startswith(b"HTTP/1.1 400 ")
+        line = run.lines.get(timeout=10)
+        assert line is not None
+        assert re.fullmatch(r"127\.0\.0\.1:\d+ -> 400, invalid HTTP request received; the connection is closed\n", line)

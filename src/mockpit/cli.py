@@ -505,6 +505,9 @@ def record(
     recorder.stop_listeners.append(stopped)
     parts.engine.error_listeners.append(log_error)
     recorder.start(spec)
+    from ._console import log_to_console
+
+    log_to_console(out_console, err)  # the transport's refusals and uvicorn's messages, as `serve` prints them
 
     def ready() -> None:
         loop.append(asyncio.get_running_loop())
