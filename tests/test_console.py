@@ -90,6 +90,10 @@ def test_a_422_from_openapi_validation_gives_its_first_violation_and_verbose_all
         assert '"POST /pets (createPets)"' in line
         assert http.get("/pets", params={"limit": 500}).status_code == 422
         assert "query.limit: 500 is greater than the maximum of 100  " in out.next_lines()[0]
+        assert http.get("/pets", headers={"Prefer": "example=nope"}).status_code == 400
+        line = out.next_lines()[0]
+        assert line.startswith("GET /pets -> 400, the Prefer header asks for an answer the OpenAPI document does not")
+        assert "there is no example 'nope' in the 200 response" in line, line
         assert http.get("/pets").status_code == 200  # a stub's own answer: not logged without --verbose
         http.get("/nope")
         assert out.next_lines()[0].startswith("GET /nope -> 404")
