@@ -8,6 +8,8 @@ import logging
 import queue
 import re
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -196,3 +198,16 @@ def test_record_prints_the_transports_refusals_too(tmp_path: Path) -> None:
         line = run.lines.get(timeout=10)
         assert line is not None
         assert re.fullmatch(r"127\.0\.0\.1:\d+ -> 400, invalid HTTP request received; the connection is closed\n", line)
+
+
+def test_under_the_cli_uvicorns_own_loggers_print_as_mockpit_transport() -> None:
+    # what uvicorn's server and config modules log (start-up, shutdown) in a process that is mockpit's
+    program = (
+        "import logging; from rich.console import Console; from mockpit._console import log_to_console; "
+        "log_to_console(Console(), Console(stderr=True)); "
+        "logging.getLogger('uvicorn.error').info('Started server process [1]'); "
+        "logging.getLogger('uvicorn.error').error('Exception in ASGI application')"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=30, check=True)
+    assert done.stdout == "Started server process [1]\n"
+    assert done.stderr == "error: Exception in ASGI application  (mockpit.transport)\n"

@@ -59,3 +59,4 @@ def adopt_uvicorn_loggers() -> None:
         logger = logging.getLogger(name)
         logger.handlers = [_Forward()] if name == "uvicorn" else []
         logger.propagate = name != "uvicorn"
+        logger.setLevel(logging.INFO if name == "uvicorn" else logging.NOTSET)  # mockpit.transport decides
