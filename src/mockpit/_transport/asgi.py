@@ -156,7 +156,7 @@ class MockpitApp:
         ``declared`` is the body's Content-Length, when it was refused on that alone.
         """
         if TRANSPORT_LOG.isEnabledFor(logging.INFO):
-            size = f"a body of {declared} bytes" if declared is not None else "a chunked body"
+            size = f"a body of {declared} bytes" if declared is not None else "a body sent in chunks"
             TRANSPORT_LOG.info(
                 "%s %s -> 413, %s is over the limit of %d bytes (--max-body-size, max_body_size=)",
                 scope["method"],
