@@ -111,7 +111,7 @@ def test_serve_examples_prints_the_count_and_url_and_answers_every_example() -> 
 
 
 def test_an_unmatched_request_prints_the_near_miss_to_stdout(http_client: httpx.Client) -> None:
-    with serving(str(EXAMPLES)) as run:
+    with serving(str(EXAMPLES), "--verbose") as run:  # in full; one line without --verbose (test_console.py)
         answer = http_client.post(f"{run.url}/users", json={"nom": "Ada"}, timeout=5)
         assert answer.status_code == 404
         printed = "".join(run.lines_until("$.name"))

@@ -43,6 +43,8 @@ LAYERS = {
     "_admin": 8,
     "_server": 9,
     "cli": 10,
+    "_console": 10,
+    "_help": 10,
     "pytest_plugin": 10,
     "__main__": 10,
     "__init__": 11,

@@ -582,7 +582,7 @@ def test_mockpit_serve_serves_message_mappings_and_logs_unmatched_messages(tmp_p
     }
     (tmp_path / "message-mappings" / "strict.json").write_text(json.dumps(strict))
     ready = re.compile(r"serving \d+ stub\(s\) on (http://127\.0\.0\.1:\d+)")
-    with started(mockpit_command("serve", str(tmp_path), "--port", "0"), ready) as run:
+    with started(mockpit_command("serve", str(tmp_path), "--port", "0", "--verbose"), ready) as run:
         assert any("Loaded 2 WebSocket stub(s)" in line for line in run.seen)
         url = "ws" + run.ready.group(1).removeprefix("http")
         assert asyncio.run(exchange(url + "/echo", "over the wire")) == ["Echo: over the wire"]
@@ -595,8 +595,8 @@ def test_mockpit_serve_serves_message_mappings_and_logs_unmatched_messages(tmp_p
             assert line is not None, lines
             lines.append(line)
         logged = "".join(lines)
-        assert "WebSocket /elsewhere -> 404, no WebSocket stub accepted it" in logged
-        assert "WebSocket /strict: a message no stub matched" in logged
+        assert "WebSocket /elsewhere -> 404, no WebSocket stub accepts it" in logged
+        assert "WebSocket /strict: no message stub matched 'b'" in logged
         assert "equalTo 'a'" in logged
 
 

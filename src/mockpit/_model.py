@@ -228,7 +228,7 @@ class Response:
         Response(201, json={"id": 7}, headers={"Location": "/items/7"})
     """
 
-    __slots__ = ("_raw_headers", "body", "dribble", "fault", "headers", "reason", "status", "stream")
+    __slots__ = ("_raw_headers", "body", "dribble", "fault", "headers", "reason", "status", "stream", "why")
 
     def __init__(
         self,
@@ -252,6 +252,9 @@ class Response:
         self.dribble = dribble
         #: a body sent as it arrives (proxying); ``body`` then holds what the journal may keep of it
         self.stream = stream
+        #: why mockpit chose this status for a stub (a 422 from OpenAPI validation): a headline, then
+        #: the details; ``mockpit serve`` logs the headline, and the details with ``--verbose``
+        self.why: tuple[str, ...] | None = None
         self.headers: list[tuple[str, str]] = normalise_headers(headers)
         if json is not _UNSET:
             if body is not None:

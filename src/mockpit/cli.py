@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__
+from ._help import SectionedCommand, SectionedGroup
 from ._transport.limits import ConnectionLimits
 
 if TYPE_CHECKING:
@@ -64,6 +65,12 @@ def _admin_options(command: _F) -> _F:
     return command
 
 
+#: the --help headings of the admin options (on every command that serves the admin API)
+_ADMIN_SECTION = {
+    "Admin API": ["no_admin", "admin_token", "admin_hosts", "admin_origins", "admin_insecure", "show_credentials"]
+}
+
+
 def _admin_settings(
     no_admin: bool,
     admin_token: str | None,
@@ -104,19 +111,47 @@ def _make_server(err: Console, *args: Any, **kwargs: Any) -> MockServer:
     return server
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=SectionedGroup,
+    sections={"Serving": ["serve", "record"], "Writing mapping files": ["generate", "import"]},
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="mockpit")
 def main() -> None:
     """mockpit: a fast HTTP mock API server (WireMock-compatible mappings)."""
 
 
-@main.command()
+@main.command(
+    cls=SectionedCommand,
+    sections={
+        "Serving": ["host", "port", "verbose", "root", "watch"],
+        "Answers": ["templating", "template_syntax", "seed", "no_validate"],
+        "HTTPS": ["https", "cert", "key"],
+        "Limits": [
+            "journal_size",
+            "max_body_size",
+            "head_timeout",
+            "body_timeout",
+            "min_body_rate",
+            "idle_timeout",
+            "max_connections",
+            "regex_timeout_ms",
+        ],
+        **_ADMIN_SECTION,
+    },
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; 0.0.0.0 for all interfaces.")
 @click.option(
     "--port", "-p", default=8080, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port."
 )
-@click.option("--verbose", "-v", is_flag=True, help="Log every request with the stub that answered it.")
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Log every request with the stub that answered it, and the whole reason of a status mockpit chose "
+    "(the near-miss report, every validation error).",
+)
 @click.option("--journal-size", default=10_000, show_default=True, type=click.IntRange(0), help="Requests kept.")
 @click.option(
     "--max-body-size", default=10 * 1024 * 1024, show_default=True, type=click.IntRange(1), help="Bytes; 413 past it."
@@ -228,6 +263,7 @@ def serve(
     from rich.console import Console
     from rich.markup import escape
 
+    from ._console import event_markup, log_to_console
     from ._engine.journal import ServeEvent
     from ._errors import HandlerError, MappingError
     from ._mapping.files import LoadedSource
@@ -306,37 +342,37 @@ def serve(
 
     parts.reload_listeners.append(log_reload)
 
-    def log_miss(event: ServeEvent) -> None:
-        request = event.request
-        out.print(f"[yellow]{escape(request.method)} {escape(request.url)} -> 404, no stub matched[/]")
-        out.print(report_markup(event.near_miss_report or ""), end="")
-
-    def log_match(event: ServeEvent) -> None:
-        if event.stub is not None:
-            request = event.request
-            line = f"{request.method} {request.url} -> {event.response.status}  {event.stub.describe()}"
-            out.print(escape(line))
+    def log_event(event: ServeEvent) -> None:
+        line = event_markup(event, verbose=verbose)
+        if line is not None:
+            out.print(line)
 
     def log_error(error: HandlerError) -> None:
         err.print(f"[bold red]error:[/] {escape(str(error))}")
         err.print(escape(error.traceback_text), end="")
 
-    def log_message_miss(event: MessageEvent) -> None:
+    def log_message_miss(event: MessageEvent) -> None:  # as a request's miss: one line, --verbose the report
         where = event.channel.request.url
-        out.print(f"[yellow]WebSocket {escape(where)}: a message no stub matched[/]")
-        out.print(report_markup(event.near_miss_report or ""), end="")
+        text = event.text if len(event.text) <= 80 else event.text[:80] + "..."
+        out.print(f"[yellow]WebSocket {escape(where)}: no message stub matched {escape(repr(text))}[/]")
+        if verbose:
+            out.print(report_markup(event.near_miss_report or ""), end="")
 
-    def log_refusal(request: Request, report: str) -> None:
-        out.print(f"[yellow]WebSocket {escape(request.url)} -> 404, no WebSocket stub accepted it[/]")
-        out.print(report_markup(report), end="")
+    def log_handshake_refusal(request: Request, report: str) -> None:
+        out.print(f"[yellow]WebSocket {escape(request.url)} -> 404, no WebSocket stub accepts it[/]")
+        if verbose:
+            out.print(report_markup(report), end="")
 
     sockets.miss_listeners.append(log_message_miss)
-    sockets.refusal_listeners.append(log_refusal)
+    sockets.refusal_listeners.append(log_handshake_refusal)
     engine = parts.engine
-    engine.miss_listeners.append(log_miss)
     if verbose:  # off by default: a console write per request would cost more than serving it
-        engine.listeners.append(log_match)
+        engine.listeners.append(log_event)
+    else:  # what mockpit decided: misses, and statuses with a reason (a 422 from OpenAPI validation)
+        engine.miss_listeners.append(log_event)
+        engine.refusal_listeners.append(log_event)
     engine.error_listeners.append(log_error)
+    log_to_console(out, err)  # the transport's refusals (400, 408, 413, 503) and uvicorn's messages
 
     def ready() -> None:
         took = (time.perf_counter() - _START) * 1000
@@ -389,7 +425,14 @@ def _target(ctx: click.Context, param: click.Parameter, value: str) -> str:
         raise click.BadParameter(exc.message) from None
 
 
-@main.command()
+@main.command(
+    cls=SectionedCommand,
+    sections={
+        "Recording": ["target", "out", "keep_secrets", "repeats_as_scenarios", "capture_headers"],
+        "Serving": ["host", "port"],
+        **_ADMIN_SECTION,
+    },
+)
 @click.option(
     "--target", "-t", required=True, callback=_target, help="Base URL of the API to record (http:// or https://)."
 )
@@ -482,6 +525,9 @@ def record(
     recorder.stop_listeners.append(stopped)
     parts.engine.error_listeners.append(log_error)
     recorder.start(spec)
+    from ._console import log_to_console
+
+    log_to_console(out_console, err)  # the transport's refusals and uvicorn's messages, as `serve` prints them
 
     def ready() -> None:
         loop.append(asyncio.get_running_loop())

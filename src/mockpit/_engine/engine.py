@@ -80,6 +80,9 @@ class Engine:
         self.listeners: list[Callable[[ServeEvent], None]] = []
         #: called with the serve event of every request that matched no stub
         self.miss_listeners: list[Callable[[ServeEvent], None]] = []
+        #: called with the serve event of every response that says why mockpit chose its status
+        #: (``Response.why``: a 422 from OpenAPI validation); these are logged even without ``--verbose``
+        self.refusal_listeners: list[Callable[[ServeEvent], None]] = []
         #: called with every recorded error (the CLI prints tracebacks through this)
         self.error_listeners: list[Callable[[HandlerError], None]] = []
         # compiled once: a reset (before every test, in the pytest plugin) must neither recompile them nor
@@ -261,11 +264,13 @@ class Engine:
             request.path_params = captures
         responder = entry.payload
         response = responder.static
-        if response is None:
+        refused = False
+        if response is None:  # only a rendered response can say why mockpit chose its status
             try:
                 response = await responder.render(request)
             except Exception as exc:
                 response = self._failed(request, entry, exc)
+            refused = response.why is not None
         delay = responder.delay if responder.sample_delay is None else responder.sample_delay()
         # the global delay is WireMock's default: a stub's own delay (even 0) wins
         if not delay and self._any_global_delay and not responder.own_delay:
@@ -276,6 +281,8 @@ class Engine:
         self.journal.record(event)
         if self.listeners:
             self._notify(event, self.listeners)
+        if refused:
+            self._notify(event, self.refusal_listeners)
         if responder.listeners:
             webhooks = self.webhooks()
             for webhook in responder.listeners:
@@ -288,6 +295,7 @@ class Engine:
         response = Response(404, report, headers=_TEXT)
         event = ServeEvent(request, None, response)
         event.near_miss_report = report
+        event.near_misses = misses
         self.journal.record(event)
         self._misses.append(event)
         self._notify(event, [*self.listeners, *self.miss_listeners])

@@ -7,6 +7,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 
+from mockpit._matching.near_miss import NearMiss
 from mockpit._model import Request, Response, Stub
 
 _ID_LOCK = threading.Lock()
@@ -15,13 +16,15 @@ _ID_LOCK = threading.Lock()
 class ServeEvent:
     """One request and what answered it: the stub (``None`` if nothing matched) and the response."""
 
-    __slots__ = ("_id", "near_miss_report", "request", "response", "stub")
+    __slots__ = ("_id", "near_miss_report", "near_misses", "request", "response", "stub")
 
     def __init__(self, request: Request, stub: Stub | None, response: Response) -> None:
         self.request = request
         self.stub = stub
         self.response = response
         self.near_miss_report: str | None = None
+        #: for a request no stub matched: the closest stubs, closest first (the report is made of them)
+        self.near_misses: list[NearMiss] | None = None
         self._id: str | None = None
 
     @property

@@ -1,8 +1,8 @@
 """The near-miss report: the plain-text answer to an unmatched request.
 
 A side-by-side table per stub (:func:`format_report`), ``expected (stub) | actual (request)``, one row
-per field, differing rows marked ``!``; and the same report with colours for the console
-(:func:`report_markup`).
+per field, differing rows marked ``!``; the same report with colours for the console
+(:func:`report_markup`); and its one-line summary (:func:`summarise_misses`).
 """
 
 from __future__ import annotations
@@ -275,3 +275,27 @@ def report_markup(report: str) -> str:
         else:
             out.append(text)
     return "\n".join(out) + "\n"
+
+
+#: characters of one value in the one-line summary; the whole report has the rest
+_SUMMARY_VALUE = 60
+
+
+def summarise_misses(misses: list[NearMiss]) -> str:
+    """One line on the closest stub and what differed first, for the console (the report has the rest)."""
+    if not misses:
+        return "no stub matched (there are no stubs)"
+    closest = misses[0]
+    label = closest.stub.describe() if closest.stub is not None else "the pattern"
+    differences = closest.differences
+    if not differences:
+        return f"no stub matched; closest {label}"
+    first = differences[0]
+    more = f" (and {len(differences) - 1} more)" if len(differences) > 1 else ""
+    expected, actual = _short(first.expected), _short(first.actual)
+    return f"no stub matched; closest {label}: {first.field} expected {expected}, got {actual}{more}"
+
+
+def _short(value: str) -> str:
+    value = " ".join(value.split())  # one line: a multi-line body becomes spaces
+    return value if len(value) <= _SUMMARY_VALUE else value[: _SUMMARY_VALUE - 3] + "..."

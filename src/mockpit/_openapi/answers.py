@@ -257,15 +257,17 @@ class OperationHandler:
 
     def _invalid(self, violations: list[Violation]) -> _Response:
         status = self._problem_status
-        listed = "; ".join(map(str, violations))
+        each = [str(v) for v in violations]
         problem = {
             "type": "urn:mockpit:problem:request-validation",
             "title": "The request does not match the OpenAPI document",
             "status": status,
-            "detail": f"{self.operation.label}: {listed}",
+            "detail": f"{self.operation.label}: {'; '.join(each)}",
             "violations": [v.to_json() for v in violations],
         }
-        return _Response(status, dump_json(problem), headers=[("Content-Type", PROBLEM_TYPE)])
+        response = _Response(status, dump_json(problem), headers=[("Content-Type", PROBLEM_TYPE)])
+        response.why = ("the request does not match the OpenAPI document", *each)  # the stub names the operation
+        return response
 
     def _unsatisfiable(self, detail: str) -> _Response:
         problem = {
@@ -274,7 +276,9 @@ class OperationHandler:
             "status": 400,
             "detail": f"{self.operation.label}: {detail}",
         }
-        return _Response(400, dump_json(problem), headers=[("Content-Type", PROBLEM_TYPE)])
+        response = _Response(400, dump_json(problem), headers=[("Content-Type", PROBLEM_TYPE)])
+        response.why = ("the Prefer header asks for an answer the OpenAPI document does not describe", detail)
+        return response
 
 
 def _default_key(keys: list[str]) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import struct
 import sys
@@ -28,6 +29,8 @@ from mockpit._engine.engine import Engine
 from mockpit._engine.sse import EventStream
 from mockpit._model import Request, Response
 from mockpit._protocols.websocket import Message, WebSocketClosed, WebSocketHub
+
+from .log import TRANSPORT_LOG
 
 #: answers requests under the admin prefix; the admin API is a front end, so it is plugged in
 AdminHandler = Callable[[Request], Awaitable[Response]]
@@ -100,7 +103,7 @@ class MockpitApp:
                     has_body = True
                     # refused before a byte of it is read: the first receive() would send 100 Continue
                     if value.isdigit() and int(value) > limit:
-                        await self._too_large(scope, send)
+                        await self._too_large(scope, send, int(value))
                         return
                 break
             if name == b"transfer-encoding":
@@ -114,7 +117,7 @@ class MockpitApp:
             if chunk:
                 body += chunk
                 if len(body) > limit:
-                    await self._too_large(scope, send)
+                    await self._too_large(scope, send, None)
                     return
             has_body = message.get("more_body", False)
         raw_path = scope.get("raw_path")
@@ -151,8 +154,20 @@ class MockpitApp:
         await send({"type": "http.response.start", "status": response.status, "headers": response.raw_headers()})
         await send({"type": "http.response.body", "body": response.body})
 
-    async def _too_large(self, scope: Scope, send: Send) -> None:
-        """413, then the connection closes; the client may still be sending the body, so it lingers."""
+    async def _too_large(self, scope: Scope, send: Send, declared: int | None) -> None:
+        """413, then the connection closes; the client may still be sending the body, so it lingers.
+
+        ``declared`` is the body's Content-Length, when it was refused on that alone.
+        """
+        if TRANSPORT_LOG.isEnabledFor(logging.INFO):
+            size = f"a body of {declared} bytes" if declared is not None else "a body sent in chunks"
+            TRANSPORT_LOG.info(
+                "%s %s -> 413, %s is over the limit of %d bytes (--max-body-size, max_body_size=)",
+                scope["method"],
+                scope["path"],
+                size,
+                self.max_body_size,
+            )
         wire = _wire(scope)
         if wire is not None:
             wire.linger()

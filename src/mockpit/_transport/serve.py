@@ -22,6 +22,7 @@ from typing import Any, cast
 import uvicorn
 
 from .limits import ConnectionLimits
+from .log import UvicornLog
 from .wire import MockpitHttpToolsProtocol
 
 GRACEFUL_SHUTDOWN_SECONDS = 3.0
@@ -56,7 +57,7 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 def make_config(
     app: Any,
     *,
-    log_level: str = "warning",
+    log_level: str | None = None,
     certfile: str | None = None,
     keyfile: str | None = None,
     limits: ConnectionLimits | None = None,
@@ -81,9 +82,12 @@ def make_config(
         lifespan="off",
         loop="none",
         interface="asgi3",
-        access_log=False,
+        # True and None leave uvicorn's loggers alone (False empties uvicorn.access, a level sets uvicorn.error's):
+        # the host program's uvicorn is none of mockpit's business. The protocol logs through
+        # mockpit.transport and keeps no access log (wire.py)
+        access_log=True,
         log_level=log_level,
-        log_config=None,  # leave the host program's logging set-up alone
+        log_config=None,
         timeout_graceful_shutdown=int(GRACEFUL_SHUTDOWN_SECONDS),
         # uvicorn builds the SSLContext; startup(sockets=...) hands it to loop.create_server(ssl=...)
         ssl_certfile=certfile,
@@ -100,7 +104,9 @@ def make_config(
 def _websocket_protocol(**kwargs: Any) -> asyncio.Protocol:
     from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-    return WebSocketsSansIOProtocol(**kwargs)
+    protocol = WebSocketsSansIOProtocol(**kwargs)
+    protocol.logger = UvicornLog()  # type: ignore[assignment]  # under mockpit.transport, as the HTTP protocol's
+    return protocol
 
 
 async def serve(
@@ -109,7 +115,7 @@ async def serve(
     stop: asyncio.Event,
     *,
     on_ready: Callable[[], None] | None = None,
-    log_level: str = "warning",
+    log_level: str | None = None,
     certfile: str | None = None,
     keyfile: str | None = None,
     limits: ConnectionLimits | None = None,

@@ -16,6 +16,7 @@ no timer and reads no clock.
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from typing import Any
 
@@ -27,6 +28,10 @@ from uvicorn.server import ServerState
 from .asgi import WIRE
 from .limits import MAX_CONNECTIONS, ConnectionLimits
 from .linger import LingeringTransport, linger
+from .log import TRANSPORT_LOG, UvicornLog, peer
+
+#: uvicorn's protocol says what it says through this, under mockpit's name (one for all connections)
+_UVICORN_LOG = UvicornLog()
 
 #: how long a connection turned away (503) or timed out (408) is read from before it closes: time for the
 #: client to finish sending what it had started, so that it reads the answer rather than a reset
@@ -64,6 +69,8 @@ class MockpitHttpToolsProtocol(HttpToolsProtocol):
         max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
+        self.logger = _UVICORN_LOG  # type: ignore[assignment]
+        self.access_log = False  # mockpit's console logs requests from the engine, with their stub
         self.limits = limits
         self.max_connections = max_connections
         #: body bytes received on this connection, all requests together
@@ -215,6 +222,7 @@ class MockpitHttpToolsProtocol(HttpToolsProtocol):
             self._answer_and_close(400, text)
         elif cycle.more_body:  # the broken part is this request's body: the 400 is its answer
             if self.pipeline:  # it waits behind others: it runs an app that answers 400
+                self._log_refusal(400, f"{text.strip()} (in the body of {_request_line(cycle)})")
                 self.pipeline[0] = (cycle, _refusal(text))
             else:
                 _give_up(cycle)
@@ -289,8 +297,14 @@ class MockpitHttpToolsProtocol(HttpToolsProtocol):
                 "--min-body-rate)\n",
             )
 
+    def _log_refusal(self, status: int, text: str) -> None:
+        if TRANSPORT_LOG.isEnabledFor(logging.INFO):
+            reason = text.strip().removeprefix("mockpit: ").rstrip(".")
+            TRANSPORT_LOG.info("%s -> %d, %s; the connection is closed", peer(self.client), status, reason)
+
     def _answer_and_close(self, status: int, text: str, *, retry_after: bool = False) -> None:
         """Send a plain-text answer of mockpit's own (no request reaches the app), then close, lingering."""
+        self._log_refusal(status, text)
         body = text.encode("utf-8")
         head = [STATUS_LINE[status]]
         for name, value in self.server_state.default_headers:
@@ -314,6 +328,11 @@ class MockpitHttpToolsProtocol(HttpToolsProtocol):
         # so it neither reads on nor starts a pipelined request
         cycle.transport = lingering  # type: ignore[assignment]
         self.transport = lingering  # type: ignore[assignment]
+
+
+def _request_line(cycle: RequestResponseCycle) -> str:
+    scope = cycle.scope
+    return f"{scope['method']} {scope['path']}"
 
 
 def _refusal(text: str) -> Any:
