@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from ._model import Headers, Request, RequestPattern, Response, ResponseDefinition, SseEvent, Stub
     from ._recording.spec import register_recording_transformer
     from ._server import MockServer, MockServerFactory
+    from ._store.store import StoreError
     from ._transport.limits import ConnectionLimits
 
 # Names are imported on first use (PEP 562): `mockpit serve` and the pytest plugin, which pytest loads in
@@ -111,6 +112,7 @@ _WHERE = {
     "MappingError": "._errors",
     "MockpitError": "._errors",
     "ServerError": "._errors",
+    "StoreError": "._store.store",
     "VerificationError": "._errors",
     "ServeEvent": "._engine.journal",
     "stub_from_mapping": "._mapping.read",
@@ -173,6 +175,7 @@ __all__ = [
     "ServeEvent",
     "ServerError",
     "SseEvent",
+    "StoreError",
     "Stub",
     "StubBuilder",
     "ToolCall",

@@ -22,6 +22,7 @@ EXTRAS = {
     "rstr": "openapi",
     "jsonschema": "jsonschema",
     "watchfiles": "watch",
+    "redis": "redis",
 }
 
 

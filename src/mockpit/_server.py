@@ -37,7 +37,9 @@ from ._transport.asgi import DEFAULT_MAX_BODY_SIZE, MockpitApp
 from ._transport.limits import ConnectionLimits
 
 if TYPE_CHECKING:
+    from ._engine.fleet import Fleet
     from ._llm.mocks import LlmMocks
+    from ._store.store import Store
     from ._transport.tls import TlsFiles
 
 #: what ``verify``/``count``/``requests`` take: a builder (``post("/x")``), a model, or WireMock JSON
@@ -111,6 +113,10 @@ class MockServer:
 
     ``limits`` bounds what a client may take (:class:`ConnectionLimits`): the time to send a request's
     head and body, how long a kept-alive connection may idle, and how many connections are open at once.
+
+    ``store="redis://host:port/db"`` shares the stubs, journal, scenario states and settings with every
+    instance on the same store and ``namespace`` (a fleet: ``docs/fleets.md``); the store is reached
+    here, and a :class:`~mockpit.StoreError` names it if it cannot be.
     """
 
     def __init__(
@@ -138,6 +144,8 @@ class MockServer:
         keyfile: str | os.PathLike[str] | None = None,
         watch: bool = False,
         limits: ConnectionLimits | None = None,
+        store: str | Store | None = None,
+        namespace: str = "mockpit",
     ) -> None:
         self.host = host
         self._limits = limits
@@ -177,12 +185,14 @@ class MockServer:
         self._mapping_files = MappingFiles(root_path / "mappings" if root_path is not None else folder)
         self._mapping_files.track(self._sources)
         self._recorder = Recorder(self._engine, self._mapping_files)
+        self._fleet = _fleet(self._engine, store, namespace)
         self._admin = (
             AdminApi(
                 self._engine,
                 mapping_files=self._mapping_files,
                 on_shutdown=self._shutdown_requested,
                 on_reload=self.reload if self._paths or self._openapi_paths else None,
+                cluster=self._fleet.cluster if self._fleet is not None else None,
                 recorder=self._recorder,
                 access=AdminAccess.for_bind(
                     host,
@@ -375,6 +385,8 @@ class MockServer:
         from ._transport.serve import serve
 
         ending = asyncio.ensure_future(self._end_streams(stop))
+        if self._fleet is not None:  # joins before the port answers: the first request sees the fleet's stubs
+            self._fleet.start(f"{self.host}:{self._bound_port}")
         try:
             certfile, keyfile = (None, None) if self._tls is None else (self._tls.certfile, self._tls.keyfile)
             await serve(
@@ -382,6 +394,8 @@ class MockServer:
             )
         finally:
             ending.cancel()
+            if self._fleet is not None:
+                self._fleet.stop()
             await self._engine.aclose()  # webhook calls in flight, the proxy's connections
 
     async def _end_streams(self, stop: asyncio.Event) -> None:
@@ -841,6 +855,19 @@ async def _settle() -> None:
 def _cancel_tasks(loop: asyncio.AbstractEventLoop) -> None:
     for task in asyncio.all_tasks(loop):
         task.cancel()
+
+
+def _fleet(engine: Engine, store: str | Store | None, namespace: str) -> Fleet | None:
+    """The fleet ``engine`` joins when serving, or ``None`` without a store (the default: no new import)."""
+    if store is None:
+        return None
+    from . import __version__
+    from ._engine.fleet import Fleet
+    from ._store.opening import open_store
+
+    return Fleet(
+        engine, open_store(store, namespace=namespace) if isinstance(store, str) else store, version=__version__
+    )
 
 
 def _tls_files(

@@ -9,6 +9,7 @@ request that fails changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from mockpit._engine.engine import Engine
 from mockpit._mapping.files import MappingFiles
@@ -20,7 +21,7 @@ from .dashboard import Dashboard
 from .mappings import Mappings
 from .recordings import Recordings
 from .requests import Requests
-from .router import AdminError, Router
+from .router import AdminError, Router, json_response
 from .system import System
 
 
@@ -47,6 +48,7 @@ class AdminApi:
         on_reload: Callable[[], None] | None = None,
         recorder: Recorder | None = None,
         access: AdminAccess | None = None,
+        cluster: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.engine = engine
         self.prefix = prefix
@@ -112,6 +114,8 @@ class AdminApi:
             ("GET", "/dashboard/stubs", dashboard.stubs),
         ):
             self.router.add(method, template, handler)
+        if cluster is not None:  # a fleet's instances (a server without a store has no cluster to list)
+            self.router.add("GET", "/cluster", lambda request, params: json_response(cluster()))
 
     async def handle(self, request: Request) -> Response:
         path = request.path
