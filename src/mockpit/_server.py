@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import ssl
+import sys
 import threading
 import time
 import warnings
@@ -404,18 +405,58 @@ class MockServer:
         if self._admin is not None:
             self._admin.dashboard.close()
 
-    def serve_forever(self, *, on_ready: Callable[[], None] | None = None) -> None:
+    def serve_forever(self, *, on_ready: Callable[[], None] | None = None, workers: int = 1) -> None:
         """Serve in the calling thread until SIGINT or SIGTERM (what ``mockpit serve`` does).
 
         ``on_ready`` is called once the port accepts requests; ``url`` then has the bound port.
+        ``workers`` > 1 serves the port from that many processes (POSIX; it needs a ``store``).
         """
-        from ._transport.serve import new_event_loop
-
+        if workers > 1 and self._fleet is None:
+            raise ServerError(
+                "several workers need a shared store for their stubs, journal and scenarios: "
+                "give store='redis://host:port/db' (mockpit serve --store)"
+            )
         self._reap()
         with self._lock:
             if self._thread is not None:
                 raise ServerError(f"this MockServer is already running at {self.url}; stop() it first")
             sock = self._bind()
+        children = self._fork_workers(workers - 1) if workers > 1 else []
+        if children is None:  # a worker: the parent says when the port is ready
+            on_ready = None
+        try:
+            self._serve_socket(sock, on_ready)
+        finally:
+            for pid in children or ():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+            for pid in children or ():
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+        if children is None:  # the worker ends here: what follows serve_forever() is the parent's
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
+
+    def _fork_workers(self, count: int) -> list[int] | None:
+        """Fork ``count`` processes that serve the bound socket too: their pids, or ``None`` in a worker.
+
+        Forked after loading and binding, before any loop or thread starts: the workers share the loaded
+        stubs' memory and the listening socket, and the kernel spreads connections among them."""
+        assert self._fleet is not None
+        pids = []
+        for _ in range(count):
+            pid = os.fork()
+            if pid == 0:
+                _end_with_parent()
+                self._fleet.renew()
+                return None
+            pids.append(pid)
+        return pids
+
+    def _serve_socket(self, sock: socket.socket, on_ready: Callable[[], None] | None) -> None:
+        from ._transport.serve import new_event_loop
+
         loop = new_event_loop()
         asyncio.set_event_loop(loop)
         stop = self._stop_event = asyncio.Event()
@@ -855,6 +896,15 @@ async def _settle() -> None:
 def _cancel_tasks(loop: asyncio.AbstractEventLoop) -> None:
     for task in asyncio.all_tasks(loop):
         task.cancel()
+
+
+def _end_with_parent() -> None:
+    """In a forked worker: be sent SIGTERM when the parent dies, even of SIGKILL (Linux), so none is orphaned."""
+    if sys.platform == "linux":
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
 
 
 def _fleet(engine: Engine, store: str | Store | None, namespace: str) -> Fleet | None:

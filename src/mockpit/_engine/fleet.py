@@ -232,6 +232,11 @@ class Fleet:
     def _misses(self) -> list[ServeEvent]:
         return [event for event in self.journal.events() if event.stub is None][-1000:]
 
+    def renew(self) -> None:
+        """A new identity, for a worker process forked from this one (it must not answer to its parent's)."""
+        self.instance = uuid.uuid4().hex[:12]
+        self.started = time.time()
+
     @property
     def journal(self) -> SharedJournal:
         journal = self.engine.journal
