@@ -20,6 +20,7 @@ from _redis import RedisServer
 from _waiting import wait_until
 from _wire import free_port
 from mockpit import MockServer, StoreError, get
+from mockpit._server import internals
 from mockpit._store.memory import MemoryStore
 from mockpit._store.opening import open_store
 from mockpit._store.store import Store
@@ -272,5 +273,30 @@ def test_losing_redis_mid_load_keeps_answering_buffers_and_reconnects(tmp_path: 
             # back: the buffered entries reach the store (Redis came back empty, so only those since the loss)
             wait_until(lambda: b.count(get("/load")), lambda n: n >= 250, deadline=10)
             wait_until(lambda: httpx.get(f"{b.url}/__admin/cluster").json()["store"]["connected"], deadline=10)
+    finally:
+        redis.stop()
+
+
+def test_journal_entries_past_the_buffer_are_counted_as_dropped_while_redis_is_lost(tmp_path: Path) -> None:
+    redis = RedisServer(tmp_path).start()
+    try:
+        with MockServer(store=redis.url, namespace="drops") as server:
+            fleet = internals(server).fleet
+            assert fleet is not None
+            fleet.journal.buffer_limit = 20
+            heard: list[str] = []
+            fleet.status_listeners.append(heard.append)
+            server.when(get("/d")).respond(204)
+            redis.stop()
+            with httpx.Client() as client:
+                assert {client.get(f"{server.url}/d").status_code for _ in range(50)} == {204}
+                mine = client.get(f"{server.url}/__admin/cluster").json()["instances"][0]
+            assert mine["journal"] == {"buffered": 20, "dropped": 30}
+            wait_until(lambda: heard)
+            assert heard[0].startswith(f"lost the store at {redis.url}: answering from the local stubs")
+            redis.start()
+            wait_until(lambda: len(heard) == 2, deadline=10)
+            assert heard[1] == f"back on the store at {redis.url}; 30 journal entries were dropped meanwhile"
+            assert server.count(get("/d")) == 20
     finally:
         redis.stop()

@@ -834,6 +834,8 @@ class ServerInternals:
     app: MockpitApp
     #: told the outcome of every reload (the fresh sources, or the error that kept the old stubs)
     reload_listeners: list[Callable[[list[LoadedSource] | MappingError], None]]
+    #: the fleet the server shares its state with (``store=``), or ``None``
+    fleet: Fleet | None = None
 
 
 def internals(server: MockServer) -> ServerInternals:
@@ -845,6 +847,7 @@ def internals(server: MockServer) -> ServerInternals:
         recorder=server._recorder,
         app=server._app,
         reload_listeners=server._reload_listeners,
+        fleet=server._fleet,
     )
 
 

@@ -320,6 +320,10 @@ def serve(
         from ._store.redis_store import masked
 
         out.print(f"Sharing state on {escape(masked(store))} (namespace {escape(namespace)})")
+        if parts.fleet is not None:
+            parts.fleet.status_listeners.append(
+                lambda message: err.print(f"[bold yellow]warning:[/] {escape(message)}")
+            )
     if server.ca_bundle is not None:
         out.print(
             f"HTTPS certificate signed by a CA made for this run; clients trust it with the CA bundle "

@@ -222,6 +222,10 @@ class Fleet:
         self._thread: threading.Thread | None = None
         self._last_total = 0
         self._load = 0.0
+        #: called with a sentence when the store is lost and when it is back (``mockpit serve`` prints them)
+        self.status_listeners: list[Callable[[str], None]] = []
+        self._lost_at_drops: int | None = None
+        self._drops_before = 0
         stubs = [(e.stub, e.pattern, e.payload) for e in reversed(engine.index.entries())]
         engine.index.clear()  # drops the local scenarios: the stubs added back join the shared ones
         engine.scenarios = engine.index.scenarios = SharedScenarios(store)
@@ -279,11 +283,31 @@ class Fleet:
     def _run(self) -> None:
         beat = 0.0
         while not self._stop.wait(FLUSH_INTERVAL):
-            self.journal.flush()
+            self._report(self.journal.flush())
             now = time.monotonic()
             if now - beat >= HEARTBEAT_INTERVAL:
                 self._heartbeat(now - beat if beat else HEARTBEAT_INTERVAL)
                 beat = now
+
+    def _report(self, reachable: bool) -> None:
+        journal = self.journal
+        if reachable and self._lost_at_drops is None:
+            self._drops_before = journal.dropped
+        elif not reachable and self._lost_at_drops is None:
+            # counted from the last write that worked: entries may have been dropped before this noticed
+            self._lost_at_drops = self._drops_before
+            self._say(
+                f"lost the store at {self.store.url}: answering from the local stubs, keeping up to "
+                f"{journal.buffer_limit} journal entries until it is back"
+            )
+        elif reachable and self._lost_at_drops is not None:
+            dropped = journal.dropped - self._lost_at_drops
+            self._lost_at_drops = None
+            self._say(f"back on the store at {self.store.url}; {dropped} journal entries were dropped meanwhile")
+
+    def _say(self, message: str) -> None:
+        for listener in self.status_listeners:
+            listener(message)
 
     def _heartbeat(self, elapsed: float) -> None:
         total = self.engine.journal.total
