@@ -10,11 +10,14 @@ import time
 import uuid
 
 import httpx
+import pytest
 
+from _inner import run
 from _processes import mockpit_command, started
 from _redis import RedisServer
 from _waiting import wait_until
 from _wire import free_port
+from mockpit import MockServer
 
 URL = re.compile(r"serving (\d+) stub\(s\) on (http://127\.0\.0\.1:\d+)")
 
@@ -89,3 +92,29 @@ def test_an_unreachable_store_ends_serve_with_exit_2_naming_it() -> None:
     assert f"Redis at {url}: ConnectionError" in done.stderr
     assert "Connection refused" in done.stderr
     assert time.monotonic() - start < 30
+
+
+def test_the_pytest_plugin_shares_its_server_on_the_ini_files_store(
+    pytester: pytest.Pytester, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    namespace = f"plugin-{uuid.uuid4().hex[:8]}"
+    pytester.makeini(f"[pytest]\nmockpit_store = {redis_server.url}\nmockpit_namespace = {namespace}\n")
+    pytester.makepyfile(
+        test_fleet_plugin_inner="""
+        import os, time
+        import httpx
+        from mockpit import get
+
+        def test_a_stub_on_the_fleet(mockpit):
+            outside = os.environ["OUTSIDE"]  # another instance of the same fleet
+            mockpit.when(get("/from-pytest")).respond(200, body="shared")
+            deadline = time.monotonic() + 5
+            while httpx.get(outside + "/from-pytest").status_code != 200:
+                assert time.monotonic() < deadline
+            while not mockpit.count(get("/from-pytest")):  # the other instance's, within 200 ms
+                assert time.monotonic() < deadline
+        """
+    )
+    with MockServer(store=redis_server.url, namespace=namespace) as outside:
+        monkeypatch.setenv("OUTSIDE", outside.url)
+        run(pytester, "-p", "no:cacheprovider").assert_outcomes(passed=1)

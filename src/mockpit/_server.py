@@ -810,6 +810,8 @@ class MockServerFactory(Protocol):
         keyfile: str | os.PathLike[str] | None = None,
         watch: bool = False,
         limits: ConnectionLimits | None = None,
+        store: str | Store | None = None,
+        namespace: str = "mockpit",
     ) -> MockServer: ...
 
 
