@@ -151,6 +151,10 @@ class RedisStore(Store):
             # a change published before Redis confirms the subscription would not be heard
             self._listening.wait(2 * TIMEOUT)
 
+    def unsubscribe(self, callback: Callable[[str, ChangeKind], None]) -> None:
+        if callback in self._subscribers:
+            self._subscribers.remove(callback)
+
     def _listen(self) -> None:
         delay = 0.05
         channel = self._key("changes")

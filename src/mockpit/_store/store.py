@@ -53,6 +53,9 @@ class Store(ABC):
     def subscribe(self, callback: Callable[[str, ChangeKind], None]) -> None:
         """Call ``callback(origin, kind)`` on every change notice, from a thread of the store's own."""
 
+    @abstractmethod
+    def unsubscribe(self, callback: Callable[[str, ChangeKind], None]) -> None: ...
+
     # --- scenarios and sequences (on the request path of stubs that have them: one atomic step each) ----
 
     @abstractmethod
