@@ -114,8 +114,9 @@ class AdminApi:
             ("GET", "/dashboard/stubs", dashboard.stubs),
         ):
             self.router.add(method, template, handler)
-        if cluster is not None:  # a fleet's instances (a server without a store has no cluster to list)
-            self.router.add("GET", "/cluster", lambda request, params: json_response(cluster()))
+        # a fleet's instances; a server without a store is in no fleet
+        alone: dict[str, Any] = {"self": None, "store": None, "instances": []}
+        self.router.add("GET", "/cluster", lambda request, params: json_response(cluster() if cluster else alone))
 
     async def handle(self, request: Request) -> Response:
         path = request.path
