@@ -159,8 +159,8 @@ class RedisStore(Store):
         delay = 0.05
         channel = self._key("changes")
         while not self._closing.is_set():
+            pubsub = self._redis.pubsub()
             try:
-                pubsub = self._redis.pubsub()
                 pubsub.subscribe(channel)
                 while (confirmed := pubsub.get_message(timeout=TIMEOUT)) is None or confirmed["type"] != "subscribe":
                     if self._closing.is_set():
@@ -176,13 +176,14 @@ class RedisStore(Store):
                     if message is not None and message.get("type") == "message":
                         origin, _, kind = str(message["data"]).partition(" ")
                         self._deliver(origin, kind)
-                pubsub.close()
             except RedisError:
                 if self.connected:
                     self.disconnections += 1
                 self.connected = False
                 self._closing.wait(delay)
                 delay = min(delay * 2, 2.0)
+            finally:
+                pubsub.close()
 
     def _deliver(self, origin: str, kind: ChangeKind) -> None:
         for callback in list(self._subscribers):
@@ -272,3 +273,5 @@ class RedisStore(Store):
         self._listening.clear()
         self._subscribers.clear()
         self._redis.close()
+        # redis-py 5.0 leaves the connections of a pool made by from_url() open on close()
+        self._redis.connection_pool.disconnect()
