@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -301,3 +303,16 @@ def test_journal_entries_past_the_buffer_are_counted_as_dropped_while_redis_is_l
             assert server.count(get("/d")) == 20
     finally:
         redis.stop()
+
+
+def test_a_server_without_a_store_loads_neither_the_store_nor_redis() -> None:
+    code = (
+        "import sys, httpx\n"
+        "from mockpit import MockServer, get\n"
+        "with MockServer() as server:\n"
+        "    server.when(get('/x')).respond(200)\n"
+        "    httpx.get(server.url + '/x')\n"
+        "print(sorted(m for m in sys.modules if m == 'redis' or m.startswith(('redis.', 'mockpit._store'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "[]"
