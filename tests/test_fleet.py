@@ -276,6 +276,9 @@ def test_losing_redis_mid_load_keeps_answering_buffers_and_reconnects(tmp_path: 
             # back: the buffered entries reach the store (Redis came back empty, so only those since the loss)
             wait_until(lambda: b.count(get("/load")), lambda n: n >= 250, deadline=10)
             wait_until(lambda: httpx.get(f"{b.url}/__admin/cluster").json()["store"]["connected"], deadline=10)
+            # Redis came back empty: the fleet wrote its stubs again, and an instance joining now gets them
+            with MockServer(store=redis.url, namespace="faults") as joining:
+                assert httpx.get(f"{joining.url}/load").text == "ok"
     finally:
         redis.stop()
 

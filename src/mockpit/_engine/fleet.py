@@ -390,7 +390,10 @@ class Fleet:
             return
         with self._sync:
             if kind == "resync":
-                if self._unpublished:
+                # Back after a loss: write what changed here meanwhile, or everything if the store came back
+                # empty (a Redis restarted without persistence), so that an instance joining gets the stubs.
+                if self._unpublished or self.store.load_stubs() is None:
+                    self._published = {}
                     self._publish_stubs()
                     self._publish_settings()
                     self._unpublished = False
