@@ -282,7 +282,7 @@ class Fleet:
             self._publish_stubs()
             self._publish_settings()
         else:
-            self._apply_stubs(remote)
+            self._apply_stubs(remote, joining=True)
             self._apply_settings()
         self._share_sequences()
 
@@ -424,16 +424,22 @@ class Fleet:
             self.store.save_stubs(changed, removed, origin=self.instance)
         self._published = local
 
-    def _apply_stubs(self, remote: dict[str, str]) -> None:
+    def _apply_stubs(self, remote: dict[str, str], *, joining: bool = False) -> None:
+        """Take what other instances changed: ``remote`` against what this one last wrote or read.
+
+        A change made here and not written yet (it waits for this lock) is neither undone nor overwritten;
+        it is written next. Joining, the fleet's stubs replace this instance's.
+        """
         from mockpit._mapping.read import stub_from_mapping
 
         local = self._local_stubs()
+        base = local if joining else self._published
         self._applying.on = True
         try:
-            for stub_id in local.keys() - remote.keys():
+            for stub_id in (base.keys() - remote.keys()) & local.keys():
                 self.engine.remove_stub(stub_id)
             for stub_id, text in remote.items():
-                if local.get(stub_id) == text:
+                if base.get(stub_id) == text or local.get(stub_id) == text:
                     continue
                 try:
                     self.engine.add_stubs(

@@ -7,6 +7,7 @@ own structures are its state, and that default path never touches this module.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections import deque
@@ -31,6 +32,8 @@ class MemoryStore(Store):
         self._events: deque[str] = deque()
         self._alive: dict[str, tuple[str, float]] = {}
         self._subscribers: list[Callable[[str, ChangeKind], None]] = []
+        self._notices: queue.SimpleQueue[tuple[str, ChangeKind]] = queue.SimpleQueue()
+        self._deliverer: threading.Thread | None = None
 
     @classmethod
     def named(cls, name: str, namespace: str) -> MemoryStore:
@@ -42,8 +45,19 @@ class MemoryStore(Store):
             return cls._named[key]
 
     def _notify(self, origin: str, kind: ChangeKind) -> None:
-        for callback in list(self._subscribers):
-            callback(origin, kind)
+        # delivered on a thread of the store's own, as Redis's are: two instances changing stubs at once
+        # on two threads must not each wait, inside its change, for the other to take the notice
+        if self._subscribers:
+            self._notices.put((origin, kind))
+
+    def _deliver(self) -> None:
+        while True:
+            origin, kind = self._notices.get()
+            for callback in list(self._subscribers):
+                try:
+                    callback(origin, kind)
+                except Exception as exc:  # one instance's failure to apply a change must not stop the others
+                    print(f"mockpit: applying a change from the store failed: {exc!r}")
 
     def load_stubs(self) -> dict[str, str] | None:
         with self._lock:
@@ -69,6 +83,10 @@ class MemoryStore(Store):
 
     def subscribe(self, callback: Callable[[str, ChangeKind], None]) -> None:
         self._subscribers.append(callback)
+        with self._lock:
+            if self._deliverer is None:
+                self._deliverer = threading.Thread(target=self._deliver, name=f"mockpit-store:{self.url}", daemon=True)
+                self._deliverer.start()
 
     def unsubscribe(self, callback: Callable[[str, ChangeKind], None]) -> None:
         if callback in self._subscribers:
