@@ -250,17 +250,25 @@ def test_two_servers_in_one_process_share_a_memory_store() -> None:
         _within(1, lambda: a.count(get("/here")) >= 1)  # b's journal reaches the store within 200 ms
 
 
-def test_instances_changing_stubs_at_once_on_two_threads_both_get_every_stub() -> None:
-    shared = MemoryStore()
-    with MockServer(store=shared) as a, MockServer(store=shared) as b:
+@pytest.mark.parametrize("where", ["memory", "redis"])
+def test_instances_changing_stubs_at_once_both_get_every_stub(where: str, fleet: Fleet) -> None:
+    if where == "memory":
+        shared = MemoryStore()
+        a, b = MockServer(store=shared).start(), MockServer(store=shared).start()
+    else:
+        a, b = fleet(), fleet()
 
-        def add(server: MockServer, prefix: str) -> None:
-            for n in range(30):
-                server.when(get(f"/{prefix}/{n}")).respond(200)
+    def add(server: MockServer, prefix: str) -> None:
+        for n in range(30):
+            server.when(get(f"/{prefix}/{n}")).respond(200)
 
+    try:
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             list(pool.map(add, (a, b), ("a", "b")))
         _within(5, lambda: len(a.stubs) == len(b.stubs) == 60)
+    finally:
+        a.stop()
+        b.stop()
 
 
 # --- faults ------------------------------------------------------------------------------------------
