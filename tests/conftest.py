@@ -23,6 +23,7 @@ import httpcore  # noqa: F401
 import httpx
 import pytest
 
+from _redis import RedisServer
 from _upstreams import echo
 from mockpit import MockServer
 from mockpit import request as request_pattern
@@ -91,3 +92,11 @@ def echo_upstream() -> Iterator[MockServer]:
     with MockServer() as upstream:
         upstream.when(request_pattern("ANY")).respond_with(echo)
         yield upstream
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A real redis-server on a free loopback port for the whole session (tests/_redis.py)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()

@@ -46,7 +46,7 @@ def test_the_commands_are_grouped() -> None:
 
 def test_serve_options_are_grouped_into_sections_and_piped_output_is_plain() -> None:
     text = help_of("serve")
-    assert headings(text) == ["Serving", "Answers", "HTTPS", "Limits", "Admin API", "Other options"]
+    assert headings(text) == ["Serving", "Answers", "HTTPS", "Limits", "Fleet", "Admin API", "Other options"]
     assert not ANSI.search(text)
     limits = text.split("\nLimits:\n")[1].split("\nAdmin API:\n")[0]
     for option in ("--max-body-size", "--head-timeout", "--max-connections", "--regex-timeout-ms"):

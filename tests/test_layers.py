@@ -20,7 +20,7 @@ PACKAGE = "mockpit"
 SRC = Path(__file__).resolve().parent.parent / "src" / PACKAGE
 
 # Each layer by the name right under mockpit. Names that do not exist yet keep their place for what is
-# planned: a store for shared state (_store).
+# planned: the dashboard (inside _admin).
 LAYERS = {
     "_errors": 1,
     "_extras": 1,

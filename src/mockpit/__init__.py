@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from ._protocols.websocket import Channel, MessageEvent, WebSocket, WebSocketClosed
     from ._recording.spec import register_recording_transformer
     from ._server import MockServer, MockServerFactory
+    from ._store.store import StoreError
     from ._transport.limits import ConnectionLimits
 
 # Names are imported on first use (PEP 562): `mockpit serve` and the pytest plugin, which pytest loads in
@@ -121,6 +122,7 @@ _WHERE = {
     "MappingError": "._errors",
     "MockpitError": "._errors",
     "ServerError": "._errors",
+    "StoreError": "._store.store",
     "VerificationError": "._errors",
     "ServeEvent": "._engine.journal",
     "stub_from_mapping": "._mapping.read",
@@ -187,6 +189,7 @@ __all__ = [
     "ServeEvent",
     "ServerError",
     "SseEvent",
+    "StoreError",
     "Stub",
     "StubBuilder",
     "ToolCall",

@@ -23,6 +23,7 @@ EXTRAS = {
     "jsonschema": "jsonschema",
     "watchfiles": "watch",
     "websockets": "websocket",
+    "redis": "redis",
 }
 
 

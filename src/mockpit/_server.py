@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import ssl
+import sys
 import threading
 import time
 import warnings
@@ -40,7 +41,9 @@ from ._transport.limits import ConnectionLimits
 from ._types import JSON
 
 if TYPE_CHECKING:
+    from ._engine.fleet import Fleet
     from ._llm.mocks import LlmMocks
+    from ._store.store import Store
     from ._transport.tls import TlsFiles
 
 #: what ``verify``/``count``/``requests`` take: a builder (``post("/x")``), a model, or WireMock JSON
@@ -114,6 +117,10 @@ class MockServer:
 
     ``limits`` bounds what a client may take (:class:`ConnectionLimits`): the time to send a request's
     head and body, how long a kept-alive connection may idle, and how many connections are open at once.
+
+    ``store="redis://host:port/db"`` shares the stubs, journal, scenario states and settings with every
+    instance on the same store and ``namespace`` (a fleet: ``docs/fleets.md``); the store is reached
+    here, and a :class:`~mockpit.StoreError` names it if it cannot be.
     """
 
     def __init__(
@@ -141,6 +148,8 @@ class MockServer:
         keyfile: str | os.PathLike[str] | None = None,
         watch: bool = False,
         limits: ConnectionLimits | None = None,
+        store: str | Store | None = None,
+        namespace: str = "mockpit",
     ) -> None:
         self.host = host
         self._limits = limits
@@ -186,12 +195,14 @@ class MockServer:
         self._mapping_files = MappingFiles(root_path / "mappings" if root_path is not None else folder)
         self._mapping_files.track(self._sources)
         self._recorder = Recorder(self._engine, self._mapping_files)
+        self._fleet = _fleet(self._engine, store, namespace)
         self._admin = (
             AdminApi(
                 self._engine,
                 mapping_files=self._mapping_files,
                 on_shutdown=self._shutdown_requested,
                 on_reload=self.reload if self._paths or self._openapi_paths else None,
+                cluster=self._fleet.cluster if self._fleet is not None else None,
                 recorder=self._recorder,
                 websockets=self._websockets,
                 access=AdminAccess.for_bind(
@@ -388,6 +399,8 @@ class MockServer:
         from ._transport.serve import serve
 
         ending = asyncio.ensure_future(self._end_streams(stop))
+        if self._fleet is not None:  # joins before the port answers: the first request sees the fleet's stubs
+            self._fleet.start(f"{self.host}:{self._bound_port}")
         try:
             certfile, keyfile = (None, None) if self._tls is None else (self._tls.certfile, self._tls.keyfile)
             await serve(
@@ -395,6 +408,8 @@ class MockServer:
             )
         finally:
             ending.cancel()
+            if self._fleet is not None:
+                self._fleet.stop()
             await self._engine.aclose()  # webhook calls in flight, the proxy's connections
 
     async def _end_streams(self, stop: asyncio.Event) -> None:
@@ -403,18 +418,58 @@ class MockServer:
         if self._admin is not None:
             self._admin.dashboard.close()
 
-    def serve_forever(self, *, on_ready: Callable[[], None] | None = None) -> None:
+    def serve_forever(self, *, on_ready: Callable[[], None] | None = None, workers: int = 1) -> None:
         """Serve in the calling thread until SIGINT or SIGTERM (what ``mockpit serve`` does).
 
         ``on_ready`` is called once the port accepts requests; ``url`` then has the bound port.
+        ``workers`` > 1 serves the port from that many processes (POSIX; it needs a ``store``).
         """
-        from ._transport.serve import new_event_loop
-
+        if workers > 1 and self._fleet is None:
+            raise ServerError(
+                "several workers need a shared store for their stubs, journal and scenarios: "
+                "give store='redis://host:port/db' (mockpit serve --store)"
+            )
         self._reap()
         with self._lock:
             if self._thread is not None:
                 raise ServerError(f"this MockServer is already running at {self.url}; stop() it first")
             sock = self._bind()
+        children = self._fork_workers(workers - 1) if workers > 1 else []
+        if children is None:  # a worker: the parent says when the port is ready
+            on_ready = None
+        try:
+            self._serve_socket(sock, on_ready)
+        finally:
+            for pid in children or ():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+            for pid in children or ():
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+        if children is None:  # the worker ends here: what follows serve_forever() is the parent's
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
+
+    def _fork_workers(self, count: int) -> list[int] | None:
+        """Fork ``count`` processes that serve the bound socket too: their pids, or ``None`` in a worker.
+
+        Forked after loading and binding, before any loop or thread starts: the workers share the loaded
+        stubs' memory and the listening socket, and the kernel spreads connections among them."""
+        assert self._fleet is not None
+        pids = []
+        for _ in range(count):
+            pid = os.fork()
+            if pid == 0:
+                _end_with_parent()
+                self._fleet.renew()
+                return None
+            pids.append(pid)
+        return pids
+
+    def _serve_socket(self, sock: socket.socket, on_ready: Callable[[], None] | None) -> None:
+        from ._transport.serve import new_event_loop
+
         loop = new_event_loop()
         asyncio.set_event_loop(loop)
         stop = self._stop_event = asyncio.Event()
@@ -880,6 +935,8 @@ class MockServerFactory(Protocol):
         keyfile: str | os.PathLike[str] | None = None,
         watch: bool = False,
         limits: ConnectionLimits | None = None,
+        store: str | Store | None = None,
+        namespace: str = "mockpit",
     ) -> MockServer: ...
 
 
@@ -906,6 +963,8 @@ class ServerInternals:
     reload_listeners: list[Callable[[list[LoadedSource] | MappingError], None]]
     #: the WebSocket stubs, connections and message journal (``miss_listeners`` for unmatched messages)
     websockets: WebSocketHub
+    #: the fleet the server shares its state with (``store=``), or ``None``
+    fleet: Fleet | None = None
 
 
 def internals(server: MockServer) -> ServerInternals:
@@ -918,6 +977,7 @@ def internals(server: MockServer) -> ServerInternals:
         app=server._app,
         reload_listeners=server._reload_listeners,
         websockets=server._websockets,
+        fleet=server._fleet,
     )
 
 
@@ -954,7 +1014,8 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
     open, and uvloop's close then fails (EBUSY) and warns of an unclosed transport.
     """
     if not loop.is_closed():
-        with contextlib.suppress(Exception):
+        # a start that failed may leave a cancellation pending, which lands on the settling: nothing to settle
+        with contextlib.suppress(Exception, asyncio.CancelledError):
             loop.run_until_complete(_settle())
         loop.close()
 
@@ -969,6 +1030,28 @@ async def _settle() -> None:
 def _cancel_tasks(loop: asyncio.AbstractEventLoop) -> None:
     for task in asyncio.all_tasks(loop):
         task.cancel()
+
+
+def _end_with_parent() -> None:
+    """In a forked worker: be sent SIGTERM when the parent dies, even of SIGKILL (Linux), so none is orphaned."""
+    if sys.platform == "linux":
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+
+
+def _fleet(engine: Engine, store: str | Store | None, namespace: str) -> Fleet | None:
+    """The fleet ``engine`` joins when serving, or ``None`` without a store (the default: no new import)."""
+    if store is None:
+        return None
+    from . import __version__
+    from ._engine.fleet import Fleet
+    from ._store.opening import open_store
+
+    return Fleet(
+        engine, open_store(store, namespace=namespace) if isinstance(store, str) else store, version=__version__
+    )
 
 
 def _tls_files(

@@ -90,6 +90,12 @@ def _admin_settings(
     }
 
 
+def _store_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and value.split("://", 1)[0].lower() not in {"redis", "rediss", "unix"}:
+        raise click.BadParameter(f"{value!r} is no Redis URL: give redis://host:port/db", ctx, param)
+    return value
+
+
 def _make_server(err: Console, *args: Any, **kwargs: Any) -> MockServer:
     """A MockServer; one that cannot be made ends the command with exit code 2 and why, warnings printed loud."""
     import warnings
@@ -137,6 +143,7 @@ def main() -> None:
             "max_connections",
             "regex_timeout_ms",
         ],
+        "Fleet": ["store", "namespace", "workers"],
         **_ADMIN_SECTION,
     },
 )
@@ -226,6 +233,26 @@ def main() -> None:
 @click.option(
     "--watch", is_flag=True, help="Reload mapping files and __files/ bodies when they change (mockpit[watch])."
 )
+@click.option(
+    "--store",
+    metavar="URL",
+    callback=_store_url,
+    help="Share stubs, journal and scenario states with every instance on this Redis: redis://host:port/db "
+    "(mockpit[redis]; docs/fleets.md).",
+)
+@click.option(
+    "--namespace",
+    default="mockpit",
+    show_default=True,
+    help="Key prefix in the --store: fleets of different names share one Redis without seeing each other.",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Processes serving the port (needs --store).",
+)
 @_admin_options
 def serve(
     paths: tuple[Path, ...],
@@ -249,6 +276,9 @@ def serve(
     root: Path | None,
     regex_timeout_ms: float | None,
     watch: bool,
+    store: str | None,
+    namespace: str,
+    workers: int,
     **admin_options: Any,
 ) -> None:
     """Serve WireMock-format mappings and OpenAPI documents.
@@ -279,6 +309,11 @@ def serve(
         paths = (Path("."),)
     if key is not None and cert is None:
         raise click.UsageError("--key needs the certificate it belongs to: add --cert FILE")
+    if workers > 1 and store is None:
+        raise click.UsageError(
+            f"--workers {workers} needs a shared store for the workers' stubs, journal and scenario states: "
+            "add --store redis://host:port/db"
+        )
     if regex_timeout_ms is not None:
         from ._matching.user_regex import set_budget
 
@@ -309,6 +344,8 @@ def serve(
         validate=not no_validate,
         root=root,
         watch=watch,
+        store=store,
+        namespace=namespace,
         **_admin_settings(**admin_options),
     )
     parts = internals(server)
@@ -321,6 +358,14 @@ def serve(
     sockets = parts.websockets
     if sockets.stubs:
         out.print(f"Loaded [bold]{len(sockets.stubs)}[/] WebSocket stub(s) from message-mappings")
+    if store is not None:
+        from ._store.redis_store import masked
+
+        out.print(f"Sharing state on {escape(masked(store))} (namespace {escape(namespace)})")
+        if parts.fleet is not None:
+            parts.fleet.status_listeners.append(
+                lambda message: err.print(f"[bold yellow]warning:[/] {escape(message)}")
+            )
     if server.ca_bundle is not None:
         out.print(
             f"HTTPS certificate signed by a CA made for this run; clients trust it with the CA bundle "
@@ -395,18 +440,18 @@ def serve(
     # CPython's defaults (700, 10, 10) run one every few thousand requests of a templated or handler
     # stub: 30-50 ms pauses, the p99. Rarer full collections halve that p99 (bench: 48 -> 20 ms).
     gc.set_threshold(2000, 10, 100)
-    _serve_forever(server, ready, err)
+    _serve_forever(server, ready, err, workers)
     out.print("mockpit stopped.")
 
 
-def _serve_forever(server: MockServer, ready: Callable[[], None], err: Console) -> None:
+def _serve_forever(server: MockServer, ready: Callable[[], None], err: Console, workers: int = 1) -> None:
     """``server.serve_forever()``; a port it cannot listen on ends the command with exit code 1."""
     from rich.markup import escape
 
     from ._errors import ServerError
 
     try:
-        server.serve_forever(on_ready=ready)
+        server.serve_forever(on_ready=ready, workers=workers)
     except ServerError as exc:
         cause = exc.__cause__
         reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause or exc)

@@ -51,6 +51,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Show credentials of journaled requests in the admin API (default: masked)",
     )
     parser.addini(
+        "mockpit_store",
+        default="",
+        help="A Redis the session's server shares stubs, journal and scenarios on (redis://host:port/db; "
+        "docs/fleets.md)",
+    )
+    parser.addini("mockpit_namespace", default="mockpit", help="The key prefix of mockpit_store (default: mockpit)")
+    parser.addini(
         "mockpit_cassette_dir",
         default="",
         help="Folder of the mockpit_record cassettes named by a relative path (relative to the ini file); "
@@ -118,7 +125,8 @@ def mockpit_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     """The session's server, shared by every test through ``mockpit``; override to configure it.
 
     It serves the OpenAPI documents listed in the ``mockpit_openapi`` ini option, if any, with the
-    admin API's access options of the ``mockpit_admin*`` and ``mockpit_show_credentials`` ini options.
+    admin API's access options of the ``mockpit_admin*`` and ``mockpit_show_credentials`` ini options,
+    sharing its state on the ``mockpit_store`` ini option's Redis if one is given.
     """
     from ._server import MockServer
 
@@ -130,6 +138,8 @@ def mockpit_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
         admin_hosts=ini("mockpit_admin_hosts"),
         admin_origins=ini("mockpit_admin_origins"),
         show_credentials=ini("mockpit_show_credentials"),
+        store=ini("mockpit_store") or None,
+        namespace=ini("mockpit_namespace"),
     )
     server.start()
     yield server

@@ -10,6 +10,7 @@ request that fails changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from mockpit._engine.engine import Engine
 from mockpit._mapping.files import MappingFiles
@@ -23,7 +24,7 @@ from .mappings import Mappings
 from .messages import Messages
 from .recordings import Recordings
 from .requests import Requests
-from .router import AdminError, Router
+from .router import AdminError, Router, json_response
 from .system import System
 
 
@@ -51,6 +52,7 @@ class AdminApi:
         recorder: Recorder | None = None,
         access: AdminAccess | None = None,
         websockets: WebSocketHub | None = None,
+        cluster: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.engine = engine
         self.prefix = prefix
@@ -116,6 +118,9 @@ class AdminApi:
             ("GET", "/dashboard/stubs", dashboard.stubs),
         ):
             self.router.add(method, template, handler)
+        # a fleet's instances; a server without a store is in no fleet
+        alone: dict[str, Any] = {"self": None, "store": None, "instances": []}
+        self.router.add("GET", "/cluster", lambda request, params: json_response(cluster() if cluster else alone))
         if websockets is not None:
             system.on_reset.append(websockets.reset)
             self._add_messaging(Messages(websockets, show_credentials=self.access.show_credentials))

@@ -396,6 +396,13 @@ _PATHS: dict[str, dict[str, Any]] = {
     "/version": {
         "get": _op("mockpit's version", "System", (200, "Version", "The version")),
     },
+    "/cluster": {
+        "get": _op(
+            "The live instances of this server's fleet and its store (docs/fleets.md); none without a store",
+            "System",
+            (200, "Cluster", "The instances"),
+        ),
+    },
     "/openapi.json": {
         "get": _op("This document", "System", (200, "OpenApi", "The OpenAPI 3.1 document")),
     },
@@ -855,6 +862,47 @@ _ANSWERS: dict[str, Any] = {
         },
     },
     "Version": {"type": "object", "required": ["version"], "properties": {"version": {"type": "string"}}},
+    "Cluster": {
+        "type": "object",
+        "required": ["self", "store", "instances"],
+        "properties": {
+            "self": {"type": ["string", "null"], "description": "The answering instance's id"},
+            "store": {
+                "type": ["object", "null"],
+                "required": ["url", "connected", "disconnections"],
+                "properties": {
+                    "url": {"type": "string"},
+                    "connected": {"type": "boolean"},
+                    "disconnections": {"type": "integer", "minimum": 0},
+                },
+            },
+            "instances": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "address", "host", "pid", "version", "startedAt", "load", "journal"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "address": {"type": "string"},
+                        "host": {"type": "string"},
+                        "pid": {"type": "integer"},
+                        "version": {"type": "string"},
+                        "startedAt": {"type": "number"},
+                        "load": {
+                            "type": "object",
+                            "required": ["requestsPerSecond", "stubs"],
+                            "properties": {"requestsPerSecond": {"type": "number"}, "stubs": {"type": "integer"}},
+                        },
+                        "journal": {
+                            "type": "object",
+                            "required": ["buffered", "dropped"],
+                            "properties": {"buffered": {"type": "integer"}, "dropped": {"type": "integer"}},
+                        },
+                    },
+                },
+            },
+        },
+    },
     "OpenApi": {"type": "object", "required": ["openapi", "info", "paths"]},
     "StubSummaries": {
         "type": "object",

@@ -83,6 +83,10 @@ class Engine:
         #: called with the serve event of every response that says why mockpit chose its status
         #: (``Response.why``: a 422 from OpenAPI validation); these are logged even without ``--verbose``
         self.refusal_listeners: list[Callable[[ServeEvent], None]] = []
+        #: called with "stubs", "reset" or "settings" after those change (a fleet shares them through this)
+        self.change_listeners: list[Callable[[str], None]] = []
+        #: every instance's unmatched requests, when a fleet shares the journal (else this engine's own)
+        self.shared_misses: Callable[[], list[ServeEvent]] | None = None
         #: called with every recorded error (the CLI prints tracebacks through this)
         self.error_listeners: list[Callable[[HandlerError], None]] = []
         # compiled once: a reset (before every test, in the pytest plugin) must neither recompile them nor
@@ -115,6 +119,7 @@ class Engine:
         self.index.add_compiled(prepared)
         if initial:
             self._initial.extend(prepared)
+        self._changed("stubs")
         return stubs
 
     def add_stub(self, stub: Stub) -> Stub:
@@ -142,10 +147,14 @@ class Engine:
         self.index.add_compiled(prepared)
         # a new list, not an in-place change: a reset on another thread reads the old one whole
         self._initial = [item for item in self._initial if item[0].id not in gone] + prepared
+        self._changed("stubs")
 
     def remove_stub(self, stub_id: str) -> Stub | None:
         entry = self.index.remove(stub_id)
-        return entry.stub if entry else None
+        if entry is None:
+            return None
+        self._changed("stubs")
+        return entry.stub
 
     def get_stub(self, stub_id: str) -> Stub | None:
         entry = self.index.get(stub_id)
@@ -161,6 +170,7 @@ class Engine:
         for _, _, responder in self._initial:
             responder.reset()
         self.index.add_compiled(self._initial)
+        self._changed("reset")
 
     def reset(self) -> None:
         """Initial stubs, every scenario in ``Started``, empty journal, no recorded errors."""
@@ -186,6 +196,11 @@ class Engine:
         self._global_delay = (settings.fixed_delay_ms or 0) / 1000
         self._global_sample = delay_sampler(settings.delay_distribution)
         self._any_global_delay = bool(self._global_delay) or self._global_sample is not None
+        self._changed("settings")
+
+    def _changed(self, kind: str) -> None:
+        for listener in self.change_listeners:
+            listener(kind)
 
     def clear_errors(self) -> None:
         with self._errors_lock:
@@ -257,7 +272,7 @@ class Engine:
 
     async def handle(self, request: Request) -> Response:
         found = self.index.find(request)
-        if found is None:
+        if found is None and (not self.scenarios.shared or (found := self._find_again(request)) is None):
             return self._unmatched(request)
         entry, captures = found
         if captures:
@@ -288,6 +303,15 @@ class Engine:
             for webhook in responder.listeners:
                 webhooks.fire(webhook, request, response)
         return response
+
+    def _find_again(self, request: Request) -> tuple[IndexedStub[Responder], dict[str, str]] | None:
+        # Scenarios shared by a fleet move between two of this request's checks (another instance took a
+        # transition): what missed only because of that may match now. A few tries, then it is a miss.
+        for _ in range(3):
+            found = self.index.find(request)
+            if found is not None:
+                return found
+        return None
 
     def _unmatched(self, request: Request) -> Response:
         misses = self.near_misses(request)
@@ -362,6 +386,8 @@ class Engine:
 
     def unmatched(self) -> list[ServeEvent]:
         """Requests that matched no stub since the last reset (the last 1,000, journal or not)."""
+        if self.shared_misses is not None:
+            return self.shared_misses()
         return list(self._misses)
 
     def remove_requests(self, predicate: Callable[[ServeEvent], bool]) -> list[ServeEvent]:

@@ -269,7 +269,18 @@ class Responder:
     The engine's hot path reads ``static`` and ``delay``: for a one-response stub they are its renderer's.
     """
 
-    __slots__ = ("_lock", "_next", "cycle", "delay", "listeners", "own_delay", "renderers", "sample_delay", "static")
+    __slots__ = (
+        "_lock",
+        "_next",
+        "cycle",
+        "delay",
+        "listeners",
+        "own_delay",
+        "renderers",
+        "sample_delay",
+        "shared_step",
+        "static",
+    )
 
     def __init__(self, renderers: list[Renderer], *, cycle: bool = False, listeners: tuple[Any, ...] = ()) -> None:
         self.renderers = renderers
@@ -278,6 +289,8 @@ class Responder:
         self.listeners = listeners
         self._next = 0
         self._lock = threading.Lock()
+        #: a fleet's step in its store, ``(last, cycle) -> position`` (``None``: take it locally)
+        self.shared_step: Callable[[int, bool], int | None] | None = None
         first = renderers[0]
         single = len(renderers) == 1
         self.static = first.static if single else None
@@ -299,6 +312,10 @@ class Responder:
 
     def _take(self) -> Renderer:
         # The step is taken when the request arrives, so concurrent retries each get their own step.
+        if self.shared_step is not None:
+            shared = self.shared_step(len(self.renderers) - 1, self.cycle)
+            if shared is not None:
+                return self.renderers[shared]
         with self._lock:
             index = self._next
             last = len(self.renderers) - 1

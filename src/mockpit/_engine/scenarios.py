@@ -66,6 +66,9 @@ class Machine:
 class Scenarios:
     """Every scenario of an engine, by name. The stub index attaches and detaches stubs as they come and go."""
 
+    #: whether other instances move these scenarios too (a fleet's): a miss is then worth a second look
+    shared = False
+
     def __init__(self) -> None:
         # one lock for all scenarios: a transition, a reset from a test thread and a set_state never interleave
         self._lock = threading.Lock()
@@ -125,9 +128,13 @@ class Scenarios:
         with self._lock:
             machine = self._machines.get(name)
             if machine is None:
-                machine = self._machines[name] = Machine(name, self._lock)
+                machine = self._machines[name] = self._machine(name)
             machine.stubs[stub.id] = stub
             return machine
+
+    def _machine(self, name: str) -> Machine:
+        """A new scenario in ``Started`` (a store shared by a fleet makes its own kind)."""
+        return Machine(name, self._lock)
 
     def detach(self, stub: Stub) -> None:
         """Remove ``stub`` from its scenario; a scenario no stub names any more is forgotten, state and all."""
