@@ -16,14 +16,13 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import BENCH_DIR, HOST, Server, free_port
+from against_bare import compare
+from run import BENCH_DIR, HOST
 
 EVENTS = 1000
 TARGET = 0.60
@@ -34,17 +33,6 @@ def write_root(root: Path) -> None:
     events = [{"data": {"n": i}} for i in range(EVENTS)]
     mapping = {"request": {"method": "GET", "url": "/events"}, "response": {"sse": {"events": events}}}
     (root / "mappings" / "sse.json").write_text(json.dumps(mapping), encoding="utf-8")
-
-
-def load(port: int, clients: int, duration: float) -> float:
-    """Events/s received by ``clients`` streaming clients over ``duration`` s, from a child process."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--loadgen", str(port), str(clients), str(duration)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return float(out.stdout.strip())
 
 
 def loadgen(port: int, clients: int, duration: float) -> None:
@@ -105,37 +93,24 @@ def main() -> None:
         root = Path(tmp)
         write_root(root)
         env = {**os.environ, "BARE_SSE_EVENTS": str(EVENTS)}
-        bare_port, mock_port = free_port(), free_port()
         bare_argv = [
             sys.executable, "-m", "uvicorn", "bare_sse_app:app", "--app-dir", str(BENCH_DIR),
-            "--host", HOST, "--port", str(bare_port), "--http", "httptools", "--loop", "uvloop",
+            "--host", HOST, "--port", "{port}", "--http", "httptools", "--loop", "uvloop",
             "--no-access-log", "--log-level", "warning",
         ]  # fmt: skip
-        bare = Server("bare-sse", bare_argv, bare_port, env)
-        script = Path(sys.executable).parent / "mockpit"
-        exe = [str(script)] if script.exists() else [sys.executable, "-m", "mockpit"]
-        mock = Server("mockpit-sse", [*exe, "serve", str(root), "--host", HOST, "--port", str(mock_port)], mock_port)
-        try:
-            for server in (bare, mock):
-                server.spawn()
-                server.wait_ready("/events")
-            ratios, bare_rates, mock_rates = [], [], []
-            for i in range(args.rounds):
-                b = load(bare_port, args.clients, args.duration)
-                m = load(mock_port, args.clients, args.duration)
-                bare_rates.append(b)
-                mock_rates.append(m)
-                ratios.append(m / b)
-                print(f"round {i + 1}: bare {b:,.0f} events/s, mockpit {m:,.0f} events/s ({m / b:.0%})", flush=True)
-            ratio = statistics.median(ratios)
-            print(
-                f"SSE, {args.clients} clients, {EVENTS} events a stream: bare {statistics.median(bare_rates):,.0f} "
-                f"events/s, mockpit {statistics.median(mock_rates):,.0f} events/s; median ratio {ratio:.0%} "
-                f"(target >= {TARGET:.0%}: {'PASS' if ratio >= TARGET else 'FAIL'})"
-            )
-        finally:
-            bare.close()
-            mock.close()
+        compare(
+            script=__file__,
+            bare_argv=bare_argv,
+            root=root,
+            probes=("/events", "/events"),
+            rounds=args.rounds,
+            clients=args.clients,
+            duration=args.duration,
+            unit="events/s",
+            label=f"SSE, {args.clients} clients, {EVENTS} events a stream",
+            target=TARGET,
+            bare_env=env,
+        )
 
 
 if __name__ == "__main__":

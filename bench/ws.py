@@ -15,14 +15,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import BENCH_DIR, HOST, Server, free_port
+from against_bare import compare
+from run import BENCH_DIR, HOST
 
 TARGET = 0.60
 ECHO = {
@@ -40,17 +39,6 @@ def write_root(root: Path) -> None:
     (root / "mappings" / "ready.json").write_text(json.dumps({"request": {"url": "/ready"}, "response": {}}))
     (root / "message-mappings").mkdir()
     (root / "message-mappings" / "echo.json").write_text(json.dumps(ECHO), encoding="utf-8")
-
-
-def load(port: int, clients: int, duration: float) -> float:
-    """Echoes/s received by ``clients`` connections over ``duration`` s, from a child process."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--loadgen", str(port), str(clients), str(duration)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return float(out.stdout.strip())
 
 
 def loadgen(port: int, clients: int, duration: float) -> None:
@@ -97,37 +85,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         write_root(root)
-        bare_port, mock_port = free_port(), free_port()
         bare_argv = [
             sys.executable, "-m", "uvicorn", "bare_ws_app:app", "--app-dir", str(BENCH_DIR),
-            "--host", HOST, "--port", str(bare_port), "--http", "httptools", "--ws", "websockets-sansio",
+            "--host", HOST, "--port", "{port}", "--http", "httptools", "--ws", "websockets-sansio",
             "--loop", "uvloop", "--no-access-log", "--log-level", "warning",
         ]  # fmt: skip
-        bare = Server("bare-ws", bare_argv, bare_port)
-        script = Path(sys.executable).parent / "mockpit"
-        exe = [str(script)] if script.exists() else [sys.executable, "-m", "mockpit"]
-        mock = Server("mockpit-ws", [*exe, "serve", str(root), "--host", HOST, "--port", str(mock_port)], mock_port)
-        try:
-            for server, probe in ((bare, "/"), (mock, "/ready")):
-                server.spawn()
-                server.wait_ready(probe)
-            ratios, bare_rates, mock_rates = [], [], []
-            for i in range(args.rounds):
-                b = load(bare_port, args.clients, args.duration)
-                m = load(mock_port, args.clients, args.duration)
-                bare_rates.append(b)
-                mock_rates.append(m)
-                ratios.append(m / b)
-                print(f"round {i + 1}: bare {b:,.0f} echoes/s, mockpit {m:,.0f} echoes/s ({m / b:.0%})", flush=True)
-            ratio = statistics.median(ratios)
-            print(
-                f"WebSocket echo, {args.clients} connections: bare {statistics.median(bare_rates):,.0f} echoes/s, "
-                f"mockpit {statistics.median(mock_rates):,.0f} echoes/s; median ratio {ratio:.0%} "
-                f"(target >= {TARGET:.0%}: {'PASS' if ratio >= TARGET else 'FAIL'})"
-            )
-        finally:
-            bare.close()
-            mock.close()
+        compare(
+            script=__file__,
+            bare_argv=bare_argv,
+            root=root,
+            probes=("/", "/ready"),
+            rounds=args.rounds,
+            clients=args.clients,
+            duration=args.duration,
+            unit="echoes/s",
+            label=f"WebSocket echo, {args.clients} connections",
+            target=TARGET,
+        )
 
 
 if __name__ == "__main__":
