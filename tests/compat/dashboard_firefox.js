@@ -56,13 +56,6 @@ async function main() {
     const page = await browser.newPage();
     page.on('console', (message) => messages.push(`${message.type()}: ${message.text()}`));
     page.on('pageerror', (error) => messages.push(`pageerror: ${error.message}`));
-    // Firefox does not report Content-Security-Policy violations to a BiDi client's console log: the page's
-    // own securitypolicyviolation events are collected instead (checked by hand: a page with an inline script and
-    // an onerror attribute under script-src 'self' reports script-src-elem and script-src-attr here)
-    await page.evaluateOnNewDocument(() => {
-      window.__cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(e.violatedDirective));
-    });
 
     await check('the page loads and goes live', async () => {
       await page.goto(`${base}/__admin/ui`);
@@ -108,11 +101,12 @@ async function main() {
       if ((await page.$$('main img')).length !== 0) throw new Error('an <img> was made from a string');
       if ((await page.evaluate(() => window.__pwned)) !== undefined) throw new Error('the payload ran');
     });
-    await check('no console errors, no policy violations', async () => {
+    // Content-Security-Policy violations are not checked here: Firefox does not report them to a BiDi
+    // client (a page with an inline script under script-src 'self' logs nothing), and a listener for the
+    // page's securitypolicyviolation events, added as a preload script, makes page errors of its own under
+    // Firefox's sandboxing. The policy is checked in Chromium (tests/test_dashboard.py).
+    await check('no console errors, no page errors', async () => {
       const bad = messages.filter((m) => m.startsWith('error') || m.startsWith('pageerror'));
-      const violations = await page.evaluate(() => window.__cspViolations);
-      if (!Array.isArray(violations)) throw new Error('the violation listener is not installed');
-      bad.push(...violations.map((v) => `CSP violation: ${v}`));
       if (bad.length) throw new Error(bad.join(' | '));
     });
   } finally {
