@@ -208,8 +208,12 @@ def test_past_the_cap_a_client_gets_a_503_at_once_and_service_resumes_when_the_i
         if answer.status_code == 503:
             assert "max_connections" in answer.text
             assert answer.headers["retry-after"] == "1"
-        turned_away = [read_to_end(sock)[0] for sock in idle[20:]]
-        assert all(received.startswith(b"HTTP/1.1 503 ") for received in turned_away)
+        # 20 are taken, the rest turned away; which ones is the accept order's, which a loaded machine can
+        # shuffle, so: every connection is either turned away with a 503 or, within the cap, closed silently
+        # at its head timeout, and at least 19 got the 503 (the httpx request above may have taken a place)
+        received = [read_to_end(sock)[0] for sock in idle]
+        assert all(r.startswith(b"HTTP/1.1 503 ") or r == b"" for r in received)
+        assert sum(r.startswith(b"HTTP/1.1 503 ") for r in received) >= 19
 
         def served() -> int:
             return httpx.get(server.url_for("/ok"), timeout=5).status_code
