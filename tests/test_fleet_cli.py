@@ -63,11 +63,12 @@ def test_workers_serve_one_port_from_several_processes(redis_server: RedisServer
                 answered_by.add(client.get(f"{url}/__admin/cluster").json()["self"])
         assert len(answered_by) == 2
         # each worker writes its journal in batches: the whole count is there within the fleet's 200 ms
-        wait_until(
+        whole = wait_until(
             lambda: httpx.post(f"{url}/__admin/requests/count", json={"url": "/w"}).json()["count"],
             lambda count: count == 60,
             deadline=5,
         )
+        assert whole == 60
         run.process.send_signal(signal.SIGTERM)
         assert run.process.wait(10) == 0
         wait_until(lambda: not any(map(_alive, pids)), deadline=10)
