@@ -52,6 +52,28 @@ def test_a_wiremock_mapping_renders_body_and_headers(client: httpx.Client) -> No
     }
 
 
+def test_an_echo_that_only_copies_request_parts(client: httpx.Client) -> None:
+    # rendered without the template engine (the copy path); the answer is the engine's
+    add(
+        client,
+        {
+            "request": {"method": "POST", "urlPathTemplate": "/copy/{id}"},
+            "response": {
+                "headers": {"Content-Type": "application/json", "X-Id": "{{request.path.id}}-{{request.headers.X-A}}"},
+                "body": "{{{request.body}}}",
+                "transformers": ["response-template"],
+            },
+        },
+    )
+    body = '{"name": "Zoë", "n": [1, 2]}'.encode()
+    response = client.post("/copy/7", content=body, headers={"X-A": "q"})
+    assert response.status_code == 200
+    assert response.content == body
+    assert response.headers["x-id"] == "7-q"
+    assert response.headers["content-type"] == "application/json"
+    assert client.get("/__admin/requests").json()["requests"][0]["response"]["body"] == body.decode()
+
+
 def test_a_json_body_with_templates_in_its_strings(client: httpx.Client) -> None:
     add(
         client,
