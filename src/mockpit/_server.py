@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -12,7 +13,7 @@ import ssl
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -171,7 +172,8 @@ class MockServer:
         self._bound_port: int | None = None
         if mappings is None and root_path is not None and (root_path / "mappings").is_dir():
             mappings = root_path
-        self._load(mappings, seed=seed, validate=validate)
+        with _collector_paused():
+            self._load(mappings, seed=seed, validate=validate)
         self._load_openapi(openapi, seed=seed, validate=validate)
         folder = next((s.mappings_folder for s in self._sources if s.mappings_folder is not None), None)
         self._mapping_files = MappingFiles(root_path / "mappings" if root_path is not None else folder)
@@ -779,6 +781,21 @@ class ServerInternals:
     app: MockpitApp
     #: told the outcome of every reload (the fresh sources, or the error that kept the old stubs)
     reload_listeners: list[Callable[[list[LoadedSource] | MappingError], None]]
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while stubs load: they are all kept, yet every full collection
+    rescans them all (a third of the time 10,000 stubs took to load). Loading makes no cyclic
+    garbage (measured: 0 objects collected after 10,000 stubs, 5 after one)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def internals(server: MockServer) -> ServerInternals:
