@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from mockpit import MockServer
+from mockpit._server import internals
 
 SHARED_SERVER = True
 
@@ -52,7 +53,7 @@ def test_a_wiremock_mapping_renders_body_and_headers(client: httpx.Client) -> No
     }
 
 
-def test_an_echo_that_only_copies_request_parts(client: httpx.Client) -> None:
+def test_an_echo_that_only_copies_request_parts(server: MockServer, client: httpx.Client) -> None:
     # rendered without the template engine (the copy path); the answer is the engine's
     add(
         client,
@@ -72,6 +73,9 @@ def test_an_echo_that_only_copies_request_parts(client: httpx.Client) -> None:
     assert response.headers["x-id"] == "7-q"
     assert response.headers["content-type"] == "application/json"
     assert client.get("/__admin/requests").json()["requests"][0]["response"]["body"] == body.decode()
+    # the journal keeps the echoed body once: the response's is the request's
+    event = internals(server).engine.journal.events()[-1]
+    assert event.response.body is event.request.body
 
 
 def test_a_json_body_with_templates_in_its_strings(client: httpx.Client) -> None:

@@ -226,6 +226,8 @@ class Renderer:
         """A response whose templates only copy request parts: rendered without a template context."""
         template = self._template
         body = _copy(template, request).encode("utf-8") if template is not None else _static_body(self.definition)
+        if body == request.body:  # an echo: the journal then keeps one copy of the body, not two
+            body = request.body
         headers = (
             [(name, v if isinstance(v, str) else _copy(v, request)) for name, v in self._header_templates]
             if self._header_templates
