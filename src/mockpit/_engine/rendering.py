@@ -108,7 +108,8 @@ class Renderer:
         self._syntax = _syntax(definition, templating)
         self._template: Template | None = None
         self._header_templates: list[tuple[str, Template | str]] = []
-        self._headers = tuple(_headers_with_type(definition))
+        #: a templated response's headers when none of them is a template (set on compiling templates)
+        self._headers: tuple[tuple[str, str], ...] = ()
         self._copy_only = False
         self._file_name_template: Template | None = None
         self._file_templates: dict[tuple[Path, int, int], Template] = {}
@@ -157,6 +158,7 @@ class Renderer:
         assert self._syntax is not None
         definition = self.definition
         compiled = _template_compiler(self._syntax)
+        self._headers = tuple(_headers_with_type(definition))
 
         if definition.body is not None:
             self._template = compiled(definition.body, "body")
