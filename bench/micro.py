@@ -16,6 +16,8 @@ import sys
 import time
 from typing import Any
 
+import peers
+from peers import ECHO_STUB
 from run import HELLO_STUB
 
 from mockpit._engine.engine import Engine
@@ -35,7 +37,7 @@ SCOPE: dict[str, Any] = {
 }
 
 
-ECHO_BODY = b'{"id": 12345, "name": "Ada Lovelace", "tags": ["a", "b", "c"], "note": "' + b"x" * 160 + b'"}'
+ECHO_BODY = peers.ECHO_BODY.encode()
 ECHO_SCOPE: dict[str, Any] = {
     **SCOPE,
     "method": "POST",
@@ -46,15 +48,6 @@ ECHO_SCOPE: dict[str, Any] = {
         (b"content-length", str(len(ECHO_BODY)).encode()),
         (b"content-type", b"application/json"),
     ],
-}
-ECHO_STUB = {
-    "request": {"method": "POST", "urlPath": "/echo"},
-    "response": {
-        "status": 200,
-        "headers": {"Content-Type": "application/json"},
-        "body": "{{{request.body}}}",
-        "transformers": ["response-template"],
-    },
 }
 
 

@@ -117,7 +117,7 @@ def corpus_mappings() -> list[dict[str, Any]]:
     found = []
     for file in sorted(CORPUS.glob("*.json")):
         document = json.loads(file.read_text())
-        found.extend(document["mappings"] if "mappings" in document else [document])
+        found.extend(document.get("mappings", [document]))
     return found
 
 
