@@ -14,8 +14,12 @@ Run it the way run.py does:
         --http httptools --loop uvloop --no-access-log --log-level warning
 
 or simply ``python bench/bare_app.py [PORT]`` (same settings).
+
+For ``bench/peers.py`` it also answers ``POST /echo`` with the request's body (Content-Type
+application/json) and ``/delay`` after 50 ms, the least an ASGI app can do for those scenarios.
 """
 
+import asyncio
 import base64
 import os
 
@@ -34,8 +38,26 @@ _START = {
 _BODY_MSG = {"type": "http.response.body", "body": _BODY, "more_body": False}
 
 
+async def _echo(receive, send):
+    body = b""
+    more = True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode("ascii"))]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
 async def app(scope, receive, send):
     if scope["type"] == "http":
+        path = scope["path"]
+        if path == "/echo":
+            await _echo(receive, send)
+            return
+        if path == "/delay":
+            await asyncio.sleep(0.05)
         await send(_START)
         await send(_BODY_MSG)
     elif scope["type"] == "lifespan":

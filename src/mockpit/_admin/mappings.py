@@ -18,7 +18,7 @@ from mockpit._mapping.read import stub_from_mapping
 from mockpit._mapping.write import pattern_to_mapping, stub_to_mapping
 from mockpit._model import Request, Response, Stub
 
-from .payloads import _ImportModel, int_param, metadata_matcher, read_json, validate
+from .params import int_param, metadata_matcher, read_json
 from .router import AdminError, json_response, reload_files, write_failed
 from .shapes import mappings_to_json
 
@@ -83,6 +83,8 @@ class Mappings:
         payload = read_json(request)
         if not isinstance(payload, Mapping):
             raise AdminError(400, "Invalid import", 'the body must be {"mappings": [...], "importOptions": {...}}')
+        from .payloads import _ImportModel, validate
+
         model = validate(_ImportModel, payload, "Invalid import")
         stubs: list[Stub] = []
         seen: dict[str, int] = {}

@@ -16,7 +16,7 @@ from mockpit._model import Request, Response
 from mockpit._recording.recorder import Recorder, RecordingError
 from mockpit._recording.spec import RecordSpec, parse_size
 
-from .payloads import _ExtractBodyModel, _RecordSpecModel, _RequestBodyPatternModel, read_json, validate
+from .params import read_json
 from .router import AdminError, json_response, write_failed
 from .shapes import recorded_to_json
 
@@ -65,6 +65,8 @@ def _record_spec(request: Request, *, recording: bool) -> RecordSpec:
     payload = read_json(request) if request.body.strip() else {}
     if not isinstance(payload, Mapping):
         raise AdminError(400, "Invalid recording spec", 'the body must be a record spec such as {"targetBaseUrl": ...}')
+    from .payloads import _ExtractBodyModel, _RecordSpecModel, _RequestBodyPatternModel, validate
+
     model = validate(_RecordSpecModel, payload, "Invalid recording spec")
     try:
         filters = dict(model.filters or {})

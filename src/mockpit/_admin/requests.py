@@ -13,15 +13,7 @@ from mockpit._mapping.read import pattern_from_mapping
 from mockpit._matching.pattern import compile_pattern
 from mockpit._model import Request, RequestPattern, Response
 
-from .payloads import (
-    _LoggedRequestModel,
-    int_param,
-    metadata_matcher,
-    query_parameters,
-    read_json,
-    since_param,
-    validate,
-)
+from .params import int_param, metadata_matcher, query_parameters, read_json, since_param
 from .router import AdminError, json_response
 from .shapes import near_miss_to_json, request_to_json, serve_event_to_json
 
@@ -143,6 +135,8 @@ def _logged_request(data: Any) -> Request:
     """A request as WireMock logs it (``url``, ``method``, ``headers``, ``body`` ...) back into a :class:`Request`."""
     if not isinstance(data, Mapping):
         raise AdminError(400, "Invalid logged request", 'the body must be a request such as {"url": "/x", ...}')
+    from .payloads import _LoggedRequestModel, validate
+
     model = validate(_LoggedRequestModel, data, "Invalid logged request")
     headers: list[tuple[str, str]] = []
     for name, value in (model.headers or {}).items():

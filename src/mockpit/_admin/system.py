@@ -11,7 +11,7 @@ from mockpit import __version__
 from mockpit._engine.engine import Engine, Settings
 from mockpit._model import STARTED, Request, Response
 
-from .payloads import _ScenarioStateModel, _SettingsModel, read_json, validate
+from .params import read_json
 from .router import AdminError, json_response, reload_files
 from .shapes import iso_timestamp, scenario_to_json, settings_to_json
 
@@ -55,6 +55,8 @@ class System:
         # as WireMock: an empty body puts the scenario back in Started
         state = STARTED
         if request.body.strip():
+            from .payloads import _ScenarioStateModel, validate
+
             state = validate(_ScenarioStateModel, read_json(request), "Invalid scenario state").state
         try:
             self.engine.scenarios.set_state(name, state)
@@ -71,6 +73,8 @@ class System:
         payload = read_json(request)
         # WireMock takes the settings bare or as GET /__admin/settings gives them
         wrapped = isinstance(payload, Mapping) and set(payload) == {"settings"}
+        from .payloads import _SettingsModel, validate
+
         model = validate(_SettingsModel, payload["settings"] if wrapped else payload, "Invalid settings")
         settings = Settings(
             fixed_delay_ms=model.fixedDelay,

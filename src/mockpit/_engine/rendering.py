@@ -15,7 +15,7 @@ import inspect
 import mimetypes
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -66,10 +66,12 @@ class Renderer:
     __slots__ = (
         "_async",
         "_content_type",
+        "_copy_only",
         "_file_name_template",
         "_file_templates",
         "_files_root",
         "_header_templates",
+        "_headers",
         "_sse",
         "_syntax",
         "_template",
@@ -106,6 +108,9 @@ class Renderer:
         self._syntax = _syntax(definition, templating)
         self._template: Template | None = None
         self._header_templates: list[tuple[str, Template | str]] = []
+        #: a templated response's headers when none of them is a template (set on compiling templates)
+        self._headers: tuple[tuple[str, str], ...] = ()
+        self._copy_only = False
         self._file_name_template: Template | None = None
         self._file_templates: dict[tuple[Path, int, int], Template] = {}
         self._sse: SseRenderer | None = None
@@ -153,6 +158,7 @@ class Renderer:
         assert self._syntax is not None
         definition = self.definition
         compiled = _template_compiler(self._syntax)
+        self._headers = tuple(_headers_with_type(definition))
 
         if definition.body is not None:
             self._template = compiled(definition.body, "body")
@@ -166,6 +172,10 @@ class Renderer:
             headers.append((name, compiled(value, f"headers.{name}") or value))
         if any(not isinstance(value, str) for _, value in headers):
             self._header_templates = headers
+        templates = [v for _, v in headers if not isinstance(v, str)]
+        if self._template is not None:
+            templates.append(self._template)
+        self._copy_only = definition.body_file_name is None and all(t.copy is not None for t in templates)
 
     async def render(self, request: Request) -> Response:
         if self.static is not None:
@@ -183,6 +193,8 @@ class Renderer:
         return self._templated_response(request)
 
     def _templated_response(self, request: Request) -> Response:
+        if self._copy_only:
+            return self._copied_response(request)
         from mockpit._templating.template import template_context
 
         definition = self.definition
@@ -191,7 +203,7 @@ class Renderer:
             headers: list[tuple[str, str]] = (
                 [(name, v if isinstance(v, str) else v.render(context)) for name, v in self._header_templates]
                 if self._header_templates
-                else _headers_with_type(definition)
+                else list(self._headers)
             )
             if definition.body_file_name is not None:
                 name = definition.body_file_name
@@ -212,6 +224,19 @@ class Renderer:
             raise RenderError(f"the response template could not be rendered: {exc}") from None
         return self._finish(body, headers)
 
+    def _copied_response(self, request: Request) -> Response:
+        """A response whose templates only copy request parts: rendered without a template context."""
+        template = self._template
+        body = _copy(template, request).encode("utf-8") if template is not None else _static_body(self.definition)
+        if body == request.body:  # an echo: the journal then keeps one copy of the body, not two
+            body = request.body
+        headers = (
+            [(name, v if isinstance(v, str) else _copy(v, request)) for name, v in self._header_templates]
+            if self._header_templates
+            else self._headers
+        )
+        return self._finish(body, headers)
+
     def _file_template(self, path: Path) -> Template:
         from mockpit._templating.template import compile_template
 
@@ -229,7 +254,7 @@ class Renderer:
             self._file_templates[key] = template
         return template
 
-    def _finish(self, body: bytes, headers: list[tuple[str, str]]) -> Response:
+    def _finish(self, body: bytes, headers: Sequence[tuple[str, str]]) -> Response:
         definition = self.definition
         dribble = definition.chunked_dribble_delay
         return Response(
@@ -378,6 +403,12 @@ def resolve_body_file(files_root: Path | None, name: str) -> Path:
     if not path.is_relative_to(root):
         raise RenderError(f"bodyFileName {name!r} points outside {root}; file bodies must stay inside it")
     return path
+
+
+def _copy(template: Template, request: Request) -> str:
+    copy = template.copy
+    assert copy is not None  # a renderer takes this path only when every template has one
+    return copy(request)
 
 
 def _static_body(definition: ResponseDefinition) -> bytes:

@@ -13,11 +13,12 @@ import json
 import re
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from mockpit._errors import MappingError
+
+if TYPE_CHECKING:  # imported on use: reading simple mappings (``.fast``) never needs pydantic
+    from pydantic import BaseModel, ValidationError
 
 #: the keys and list positions leading to a field, as in :attr:`MappingError.location`
 Location = tuple[str | int, ...]
@@ -123,6 +124,8 @@ def _names(model: type[BaseModel]) -> set[str]:
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
     """The pydantic model an annotation holds: itself, or inside ``Optional``, a union, a dict or a list."""
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     args = typing.get_args(annotation)

@@ -7,16 +7,15 @@ models in :mod:`.models` check them, :mod:`.errors` makes one error naming the f
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
-
-from pydantic import ValidationError
 
 from mockpit._errors import MappingError
 from mockpit._model import RequestPattern, Stub
 
 from .errors import Location, did_you_mean, known_fields, lone_surrogate, mapping_error
-from .models import _RequestModel, _StubModel
+from .fast import simple_stub
 
 # WireMock features that a mapping may use and mockpit does not do yet. A mapping that uses one is
 # refused with this message: silently ignoring it would make the stub answer differently than in WireMock.
@@ -35,6 +34,8 @@ _NOT_YET = {
 
 
 def _unknown_field(loc: Location) -> str:
+    from .models import _StubModel
+
     key = str(loc[-1]) if loc else "?"
     feature = _NOT_YET.get(key)
     if feature:
@@ -61,6 +62,14 @@ def stub_from_mapping(data: Any, *, source: str = "mapping", stub_id: str | None
             source=source,
             field=where,
         )
+    simple = simple_stub(data)
+    if simple is not None:
+        return dataclasses.replace(simple, id=stub_id) if stub_id else simple
+    # pydantic and the models are imported on first need: a folder of simple stubs never needs them
+    from pydantic import ValidationError
+
+    from .models import _StubModel
+
     try:
         model = _StubModel.model_validate(data)
     except ValidationError as exc:
@@ -112,6 +121,10 @@ def pattern_from_mapping(data: Any, *, source: str = "request pattern") -> Reque
     """Validate a WireMock request pattern (the ``request`` part of a stub) on its own."""
     if not isinstance(data, Mapping):
         raise MappingError(f"a request pattern must be a JSON object, got {type(data).__name__}", source=source)
+    from pydantic import ValidationError
+
+    from .models import _RequestModel
+
     try:
         return _RequestModel.model_validate(data).to_model()
     except ValidationError as exc:

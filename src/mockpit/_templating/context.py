@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from .values import MISSING, ListOrSingle, TemplateObject, as_index, to_text
+from .values import MISSING, ListOrSingle, TemplateObject, as_index, step, to_text
 
 if TYPE_CHECKING:
     from mockpit._model import Headers, Request, Response
@@ -119,11 +119,11 @@ class RequestView(TemplateObject):
         "multipart",
     )
 
-    def __init__(self, request: Request, context: TemplateContext) -> None:
+    def __init__(self, request: Request, context: TemplateContext | None) -> None:
         self._request = request
         # weakly: the context holds this view, and a cycle per request would leave every request's
         # objects to the cyclic collector (full collections of a busy journal: 40 ms p99 spikes)
-        self._context = weakref.ref(context)
+        self._context = weakref.ref(context) if context is not None else _no_context
         self._values: dict[str, Any] = {}
 
     def _keys(self) -> list[str]:
@@ -157,6 +157,10 @@ class RequestView(TemplateObject):
         return unquote(self._request.path)
 
 
+def _no_context() -> None:
+    return None
+
+
 def _request_id(view: RequestView) -> str:
     context = view._context()
     return context.request_id if context is not None else str(uuid.uuid4())
@@ -187,6 +191,28 @@ _REQUEST_PARTS: dict[str, Any] = {
     "clientIp": lambda v: v._request.client[0] if v._request.client else "",
     "multipart": lambda v: v._request.content_type.startswith("multipart/"),
 }
+
+
+#: the parts of ``request`` a template may copy without a :class:`TemplateContext` (see
+#: :func:`request_copier`); ``id`` is not one: it is the journal's id, which only the context knows
+COPYABLE_PARTS = frozenset(_REQUEST_PARTS) - {"id"}
+
+
+def request_copier(parts: tuple[str, ...]) -> Callable[[Request], Any]:
+    """``request.<parts>`` read from a request alone, the value a template's lookup would give (None
+    where it finds nothing). ``parts[0]`` must be in :data:`COPYABLE_PARTS`."""
+    head, rest = parts[0], parts[1:]
+    compute = _REQUEST_PARTS[head]
+
+    def copy(request: Request) -> Any:
+        value = compute(RequestView(request, None))
+        for name in rest:
+            value = step(value, name)
+            if value is MISSING:
+                return None
+        return value
+
+    return copy
 
 
 class ResponseView(TemplateObject):

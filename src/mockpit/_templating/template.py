@@ -20,7 +20,7 @@ request; ``render`` raises nothing but :class:`TemplateError`. Response template
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from .context import TemplateContext
@@ -50,12 +50,14 @@ TRANSFORMERS: dict[str, Syntax] = {"response-template": "handlebars", "jinja": "
 class Template:
     """A compiled template: ``render(context)`` per request costs microseconds."""
 
-    __slots__ = ("_compiled", "source", "syntax")
+    __slots__ = ("_compiled", "copy", "source", "syntax")
 
     def __init__(self, source: str, syntax: Syntax, compiled: Any) -> None:
         self.source = source
         self.syntax = syntax
         self._compiled = compiled
+        #: what ``render`` gives, from the request alone, when the template only copies request parts
+        self.copy: Callable[[Request], str] | None = getattr(compiled, "copy", None)
 
     def render(self, context: TemplateContext) -> str:
         try:

@@ -89,6 +89,7 @@ class MockpitHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self.transport = _CorkedTransport(transport, self.loop)  # type: ignore[assignment]
         self._since = self.loop.time()
         count = len(self.connections)  # this one included
         if count > self.max_connections:
@@ -400,7 +401,52 @@ class UvicornWire(weakref.ref[RequestResponseCycle]):
         transport: Any = cycle.transport
         if isinstance(transport, _ReasonWriter):
             transport = transport.transport
+        if isinstance(transport, _CorkedTransport):
+            transport = transport.uncorked()
         return transport  # type: ignore[no-any-return]
+
+
+class _CorkedTransport:
+    """A connection's transport that sends a response's head with the first part of its body.
+
+    uvicorn writes the status line and headers, then the body, in two writes: two send() calls per
+    response. A head is held back here until the next write (then both go out in one ``writelines``,
+    one system call under uvloop) or, at the latest, the loop's next turn; any other use of the
+    transport sends it first, so that nothing else changes. Measured on the POST echo: see the commit.
+    """
+
+    __slots__ = ("_head", "_loop", "transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self.transport = transport
+        self._loop = loop
+        self._head: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        head = self._head
+        if head is not None:
+            self._head = None
+            self.transport.writelines((head, data))
+        elif data[:9] == b"HTTP/1.1 " and data[9:13] != b"100 ":  # a head, not an interim 100 Continue
+            self._head = data
+            self._loop.call_soon(self.flush)
+        else:
+            self.transport.write(data)
+
+    def flush(self) -> None:
+        head = self._head
+        if head is not None:
+            self._head = None
+            if not self.transport.is_closing():  # the client may have gone since (uvloop raises then)
+                self.transport.write(head)
+
+    def uncorked(self) -> asyncio.Transport:
+        self.flush()
+        return self.transport
+
+    def __getattr__(self, name: str) -> Any:
+        self.flush()
+        return getattr(self.transport, name)
 
 
 class _ReasonWriter:

@@ -27,9 +27,9 @@ clear error at load): partials ``{{> x}}``, decorators and inline partials, and 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mockpit._templating.context import TemplateContext
+from mockpit._templating.context import COPYABLE_PARTS, TemplateContext, request_copier
 from mockpit._templating.errors import HelperFailure, TemplateError
 from mockpit._templating.values import (
     MISSING,
@@ -45,6 +45,9 @@ from .helpers import HELPERS, Options
 from .parser import Parser
 from .scope import Render, Scope
 from .syntax import Block, Call, Expr, Literal, Mustache, Path, line_col
+
+if TYPE_CHECKING:
+    from mockpit._model import Request
 
 Compiled = Callable[[Scope], Any]
 
@@ -258,15 +261,49 @@ class Compiler:
         return invoke
 
 
-class HandlebarsTemplate:
-    """A compiled Handlebars template."""
+def request_copy(nodes: list[Any], escape: bool) -> Callable[[Request], str] | None:
+    """The template as a function of the request alone, if it only copies request parts into text
+    (``{{{request.body}}}``, ``{{request.headers.X-Id}}``...): most templated stubs are such echoes,
+    and they then cost no context, scope or lookup through scopes. None for any other template."""
+    pieces: list[Any] = []
+    for node in nodes:
+        if isinstance(node, str):
+            pieces.append(node)
+            continue
+        if not isinstance(node, Mustache) or (node.escaped and escape):
+            return None
+        expr = node.expr
+        # a name looked up from the top scope, whose "request" is always the request's view
+        if not isinstance(expr, Path) or expr.kind != "context" or len(expr.parts) < 2:
+            return None
+        if expr.parts[0] != "request" or expr.parts[1] not in COPYABLE_PARTS:
+            return None
+        pieces.append(request_copier(expr.parts[1:]))
+    frozen = tuple(pieces)
 
-    __slots__ = ("_run", "source")
+    def copy(request: Request) -> str:
+        out = []
+        for piece in frozen:
+            if type(piece) is str:
+                out.append(piece)
+            else:
+                v = piece(request)
+                out.append(v if type(v) is str else to_text(v))
+        return "".join(out)
+
+    return copy
+
+
+class HandlebarsTemplate:
+    """A compiled Handlebars template; ``copy`` is set when it only copies request parts."""
+
+    __slots__ = ("_run", "copy", "source")
 
     def __init__(self, source: str, *, escape_html: bool = False) -> None:
         self.source = source
         nodes = Parser(source).parse()
         self._run = Compiler(source, escape_html).program(nodes)
+        self.copy = request_copy(nodes, escape_html)
 
     def render(self, context: TemplateContext) -> str:
         render = Render(context)
