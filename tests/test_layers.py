@@ -8,6 +8,7 @@ ones. Every import counts: at the top, inside functions (imported on use) and un
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 import sys
@@ -194,3 +195,20 @@ def test_contributing_shows_these_layers() -> None:
         for name in re.findall(r"`(\w+)`", names):
             shown[name] = int(number)
     assert shown == LAYERS
+
+
+def test_serving_a_plain_mapping_folder_needs_no_pydantic(tmp_path: Path) -> None:
+    # pydantic costs ~60 ms of start-up: common mappings are read without it, and every module a start
+    # touches (the WebSocket admin routes, the DSL) imports the pydantic-based readers on use only
+    (tmp_path / "mappings").mkdir()
+    stub = {"request": {"method": "GET", "url": "/hello"}, "response": {"status": 200, "body": "hi"}}
+    (tmp_path / "mappings" / "hello.json").write_text(json.dumps(stub), encoding="utf-8")
+    code = (
+        "import sys, urllib.request\n"
+        "from mockpit import MockServer\n"
+        "with MockServer(mappings=sys.argv[1]) as server:\n"
+        "    assert urllib.request.urlopen(server.url + '/hello').read() == b'hi'\n"
+        "print(sorted(m for m in sys.modules if m.startswith('pydantic')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -12,7 +12,6 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from ._mapping.messages import message_stub_from_mapping
 from ._mapping.read import pattern_from_mapping, stub_from_mapping
 from ._mapping.write import headers_to_mapping, sse_event_to_mapping
 from ._matching.pattern import compile_pattern
@@ -724,6 +723,8 @@ class WebSocketStubBuilder:
         if not callable(handler):
             raise TypeError(f"handle() takes an async function, got {type(handler).__name__}")
         builder = self._new({"type": "open", "channel": self._channel}, name)
+        from ._mapping.messages import message_stub_from_mapping  # pydantic: off the start-up path
+
         stub = message_stub_from_mapping(builder._mapping, source="websocket().handle()")
         return self._register(dataclasses.replace(stub, handler=handler))
 
@@ -737,6 +738,8 @@ class MessageStubBuilder:
         self.stub: MessageStub | None = None
 
     def add(self) -> MessageStubBuilder:
+        from ._mapping.messages import message_stub_from_mapping  # pydantic: off the start-up path
+
         stub = message_stub_from_mapping(self._mapping, source="websocket()")
         self._mapping["id"] = stub.id
         self.stub = self._register(stub)

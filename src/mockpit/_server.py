@@ -28,7 +28,6 @@ from ._engine.journal import Journal, ServeEvent
 from ._engine.scenarios import Scenario
 from ._errors import HandlerError, MappingError, MockpitError, ServerError, VerificationError, collected
 from ._mapping.files import LoadedSource, MappingFiles
-from ._mapping.messages import message_stub_from_mapping
 from ._mapping.read import pattern_from_mapping, stub_from_mapping
 from ._mapping.write import pattern_to_mapping
 from ._matching.near_miss import NearMiss
@@ -761,6 +760,8 @@ class MockServer:
 
     def add_message_mapping(self, mapping: Mapping[str, Any]) -> MessageStub:
         """Add one WebSocket stub given in WireMock 4's message mapping format (as a dict)."""
+        from ._mapping.messages import message_stub_from_mapping  # pydantic: on use, off the start-up path
+
         return self._add_message_stub(message_stub_from_mapping(mapping, source="add_message_mapping()"))
 
     def _add_message_stub(self, stub: MessageStub) -> MessageStub:

@@ -14,13 +14,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockpit._errors import MappingError
-from mockpit._mapping.messages import message_stub_from_mapping
 from mockpit._mapping.read import pattern_from_mapping
 from mockpit._mapping.write import message_stub_to_mapping
 from mockpit._model import MessageStub, RequestPattern, Response, ValuePattern
 from mockpit._protocols.websocket import Channel, MessageEvent, WebSocketHub
 
-from .payloads import read_json
+from .params import read_json
 from .router import AdminError, json_response
 from .shapes import iso_timestamp, request_to_json
 
@@ -73,6 +72,8 @@ class Messages:
         return json_response({})
 
     def _read(self, data: Any, stub_id: str | None = None) -> MessageStub:
+        from mockpit._mapping.messages import message_stub_from_mapping  # pydantic: off the start-up path
+
         try:
             return message_stub_from_mapping(data, source="message mapping", stub_id=stub_id)
         except MappingError as exc:
@@ -91,7 +92,7 @@ class Messages:
         return stub
 
     def _metadata(self, data: Any) -> Any:
-        from .payloads import metadata_matcher
+        from .params import metadata_matcher
 
         test = metadata_matcher(data)
         return lambda stub: stub.metadata is not None and test(stub)
@@ -266,6 +267,8 @@ def _message_pattern(data: Any) -> tuple[ValuePattern | None, RequestPattern | N
 
 def _outgoing(data: Any) -> str | bytes:
     """A message definition ``{"body": {"data": ...}}`` (``isBinary``: base64 bytes; mockpit: ``jsonBody``)."""
+    from mockpit._mapping.messages import message_stub_from_mapping  # pydantic: off the start-up path
+
     stub = {"trigger": {"type": "open"}, "actions": [{"type": "send", "message": data}]}
     try:
         action = message_stub_from_mapping(stub, source="message").actions[0]
