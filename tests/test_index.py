@@ -314,3 +314,44 @@ def test_adding_and_removing_while_serving(server: MockServer, client: httpx.Cli
     assert client.get("/churn").status_code == 404
     assert client.get("/stable").text == "stable"
     assert len(server.stubs) == 2
+
+
+def _compiled(server: MockServer, stub_id: str) -> bool:
+    entry = internals(server).engine.index.get(stub_id)
+    assert entry is not None
+    _, pattern, responder = entry.compiled()
+    return pattern is not None and responder is not None
+
+
+def test_a_plain_stub_is_compiled_on_its_first_request(server: MockServer, client: httpx.Client) -> None:
+    # 10,000 plain stubs would hold 15 MB of patterns and renderers that most runs never use
+    plain = server.add_mapping(mapping("plain", urlPath="/plain"))
+    assert not _compiled(server, plain.id)
+    response = client.get("/plain")
+    assert response.status_code == 200
+    assert response.text == "plain"
+    assert response.headers["Matched-Stub-Id"] == plain.id  # the same answer as a stub compiled at once
+    assert _compiled(server, plain.id)
+    assert client.get("/plain").text == "plain"
+
+
+def test_a_stub_that_could_fail_is_compiled_when_added(server: MockServer) -> None:
+    # a regex, a template or a body file is checked at once, so a broken one is refused at load
+    for stub in (
+        mapping("x", urlPathPattern="/a/.*"),
+        mapping("x", urlPath="/b", headers={"Accept": {"equalTo": "text/plain"}}),
+        {"request": {"urlPath": "/c"}, "response": {"body": "{{request.path}}", "transformers": ["response-template"]}},
+    ):
+        assert _compiled(server, server.add_mapping(stub).id)
+    with pytest.raises(ValueError, match="bodyFileName"):
+        server.add_mapping({"request": {"urlPath": "/d"}, "response": {"bodyFileName": "missing.json"}})
+
+
+def test_uncompiled_stubs_take_part_in_near_misses_and_resets(server: MockServer, client: httpx.Client) -> None:
+    for i in range(50):
+        server.add_mapping(mapping(f"item {i}", urlPath=f"/things/{i}"))
+    response = client.get("/things/4x")
+    assert response.status_code == 404
+    assert "/things/4" in response.text  # the closest stub, compiled to be compared
+    server.reset()  # the initial stubs only: none here
+    assert client.get("/things/4").status_code == 404

@@ -550,6 +550,34 @@ def test_many_blocked_sync_handlers_do_not_starve_another_handler(
         assert [call.result().text for call in calls] == ["released"] * blocked
 
 
+def test_concurrent_handler_calls_each_get_their_own_answer(server: MockServer) -> None:
+    # handler results go back to the loop in batches: each must still reach the request it answers
+    def echo(req: Request) -> str:
+        if int(req.path_params["n"]) % 7 == 0:
+            time.sleep(0.003)  # some calls outlast the wait after which another worker starts
+        return f"answer {req.path_params['n']}"
+
+    server.when(get("/n/{n}")).respond_with(echo)
+
+    async def load() -> list[str]:
+        async with httpx.AsyncClient(base_url=server.url, limits=httpx.Limits(max_connections=50)) as client:
+            answers = await asyncio.gather(*(client.get(f"/n/{n}", timeout=20) for n in range(400)))
+        return [answer.text for answer in answers]
+
+    assert asyncio.run(load()) == [f"answer {n}" for n in range(400)]
+
+
+def test_a_handler_raising_stop_iteration_is_a_500(server: MockServer, http_client: httpx.Client) -> None:
+    def done(req: Request) -> str:
+        raise StopIteration  # an asyncio future cannot carry this one as it is
+
+    server.when(get("/stop")).respond_with(done)
+    answer = http_client.get(server.url_for("/stop"))
+    assert answer.status_code == 500
+    assert "StopIteration" in answer.text
+    server.errors.clear()
+
+
 def test_a_handler_error_is_a_500_and_check_re_raises_it_in_the_test_thread(
     server: MockServer, http_client: httpx.Client
 ) -> None:

@@ -1035,7 +1035,11 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
         # a start that failed may leave a cancellation pending, which lands on the settling: nothing to settle
         with contextlib.suppress(Exception, asyncio.CancelledError):
             loop.run_until_complete(_settle())
-        loop.close()
+        # On a loaded machine a transport may still be closing after the settling turns: uvloop has
+        # asked every handle to close, and refuses only to free its own loop (EBUSY). A stopping
+        # server must not raise that into the user's test (seen once in 3,700 tests under load).
+        with contextlib.suppress(OSError):
+            loop.close()
 
 
 async def _settle() -> None:

@@ -70,6 +70,7 @@ class Engine:
         #: the stateful scenarios of the stubs (the index keeps them in step with the stubs)
         self.scenarios = Scenarios()
         self.index: StubIndex[Responder] = StubIndex(self.scenarios)
+        self.index.prepare = self._prepare
         self.journal = Journal(journal_capacity)
         self.near_miss_limit = near_miss_limit
         #: exceptions raised while answering (handlers, unreadable files), oldest first
@@ -91,7 +92,8 @@ class Engine:
         self.error_listeners: list[Callable[[HandlerError], None]] = []
         # compiled once: a reset (before every test, in the pytest plugin) must neither recompile them nor
         # fail because a body file changed since loading (that request gets a 500 saying so instead)
-        self._initial: list[tuple[Stub, CompiledPattern, Responder]] = []
+        # (None: a plain stub left to compile on first use, see _prepared)
+        self._initial: list[tuple[Stub, CompiledPattern | None, Responder | None]] = []
         self._proxy: ProxyClient | None = None
         self._webhooks: Webhooks | None = None
         # Unmatched requests are kept apart from the journal too, so that a test is told of them even
@@ -115,7 +117,7 @@ class Engine:
         """
         stubs = list(stubs)
         root = files_root or self.files_root
-        prepared = [(stub, compile_pattern(stub.request), self._responder(stub, root)) for stub in stubs]
+        prepared = [self._prepared(stub, root) for stub in stubs]
         self.index.add_compiled(prepared)
         if initial:
             self._initial.extend(prepared)
@@ -136,11 +138,7 @@ class Engine:
         Everything is compiled before anything changes, so a stub that fails leaves the server as it was.
         Other stubs (added through the admin API or Python) stay.
         """
-        prepared = [
-            (stub, compile_pattern(stub.request), self._responder(stub, root or self.files_root))
-            for stubs, root in sources
-            for stub in stubs
-        ]
+        prepared = [self._prepared(stub, root or self.files_root) for stubs, root in sources for stub in stubs]
         gone = set(old_ids)
         for stub_id in gone:
             self.index.remove(stub_id)
@@ -168,7 +166,8 @@ class Engine:
         """Back to the initial stubs (those loaded from files), their scenarios in ``Started``."""
         self.index.clear()  # forgets the scenarios; adding the stubs back starts theirs afresh
         for _, _, responder in self._initial:
-            responder.reset()
+            if responder is not None:
+                responder.reset()
         self.index.add_compiled(self._initial)
         self._changed("reset")
 
@@ -184,7 +183,7 @@ class Engine:
         ids = {entry.stub.id for entry in entries}
         kept = [item for item in self._initial if item[0].id not in ids]
         # a new list, not an in-place change: a reset on another thread reads the old one whole
-        self._initial = kept + [(entry.stub, entry.pattern, entry.payload) for entry in entries]
+        self._initial = kept + [entry.compiled() for entry in entries]
 
     def drop_on_reset(self, stub_ids: Iterable[str]) -> None:
         """Stop :meth:`reset` restoring these stubs (their files were deleted)."""
@@ -206,6 +205,22 @@ class Engine:
         with self._errors_lock:
             self.errors.clear()
             self.errors_dropped = 0
+
+    def _prepared(self, stub: Stub, files_root: Path | None) -> tuple[Stub, CompiledPattern | None, Responder | None]:
+        """The stub compiled, or left to compile on first use when nothing in it can fail to compile.
+
+        Plain stubs (a method, a URL, a fixed answer) are most of a large mapping set, and most of them
+        are never requested in a given run: their patterns and renderers would be 1.5 kB each, 15 MB
+        for 10,000 stubs. Anything that could fail (a regex, a template, a body file, a webhook) is
+        compiled now, so a broken stub is still refused when it is loaded.
+        """
+        if self.templating is None and _compiles_surely(stub):
+            return stub, None, None
+        return stub, compile_pattern(stub.request), self._responder(stub, files_root)
+
+    def _prepare(self, stub: Stub) -> Responder:
+        # a plain stub's responder, made on its first request (it reads no file, so it needs no root)
+        return self._responder(stub, None)
 
     def _responder(self, stub: Stub, files_root: Path | None) -> Responder:
         definitions = (stub.response, *stub.then)
@@ -400,6 +415,39 @@ class Engine:
     def clear_requests(self) -> None:
         self.journal.clear()
         self._misses.clear()
+
+
+def _compiles_surely(stub: Stub) -> bool:
+    """Nothing in the stub can fail to compile: a method, a plain URL and a fixed answer."""
+    request, response = stub.request, stub.response
+    return (
+        request.url.kind in _PLAIN_URLS
+        and not stub.then
+        and not stub.serve_event_listeners
+        and stub.scenario_name is None
+        and not request.path_parameters
+        and not request.query_parameters
+        and not request.headers
+        and not request.cookies
+        and not request.body_patterns
+        and not request.form_parameters
+        and not request.multipart_patterns
+        and request.basic_auth is None
+        and request.custom_matcher is None
+        and request.graphql is None
+        and request.scheme is None
+        and request.host is None
+        and request.port is None
+        and request.client_ip is None
+        and response.handler is None
+        and response.proxy_base_url is None
+        and response.sse is None
+        and response.body_file_name is None
+        and not response.transformers
+    )
+
+
+_PLAIN_URLS = frozenset({"url", "urlPath", "anyUrl"})
 
 
 def _naming(definition: ResponseDefinition, stub_id: str) -> ResponseDefinition:

@@ -241,7 +241,7 @@ class Fleet:
         self.status_listeners: list[Callable[[str], None]] = []
         self._lost_at_drops: int | None = None
         self._drops_before = 0
-        stubs = [(e.stub, e.pattern, e.payload) for e in reversed(engine.index.entries())]
+        stubs = [e.compiled() for e in reversed(engine.index.entries())]
         engine.index.clear()  # drops the local scenarios: the stubs added back join the shared ones
         engine.scenarios = engine.index.scenarios = SharedScenarios(store)
         engine.index.add_compiled(stubs)
@@ -466,6 +466,8 @@ class Fleet:
 
     def _share_sequences(self) -> None:
         for entry in self.engine.index.entries():
+            if not entry.stub.then:  # one answer, no sequence (and a plain stub stays uncompiled)
+                continue
             responder = entry.payload
             if len(responder.renderers) > 1 and responder.shared_step is None:
                 responder.shared_step = functools.partial(self._step, entry.stub.id)

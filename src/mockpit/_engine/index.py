@@ -18,8 +18,7 @@ import bisect
 import itertools
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from mockpit._matching.pattern import CompiledPattern, compile_pattern
 from mockpit._model import Request, Stub
@@ -29,24 +28,57 @@ from .scenarios import Machine, Scenarios
 T = TypeVar("T")
 
 
-@dataclass(eq=False, slots=True)
 class IndexedStub(Generic[T]):
-    """A stub with its compiled pattern and what the layer above attached to it (its renderer)."""
+    """A stub with its compiled pattern and what the layer above attached to it (its renderer).
 
-    stub: Stub
+    Both may be compiled on first use (see :class:`_LazyStub`): 10,000 plain stubs loaded from files
+    then cost their definitions only until a request reaches them (a compiled pattern and renderer
+    take about 1.5 kB a stub).
+    """
+
+    __slots__ = ("_prepare", "match", "order", "pattern", "payload", "scenario", "sequence", "stub")
+
     pattern: CompiledPattern
     payload: T
-    sequence: int
-    order: tuple[int, int] = field(init=False)
     #: what find() calls: the pattern's match_captures (its captures, None on a miss), wrapped in the
     #: scenario check for stubs in a scenario
-    match: Callable[[Request], dict[str, str] | None] = field(init=False)
-    #: the scenario the stub is in, if any
-    scenario: Machine | None = field(init=False, default=None)
+    match: Callable[[Request], dict[str, str] | None]
 
-    def __post_init__(self) -> None:
-        self.order = (self.stub.effective_priority, -self.sequence)
-        self.match = self.pattern.match_captures
+    def __new__(
+        cls,
+        stub: Stub,
+        pattern: CompiledPattern | None,
+        payload: T | None,
+        sequence: int,
+        prepare: Callable[[Stub], T] | None = None,
+    ) -> IndexedStub[T]:
+        lazy = pattern is None or (payload is None and prepare is not None)
+        return object.__new__(_LazyStub if lazy and cls is IndexedStub else cls)
+
+    def __init__(
+        self,
+        stub: Stub,
+        pattern: CompiledPattern | None,
+        payload: T | None,
+        sequence: int,
+        prepare: Callable[[Stub], T] | None = None,
+    ) -> None:
+        self.stub = stub
+        self.sequence = sequence
+        # priority first, then the newest: one int, not a tuple (10,000 stubs: half a megabyte)
+        self.order = (stub.effective_priority << 48) - sequence
+        #: the scenario the stub is in, if any
+        self.scenario: Machine | None = None
+        self._prepare = prepare
+        if pattern is not None:
+            self.pattern = pattern
+            self.match = pattern.match_captures
+        if payload is not None or prepare is None:
+            self.payload = payload  # type: ignore[assignment]
+
+    def compiled(self) -> tuple[Stub, CompiledPattern | None, T | None]:
+        """The stub with what is compiled of it so far (None: not yet), to add again without compiling."""
+        return self.stub, _slot(self, "pattern"), _slot(self, "payload")
 
     def join(self, scenario: Machine) -> None:
         """Match only in the stub's required state, moving the scenario on (one locked step) when it does."""
@@ -64,7 +96,38 @@ class IndexedStub(Generic[T]):
         self.match = match_in_state
 
 
-def _order(entry: IndexedStub[T]) -> tuple[int, int]:
+class _LazyStub(IndexedStub[T]):
+    """An entry not compiled yet. The first read of an unset slot lands in :meth:`__getattr__`, which
+    compiles what is missing and turns the entry into a plain :class:`IndexedStub`: a class with
+    ``__getattr__`` makes every attribute read slower (no specialised slot reads), and the hot path
+    must not pay that for the life of the stub.
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in ("pattern", "match", "payload"):
+            raise AttributeError(name)
+        # Two threads may both get here; either result is the same, and the later assignment wins.
+        if _slot(self, "pattern") is None:
+            pattern = compile_pattern(self.stub.request)
+            self.pattern = pattern
+            self.match = pattern.match_captures
+        if _slot(self, "payload") is None and self._prepare is not None:
+            self.payload = self._prepare(self.stub)
+        self.__class__ = IndexedStub  # type: ignore[assignment]
+        return object.__getattribute__(self, name)
+
+
+def _slot(entry: IndexedStub[T], slot: str) -> Any:
+    """The slot's value, None if not set yet (object's own lookup: no compiling through ``__getattr__``)."""
+    try:
+        return object.__getattribute__(entry, slot)
+    except AttributeError:
+        return None
+
+
+def _order(entry: IndexedStub[T]) -> int:
     return entry.order
 
 
@@ -99,6 +162,8 @@ class StubIndex(Generic[T]):
         self._templates: _TrieNode[T] = _TrieNode()
         self._has_templates = False
         self._scan: list[IndexedStub[T]] = []
+        #: makes a stub's payload on first use when it was added with None (see :class:`IndexedStub`)
+        self.prepare: Callable[[Stub], T] | None = None
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -110,12 +175,17 @@ class StubIndex(Generic[T]):
     def add_many(self, items: Iterable[tuple[Stub, T]]) -> list[IndexedStub[T]]:
         return self.add_compiled([(stub, compile_pattern(stub.request), payload) for stub, payload in items])
 
-    def add_compiled(self, compiled: Iterable[tuple[Stub, CompiledPattern, T]]) -> list[IndexedStub[T]]:
-        """Add stubs whose patterns are compiled already (a reset puts the loaded ones back this way)."""
+    def add_compiled(self, compiled: Iterable[tuple[Stub, CompiledPattern | None, T | None]]) -> list[IndexedStub[T]]:
+        """Add stubs whose patterns are compiled already (a reset puts the loaded ones back this way).
+
+        A pattern given as None is compiled on first use, and so is a payload given as None when the
+        index has a :attr:`prepare` function.
+        """
+        prepare = self.prepare
         with self._lock:
             added = []
             for stub, pattern, payload in compiled:
-                entry = IndexedStub(stub, pattern, payload, next(self._sequence))
+                entry = IndexedStub(stub, pattern, payload, next(self._sequence), prepare)
                 old = self._by_id.get(stub.id)
                 if stub.scenario_name is not None:
                     # attached before the old stub leaves: a stub replaced within its scenario keeps the

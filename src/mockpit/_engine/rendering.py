@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import functools
 import inspect
 import mimetypes
 import random
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -44,12 +42,6 @@ class ProxyLike(Protocol):
     """What the renderer needs of ``proxy.ProxyClient`` (imported only by servers that proxy)."""
 
     async def forward(self, request: Request, definition: ResponseDefinition) -> Response: ...
-
-
-#: threads for sync handlers. Blocking is what they are for in a mock (``time.sleep``, waiting on an
-#: event), and asyncio's default pool has only CPUs + 4 threads: on a 2-CPU runner the 7th blocked
-#: handler would hold up every other one. Threads are started only as they are needed.
-HANDLER_THREADS = 256
 
 
 class RenderError(Exception):
@@ -431,7 +423,9 @@ async def call_handler(handler: Handler, request: Request) -> Response:
     if is_async_handler(handler):
         result = await handler(request)  # type: ignore[misc]
     else:
-        result = await asyncio.get_running_loop().run_in_executor(_handler_pool(), handler, request)
+        from .handlers import run_handler
+
+        result = await run_handler(handler, request)
         if inspect.isawaitable(result):
             result = await result
     return to_response(result)
@@ -461,8 +455,3 @@ def to_response(result: HandlerResult | None) -> Response:
         f"a handler must return a mockpit.Response, a dict or list (sent as JSON), str or bytes; "
         f"it returned {type(result).__name__}"
     )
-
-
-@functools.cache
-def _handler_pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(HANDLER_THREADS, thread_name_prefix="mockpit-handler")

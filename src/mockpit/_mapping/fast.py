@@ -12,6 +12,7 @@ stay the only ones. ``tests/test_mapping_fast.py`` checks that both paths make t
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -24,6 +25,21 @@ _RESPONSE_KEYS = frozenset({"status", "headers", "body", "jsonBody", "fixedDelay
 _TRANSFORMERS = frozenset({"response-template", "jinja"})  # _mapping.models.TRANSFORMERS
 _METHOD = re.compile(r"[A-Za-z]+")
 _NONE: Mapping[str, Any] = MappingProxyType({})
+
+
+#: header lists many stubs have alike (``Content-Type: application/json``), kept once: 10,000 stubs
+#: from one recording would otherwise hold 10,000 equal tuples (about 1 MB). Bounded, so that stubs
+#: with unique headers (an ETag each) do not grow it without end.
+_HEADER_LISTS: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
+
+
+def _shared(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    kept = _HEADER_LISTS.get(headers)
+    if kept is not None:
+        return kept
+    if len(_HEADER_LISTS) < 1024:
+        _HEADER_LISTS[headers] = headers
+    return headers
 
 
 def simple_stub(data: Mapping[str, Any]) -> Stub | None:
@@ -58,7 +74,7 @@ def _request(data: Any) -> RequestPattern | None:
     if method.upper() == "GET_OR_HEAD":
         method = "GET_OR_HEAD"
     elif _METHOD.fullmatch(method):
-        method = method.upper()
+        method = sys.intern(method.upper())
     else:
         return None
     url = ANY_URL
@@ -98,7 +114,7 @@ def _response(data: Any) -> ResponseDefinition | None:
             values = [value] if type(value) is str else value
             if type(values) is not list or any(type(v) is not str for v in values):
                 return None
-            headers.extend((header, v) for v in values)
+            headers.extend((sys.intern(header), sys.intern(v)) for v in values)
     body, json_body = data.get("body"), data.get("jsonBody")
     if body is not None and (type(body) is not str or json_body is not None):
         return None
@@ -113,7 +129,7 @@ def _response(data: Any) -> ResponseDefinition | None:
             return None
     return ResponseDefinition(
         status=status,
-        headers=tuple(headers),
+        headers=_shared(tuple(headers)),
         body=body,
         json_body=json_body,
         fixed_delay_ms=delay,
