@@ -10,12 +10,52 @@ request, and the whole detail: the near-miss report, every violation.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
+
+import click
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from ._engine.journal import ServeEvent
+
+
+class Printer(Protocol):
+    """What the console code needs of a rich :class:`~rich.console.Console`: ``print`` with markup."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None: ...
+
+
+class LazyConsole:
+    """A rich Console made on its first print.
+
+    rich costs about 12 ms of imports, a tenth of ``mockpit serve``'s start-up, and a server that
+    answers what it is asked prints nothing after its start-up lines, which :func:`say` writes
+    without rich. The first line that needs rich (a miss, an error, ``--verbose``) imports it.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        console = self._console
+        if console is None:
+            from rich.console import Console
+
+            console = self._console = Console(**self._options)
+        console.print(*objects, **kwargs)
+
+
+def say(*parts: str | tuple[str, dict[str, Any]], err: bool = False) -> None:
+    """One start-up line: text pieces, and (text, click.style options) for the styled ones.
+
+    Styles only on a terminal (click.echo strips them elsewhere), as rich does; no markup to escape.
+    """
+    click.echo("".join(p if isinstance(p, str) else click.style(p[0], **p[1]) for p in parts), err=err)
+
+
+BOLD: dict[str, Any] = {"bold": True}
 
 
 def event_markup(event: ServeEvent, *, verbose: bool) -> str | None:
@@ -50,7 +90,7 @@ def event_markup(event: ServeEvent, *, verbose: bool) -> str | None:
 class ConsoleHandler(logging.Handler):
     """mockpit's log records on the console: information on ``out``, warnings and errors on ``err``."""
 
-    def __init__(self, out: Console, err: Console) -> None:
+    def __init__(self, out: Printer, err: Printer) -> None:
         super().__init__(logging.INFO)
         self.out = out
         self.err = err
@@ -72,7 +112,7 @@ class ConsoleHandler(logging.Handler):
             self.handleError(record)
 
 
-def log_to_console(out: Console, err: Console) -> None:
+def log_to_console(out: Printer, err: Printer) -> None:
     """Print the ``mockpit`` log (INFO and up) on the console, uvicorn's messages in it.
 
     For a process that is mockpit's alone: the ``mockpit`` logger then prints here and no longer

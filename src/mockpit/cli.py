@@ -15,8 +15,7 @@ from ._help import SectionedCommand, SectionedGroup
 from ._transport.limits import ConnectionLimits
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
+    from ._console import Printer
     from ._server import MockServer
 
 _START = time.perf_counter()
@@ -96,11 +95,9 @@ def _store_url(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return value
 
 
-def _make_server(err: Console, *args: Any, **kwargs: Any) -> MockServer:
+def _make_server(err: Printer, *args: Any, **kwargs: Any) -> MockServer:
     """A MockServer; one that cannot be made ends the command with exit code 2 and why, warnings printed loud."""
     import warnings
-
-    from rich.markup import escape
 
     from ._errors import MockpitError
     from ._server import MockServer
@@ -110,9 +107,13 @@ def _make_server(err: Console, *args: Any, **kwargs: Any) -> MockServer:
             warnings.simplefilter("always")
             server = MockServer(*args, **kwargs)
     except MockpitError as exc:  # a mapping, --cert/--key, an open admin API, a missing extra
+        from rich.markup import escape
+
         err.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(2)
     for warning in caught:
+        from rich.markup import escape
+
         err.print(f"[bold yellow]warning:[/] {escape(str(warning.message).removeprefix('mockpit: '))}")
     return server
 
@@ -290,10 +291,7 @@ def serve(
     POST /__admin/mappings/save writes the stubs back to the first folder (or to --root), and
     POST /__admin/shutdown stops the server (exit code 0).
     """
-    from rich.console import Console
-    from rich.markup import escape
-
-    from ._console import event_markup, log_to_console
+    from ._console import BOLD, LazyConsole, event_markup, log_to_console, say
     from ._engine.journal import ServeEvent
     from ._errors import HandlerError, MappingError
     from ._mapping.files import LoadedSource
@@ -303,8 +301,8 @@ def serve(
     from ._server import internals
 
     # soft_wrap: when piped (a log file, a CI step) rich would break lines at 80 columns, mid-path
-    out = Console(highlight=False, soft_wrap=True)
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    out = LazyConsole(highlight=False, soft_wrap=True)
+    err = LazyConsole(stderr=True, highlight=False, soft_wrap=True)
     if not paths and Path("mappings").is_dir():
         paths = (Path("."),)
     if key is not None and cert is None:
@@ -359,36 +357,37 @@ def serve(
         gc.enable()
         raise
     parts = internals(server)
+    # the start-up lines without rich (see LazyConsole): a server that only answers never imports it
     for source in parts.sources:
-        out.print(
-            f"Loaded [bold]{len(source.stubs)}[/] stub(s) from {escape(str(source.path))} ({len(source.files)} file(s))"
-        )
+        say("Loaded ", (str(len(source.stubs)), BOLD), f" stub(s) from {source.path} ({len(source.files)} file(s))")
     if not parts.sources:
-        out.print("No mappings given: serving no stubs (add some with POST /__admin/mappings).")
+        say("No mappings given: serving no stubs (add some with POST /__admin/mappings).")
     sockets = parts.websockets
     if sockets.stubs:
-        out.print(f"Loaded [bold]{len(sockets.stubs)}[/] WebSocket stub(s) from message-mappings")
+        say("Loaded ", (str(len(sockets.stubs)), BOLD), " WebSocket stub(s) from message-mappings")
     if store is not None:
         from ._store.redis_store import masked
 
-        out.print(f"Sharing state on {escape(masked(store))} (namespace {escape(namespace)})")
+        say(f"Sharing state on {masked(store)} (namespace {namespace})")
         if parts.fleet is not None:
-            parts.fleet.status_listeners.append(
-                lambda message: err.print(f"[bold yellow]warning:[/] {escape(message)}")
-            )
+            parts.fleet.status_listeners.append(lambda message: say(("warning:", _WARNING), f" {message}", err=True))
     if server.ca_bundle is not None:
-        out.print(
+        say(
             f"HTTPS certificate signed by a CA made for this run; clients trust it with the CA bundle "
-            f"{escape(server.ca_bundle)} (curl --cacert FILE, requests verify=FILE)"
+            f"{server.ca_bundle} (curl --cacert FILE, requests verify=FILE)"
         )
 
     def log_save(files: list[Path]) -> None:  # said when it happens: where saves go is no news at start
+        from rich.markup import escape
+
         folder = parts.mapping_files.folder
         out.print(f"Saved stubs to {len(files)} mapping file(s) in {escape(str(folder))}")
 
     parts.mapping_files.save_listeners.append(log_save)
 
     def log_reload(outcome: list[LoadedSource] | MappingError) -> None:
+        from rich.markup import escape
+
         if isinstance(outcome, MappingError):
             err.print(f"[bold red]error:[/] {escape(str(outcome))}; still serving the stubs from before the change")
             return
@@ -403,10 +402,14 @@ def serve(
             out.print(line)
 
     def log_error(error: HandlerError) -> None:
+        from rich.markup import escape
+
         err.print(f"[bold red]error:[/] {escape(str(error))}")
         err.print(escape(error.traceback_text), end="")
 
     def log_message_miss(event: MessageEvent) -> None:  # as a request's miss: one line, --verbose the report
+        from rich.markup import escape
+
         where = event.channel.request.url
         text = event.text if len(event.text) <= 80 else event.text[:80] + "..."
         out.print(f"[yellow]WebSocket {escape(where)}: no message stub matched {escape(repr(text))}[/]")
@@ -414,6 +417,8 @@ def serve(
             out.print(report_markup(event.near_miss_report or ""), end="")
 
     def log_handshake_refusal(request: Request, report: str) -> None:
+        from rich.markup import escape
+
         out.print(f"[yellow]WebSocket {escape(request.url)} -> 404, no WebSocket stub accepts it[/]")
         if verbose:
             out.print(report_markup(report), end="")
@@ -434,9 +439,10 @@ def serve(
         # the dashboard's address in full: terminals make it a link to click
         admin = f"admin API at /__admin, dashboard at {server.url}/__admin/ui"
         where = "no admin API" if admin_options["no_admin"] else admin
-        out.print(
-            f"mockpit {__version__} serving {len(engine.index)} stub(s) on [bold]{server.url}[/] "
-            f"({where}) - ready in {took:.0f} ms, Ctrl-C to stop"
+        say(
+            f"mockpit {__version__} serving {len(engine.index)} stub(s) on ",
+            (server.url, BOLD),
+            f" ({where}) - ready in {took:.0f} ms, Ctrl-C to stop",
         )
 
     # This process lives to serve: imports and stubs stay until exit, so move them out of the
@@ -450,18 +456,21 @@ def serve(
     # stub: 30-50 ms pauses, the p99. Rarer full collections halve that p99 (bench: 48 -> 20 ms).
     gc.set_threshold(2000, 10, 100)
     _serve_forever(server, ready, err, workers)
-    out.print("mockpit stopped.")
+    say("mockpit stopped.")
 
 
-def _serve_forever(server: MockServer, ready: Callable[[], None], err: Console, workers: int = 1) -> None:
+_WARNING: dict[str, Any] = {"fg": "yellow", "bold": True}
+
+
+def _serve_forever(server: MockServer, ready: Callable[[], None], err: Printer, workers: int = 1) -> None:
     """``server.serve_forever()``; a port it cannot listen on ends the command with exit code 1."""
-    from rich.markup import escape
-
     from ._errors import ServerError
 
     try:
         server.serve_forever(on_ready=ready, workers=workers)
     except ServerError as exc:
+        from rich.markup import escape
+
         cause = exc.__cause__
         reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause or exc)
         where = f"{server.host}:{server.port}"

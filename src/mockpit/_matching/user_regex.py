@@ -28,8 +28,6 @@ import os
 import re
 from typing import Any
 
-import regex
-
 try:  # the parser of re's own patterns: private, stable since 3.11 (sre_parse before, deprecated there)
     from re import _parser as _sre_parse  # type: ignore[attr-defined,unused-ignore]
 except ImportError:  # pragma: no cover - Python 3.10
@@ -61,6 +59,8 @@ class UserRegex:
     __slots__ = ("_compiled", "_linear", "_timeouts", "pattern")
 
     def __init__(self, pattern: str, *, ignore_case: bool = False) -> None:
+        import regex  # on the first user regex: 5 ms of start-up that plain stubs do not need
+
         self.pattern = pattern
         flags = regex.V0 | (regex.IGNORECASE if ignore_case else 0)
         try:
