@@ -20,6 +20,7 @@ sides of it alike.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -184,6 +185,9 @@ def run_peers(args) -> int:
     names = ["bare", "mockpit", "mockpit-10k", "mockpit-handler", "httpserver", "wiremock", "wiremock-tuned"]
     if args.no_wiremock:
         names = [n for n in names if not n.startswith("wiremock")]
+    if importlib.util.find_spec("pytest_httpserver") is None:
+        log("pytest-httpserver is not installed: measuring without it (pip install pytest-httpserver)")
+        names.remove("httpserver")
     servers: dict[str, Server] = {}
     try:
         for name in names:
