@@ -93,6 +93,34 @@ def test_the_journal_covers_every_instance(fleet: Fleet) -> None:
     assert a.count(get("/seen")) == 0
 
 
+def test_a_journal_entry_reads_back_on_another_instance_as_it_was_sent(fleet: Fleet) -> None:
+    # the entries are written by hand, not by json's encoder (it is the fleet's throughput): every field
+    # that needs escaping must come back as it was
+    a, b = fleet(), fleet()
+    a.when(get("/users/{id}")).respond(201, 'quote " backslash \\ \u00e9\n', headers={"X-Answer": "caf\u00e9"})
+    _within(1, lambda: len(b.stubs) == 1)
+    with httpx.Client() as client:
+        answer = client.request(
+            "GET",
+            a.url + "/users/%22x%5C?q=%E2%82%AC&q=2",
+            headers={"X-Latin": "caf\u00e9".encode("latin-1"), "X-Quote": 'say "hi"\\'},
+            content=b"\x00\xffbinary",
+        )
+    assert answer.status_code == 201
+    _within(1, lambda: len(b.requests()) == 1)
+    seen = b.requests()[0]
+    assert seen.request.path == "/users/%22x%5C"
+    assert seen.request.query_string == "q=%E2%82%AC&q=2"
+    assert seen.request.headers["x-latin"] == "caf\u00e9"
+    assert seen.request.headers["x-quote"] == 'say "hi"\\'
+    assert seen.request.body == b"\x00\xffbinary"
+    assert seen.request.path_params == {"id": '"x\\'}
+    assert seen.request.client is not None
+    assert seen.request.client[0] == "127.0.0.1"
+    assert seen.response.text == 'quote " backslash \\ \u00e9\n'
+    assert ("X-Answer", "caf\u00e9") in seen.response.headers
+
+
 def test_a_scenario_step_is_taken_once_under_concurrent_requests_to_two_instances(fleet: Fleet) -> None:
     a, b = fleet(), fleet()
     for required, new, body in (("Started", "taken", "first"), ("taken", None, "later")):

@@ -158,6 +158,13 @@ class Request:
             self._headers = Headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw)
         return self._headers
 
+    def undecoded_headers(self) -> list[tuple[bytes, bytes]] | None:
+        """The header pairs as read from the wire, while :attr:`headers` has not decoded them (else None).
+
+        For writers that would only encode them again (a fleet's journal): decoding is a Headers object.
+        """
+        return self._raw_headers if self._headers is None else None
+
     @property
     def url(self) -> str:
         """Path and query string as sent, e.g. ``/users?page=2``."""
