@@ -368,3 +368,58 @@ def test_a_server_without_a_store_loads_neither_the_store_nor_redis() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "[]"
+
+
+ECHO_MESSAGES = {
+    "trigger": {
+        "type": "message",
+        "channel": {"type": "websocket", "initiatingRequestPattern": {"urlPath": "/echo"}},
+        "message": {"body": {"matches": ".*"}},
+    },
+    "actions": [{"type": "send", "message": {"body": {"data": "Echo: {{message.body}}"}}}],
+}
+
+
+def _echo(server: MockServer, text: str) -> str | bytes:
+    from websockets.sync.client import connect
+
+    with connect("ws" + server.url.removeprefix("http") + "/echo", open_timeout=5) as ws:
+        ws.send(text)
+        return ws.recv(timeout=5)
+
+
+def _message_stub_ids(server: MockServer) -> list[str]:
+    listed = httpx.get(f"{server.url}/__admin/message-mappings").json()["messageMappings"]
+    return [m["id"] for m in listed]
+
+
+def test_message_stubs_are_shared_like_http_stubs(fleet: Fleet) -> None:
+    a, b = fleet(), fleet()
+    created = httpx.post(f"{a.url}/__admin/message-mappings", json=ECHO_MESSAGES)
+    assert created.status_code == 201
+    stub_id = created.json()["id"]
+    took = _within(1, lambda: _message_stub_ids(b) == [stub_id])
+    assert took < 0.5  # the promise is 100 ms; generous for a loaded machine
+    assert _echo(b, "hi") == "Echo: hi"  # served by the instance that was never told
+    # an edit and a removal on the other instance travel back
+    edited = {**ECHO_MESSAGES, "actions": [{"type": "send", "message": {"body": {"data": "Edited"}}}]}
+    assert httpx.put(f"{b.url}/__admin/message-mappings/{stub_id}", json=edited).status_code == 200
+    _within(1, lambda: _echo(a, "x") == "Edited")
+    # an instance joining later gets them from the store, with no file and nobody telling it
+    c = fleet()
+    assert _message_stub_ids(c) == [stub_id]
+    assert httpx.delete(f"{a.url}/__admin/message-mappings/{stub_id}").status_code == 200
+    _within(1, lambda: _message_stub_ids(b) == [] and _message_stub_ids(c) == [])
+
+
+def test_a_python_websocket_handler_stays_on_its_instance(fleet: Fleet) -> None:
+    a, b = fleet(), fleet()
+
+    async def shout(ws: object) -> None:  # Python code cannot travel through the store
+        return None
+
+    handler = a.websocket("/shout").handle(shout)  # type: ignore[arg-type]
+    posted = httpx.post(f"{a.url}/__admin/message-mappings", json=ECHO_MESSAGES).json()["id"]
+    _within(1, lambda: posted in _message_stub_ids(b))
+    assert handler.id in _message_stub_ids(a)
+    assert handler.id not in _message_stub_ids(b)

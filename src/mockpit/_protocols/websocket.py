@@ -280,6 +280,8 @@ class WebSocketHub:
         self.refusal_listeners: list[Callable[[Request, str], None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handlers: dict[int, MessageStub] = {}
+        #: called after the stubs change (a fleet shares them through this)
+        self.change_listeners: list[Callable[[], None]] = []
 
     # --- stubs -------------------------------------------------------------------------------------
 
@@ -296,6 +298,7 @@ class WebSocketHub:
             if initial:
                 self._initial.extend(stubs)
         self._http_changed()
+        self._changed()
         return stubs
 
     def remove(self, stub_id: str) -> MessageStub | None:
@@ -307,7 +310,12 @@ class WebSocketHub:
             else:
                 return None
         self._http_changed()
+        self._changed()
         return entry.stub
+
+    def _changed(self) -> None:
+        for listener in self.change_listeners:
+            listener()
 
     def get(self, stub_id: str) -> MessageStub | None:
         return next((entry.stub for entry in self._stubs if entry.stub.id == stub_id), None)

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar
 
-from .store import ChangeKind, Store
+from .store import ChangeKind, Store, StubKind
 
 
 class MemoryStore(Store):
@@ -25,7 +25,7 @@ class MemoryStore(Store):
         self.url = url
         # one lock: each operation is atomic, as a Redis script is
         self._lock = threading.Lock()
-        self._stubs: dict[str, str] | None = None
+        self._stubs: dict[StubKind, dict[str, str]] = {}
         self._settings: str | None = None
         self._states: dict[str, str] = {}
         self._steps: dict[str, int] = {}
@@ -59,20 +59,22 @@ class MemoryStore(Store):
                 except Exception as exc:  # one instance's failure to apply a change must not stop the others
                     print(f"mockpit: applying a change from the store failed: {exc!r}")
 
-    def load_stubs(self) -> dict[str, str] | None:
+    def load_stubs(self, kind: StubKind = "stubs") -> dict[str, str] | None:
         with self._lock:
-            return None if self._stubs is None else dict(self._stubs)
+            stubs = self._stubs.get(kind)
+            return None if stubs is None else dict(stubs)
 
-    def save_stubs(self, changed: Mapping[str, str], removed: Iterable[str], *, origin: str) -> None:
+    def save_stubs(
+        self, changed: Mapping[str, str], removed: Iterable[str], *, origin: str, kind: StubKind = "stubs"
+    ) -> None:
         with self._lock:
-            stubs = {} if self._stubs is None else self._stubs
+            stubs = self._stubs.setdefault(kind, {})
             for stub_id in removed:
                 stubs.pop(stub_id, None)
             for stub_id, text in changed.items():
                 stubs.pop(stub_id, None)  # a replaced stub counts as the newest, as in the index
                 stubs[stub_id] = text
-            self._stubs = stubs
-        self._notify(origin, "stubs")
+        self._notify(origin, kind)
 
     def load_settings(self) -> str | None:
         return self._settings

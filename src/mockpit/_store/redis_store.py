@@ -25,7 +25,7 @@ import redis
 # decode_responses=True: every reply is str, which redis-py's types cannot express (hence the ignores)
 from redis.exceptions import RedisError
 
-from .store import ChangeKind, Store, StoreError
+from .store import ChangeKind, Store, StoreError, StubKind
 
 #: seconds a call may take before Redis counts as lost (loopback round trips take ~0.1 ms)
 TIMEOUT = 0.5
@@ -111,26 +111,33 @@ class RedisStore(Store):
 
     # --- stubs and settings --------------------------------------------------------------------------
 
-    def load_stubs(self) -> dict[str, str] | None:
+    def _stub_keys(self, kind: StubKind) -> list[str]:
+        # the HTTP stubs' keys keep their first names, so that a fleet of the previous version still reads them
+        names = ("stubs", "stub-order", "stub-sequence", "seeded")
+        return [self._key(name if kind == "stubs" else f"{kind}:{name}") for name in names]
+
+    def load_stubs(self, kind: StubKind = "stubs") -> dict[str, str] | None:
+        stubs_key, order_key, _, seeded_key = self._stub_keys(kind)
         with self._calling():
             pipe = self._redis.pipeline(transaction=True)
-            pipe.exists(self._key("seeded"))
-            pipe.hgetall(self._key("stubs"))
-            pipe.zrange(self._key("stub-order"), 0, -1)
+            pipe.exists(seeded_key)
+            pipe.hgetall(stubs_key)
+            pipe.zrange(order_key, 0, -1)
             seeded, stubs, order = pipe.execute()
         if not seeded:
             return None
         return {stub_id: stubs[stub_id] for stub_id in order if stub_id in stubs}
 
-    def save_stubs(self, changed: Mapping[str, str], removed: Iterable[str], *, origin: str) -> None:
+    def save_stubs(
+        self, changed: Mapping[str, str], removed: Iterable[str], *, origin: str, kind: StubKind = "stubs"
+    ) -> None:
         gone = list(removed)
         args: list[Any] = [len(gone), *gone]
         for stub_id, text in changed.items():
             args += [stub_id, text]
-        keys = [self._key(k) for k in ("stubs", "stub-order", "stub-sequence", "seeded")]
         with self._calling():
-            self._save_stubs(keys=keys, args=args)
-            self._redis.publish(self._key("changes"), f"{origin} stubs")
+            self._save_stubs(keys=self._stub_keys(kind), args=args)
+            self._redis.publish(self._key("changes"), f"{origin} {kind}")
 
     def load_settings(self) -> str | None:
         with self._calling():

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
+from typing import Literal
 
 from mockpit._errors import MockpitError
 
 #: what a change notice names: the stubs, the global settings, or the scenario states changed
 ChangeKind = str
+#: the collections of stubs a store keeps: HTTP stubs, and WebSocket message stubs
+StubKind = Literal["stubs", "message-stubs"]
 #: scenario states keep WireMock's initial state implicit: a scenario not in the store is here
 STARTED = "Started"
 
@@ -35,12 +38,17 @@ class Store(ABC):
     # --- stubs and settings (written on admin changes; each write notifies the other instances) --------
 
     @abstractmethod
-    def load_stubs(self) -> dict[str, str] | None:
-        """Every stub's mapping JSON by id, oldest first; ``None`` if no instance has published stubs yet."""
+    def load_stubs(self, kind: StubKind = "stubs") -> dict[str, str] | None:
+        """Every stub's mapping JSON by id, oldest first; ``None`` if no instance has published stubs yet.
+
+        ``kind`` names the collection: HTTP ``stubs`` or WebSocket ``message-stubs``.
+        """
 
     @abstractmethod
-    def save_stubs(self, changed: Mapping[str, str], removed: Iterable[str], *, origin: str) -> None:
-        """Add or replace ``changed`` (id -> mapping JSON), remove ``removed``, then notify."""
+    def save_stubs(
+        self, changed: Mapping[str, str], removed: Iterable[str], *, origin: str, kind: StubKind = "stubs"
+    ) -> None:
+        """Add or replace ``changed`` (id -> mapping JSON), remove ``removed``, then notify ``kind``."""
 
     @abstractmethod
     def load_settings(self) -> str | None:

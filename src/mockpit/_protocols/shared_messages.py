@@ -1,0 +1,115 @@
+"""WebSocket message stubs shared by a fleet, as the fleet shares HTTP stubs.
+
+The fleet (:mod:`mockpit._engine.fleet`) sits below the WebSocket hub and cannot know it, so this does
+for message stubs what it does for HTTP stubs, through the same store: it publishes this instance's
+changes (admin API, Python, files), applies the other instances', and on joining takes the fleet's set
+(or publishes its own if it is the first). Connections and the message journal stay with the instance
+that has them: a socket is one process's.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import TYPE_CHECKING, Final
+
+from mockpit._store.store import StoreError, StubKind
+
+if TYPE_CHECKING:
+    from mockpit._engine.fleet import Fleet
+
+    from .websocket import WebSocketHub
+
+KIND: Final[StubKind] = "message-stubs"
+
+
+class SharedMessageStubs:
+    """Keeps ``hub``'s message stubs in step with the fleet's store: :meth:`start` with the fleet, :meth:`stop`."""
+
+    def __init__(self, hub: WebSocketHub, fleet: Fleet) -> None:
+        self.hub = hub
+        self.fleet = fleet
+        #: what this instance last wrote to or read from the store: stub id -> mapping JSON
+        self._published: dict[str, str] = {}
+        self._unpublished = False
+        self._sync = threading.RLock()
+        self._applying = threading.local()
+
+    def start(self) -> None:
+        with self._sync:
+            self.hub.change_listeners.append(self._changed)
+            self.fleet.store.subscribe(self._notice)
+            remote = self.fleet.store.load_stubs(KIND)
+            if remote is None:
+                self._publish()
+            else:
+                self._apply(remote, joining=True)
+
+    def stop(self) -> None:
+        if self._changed in self.hub.change_listeners:
+            self.hub.change_listeners.remove(self._changed)
+        self.fleet.store.unsubscribe(self._notice)
+
+    def _changed(self) -> None:
+        if getattr(self._applying, "on", False):
+            return
+        with self._sync:
+            try:
+                self._publish()
+            except StoreError:  # lost: written when the store is back (the "resync" notice)
+                self._unpublished = True
+
+    def _notice(self, origin: str, kind: str) -> None:
+        if origin == self.fleet.instance:
+            return
+        with self._sync:
+            if kind == "resync":
+                if self._unpublished or self.fleet.store.load_stubs(KIND) is None:
+                    self._published = {}
+                    self._publish()
+                    self._unpublished = False
+                kind = KIND
+            if kind == KIND:
+                remote = self.fleet.store.load_stubs(KIND)
+                if remote is not None:
+                    self._apply(remote)
+
+    def _local(self) -> dict[str, str]:
+        from mockpit._mapping.write import message_stub_to_mapping
+
+        return {
+            stub.id: json.dumps(message_stub_to_mapping(stub), sort_keys=True, separators=(",", ":"))
+            for stub in self.hub.stubs
+            if stub.handler is None  # Python code cannot travel: a handler stays on the instance that has it
+        }
+
+    def _publish(self) -> None:
+        local = self._local()
+        changed = {stub_id: text for stub_id, text in local.items() if self._published.get(stub_id) != text}
+        removed = [stub_id for stub_id in self._published if stub_id not in local]
+        if changed or removed or not self._published:
+            self.fleet.store.save_stubs(changed, removed, origin=self.fleet.instance, kind=KIND)
+        self._published = local
+
+    def _apply(self, remote: dict[str, str], *, joining: bool = False) -> None:
+        """Take what other instances changed (see the fleet's ``_apply_stubs``: the same rules)."""
+        from mockpit._errors import MappingError
+        from mockpit._mapping.messages import message_stub_from_mapping
+
+        local = self._local()
+        base = local if joining else self._published
+        self._applying.on = True
+        try:
+            for stub_id in (base.keys() - remote.keys()) & local.keys():
+                self.hub.remove(stub_id)
+            for stub_id, text in remote.items():
+                if base.get(stub_id) == text or local.get(stub_id) == text:
+                    continue
+                try:
+                    stub = message_stub_from_mapping(json.loads(text), source=f"the store at {self.fleet.store.url}")
+                    self.hub.add([stub])
+                except (MappingError, ValueError) as exc:  # the websockets extra missing here, say
+                    print(f"mockpit: a message stub from the store was refused here: {exc}")
+        finally:
+            self._applying.on = False
+        self._published = remote
