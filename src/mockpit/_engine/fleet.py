@@ -435,20 +435,18 @@ class Fleet:
         from mockpit._mapping.read import stub_from_mapping
 
         local = self._local_stubs()
-        base = local if joining else self._published
         self._applying.on = True
         try:
-            for stub_id in (base.keys() - remote.keys()) & local.keys():
-                self.engine.remove_stub(stub_id)
-            for stub_id, text in remote.items():
-                if base.get(stub_id) == text or local.get(stub_id) == text:
-                    continue
-                try:
-                    self.engine.add_stubs(
-                        [stub_from_mapping(json.loads(text), source=f"the store at {self.store.url}")]
-                    )
-                except ValueError as exc:  # e.g. a body file this instance does not have
-                    print(f"mockpit: a stub from the store was refused here: {exc}")
+            apply_remote(
+                remote,
+                local,
+                local if joining else self._published,
+                remove=self.engine.remove_stub,
+                add=lambda text: self.engine.add_stubs(
+                    [stub_from_mapping(json.loads(text), source=f"the store at {self.store.url}")]
+                ),
+                what="stub",
+            )
         finally:
             self._applying.on = False
         self._published = remote
@@ -566,6 +564,33 @@ class Fleet:
 
         # removed since, or a Python handler's stub on another instance: known by its id only
         return stub_from_mapping({"id": stub_id, "request": {}, "response": {}}, source="a journal entry")
+
+
+def apply_remote(
+    remote: dict[str, str],
+    local: dict[str, str],
+    base: dict[str, str],
+    *,
+    remove: Callable[[str], object],
+    add: Callable[[str], object],
+    what: str,
+) -> None:
+    """Take the fleet's stubs (id -> mapping JSON) against what this instance has and last knew of.
+
+    A stub gone from ``remote`` since ``base`` is removed here; one new or changed there is added
+    (unless this instance has it so already). A change made here and not written yet is neither undone
+    nor overwritten: it is not in ``base``. A stub this instance cannot take (a body file it lacks) is
+    said and skipped.
+    """
+    for stub_id in (base.keys() - remote.keys()) & local.keys():
+        remove(stub_id)
+    for stub_id, text in remote.items():
+        if base.get(stub_id) == text or local.get(stub_id) == text:
+            continue
+        try:
+            add(text)
+        except ValueError as exc:  # e.g. a body file this instance does not have
+            print(f"mockpit: a {what} from the store was refused here: {exc}")
 
 
 def settings_to_json(settings: Settings) -> dict[str, Any]:

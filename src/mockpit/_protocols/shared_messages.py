@@ -92,24 +92,23 @@ class SharedMessageStubs:
         self._published = local
 
     def _apply(self, remote: dict[str, str], *, joining: bool = False) -> None:
-        """Take what other instances changed (see the fleet's ``_apply_stubs``: the same rules)."""
-        from mockpit._errors import MappingError
+        """Take what other instances changed (the fleet's rules: :func:`~mockpit._engine.fleet.apply_remote`)."""
+        from mockpit._engine.fleet import apply_remote
         from mockpit._mapping.messages import message_stub_from_mapping
 
         local = self._local()
-        base = local if joining else self._published
         self._applying.on = True
         try:
-            for stub_id in (base.keys() - remote.keys()) & local.keys():
-                self.hub.remove(stub_id)
-            for stub_id, text in remote.items():
-                if base.get(stub_id) == text or local.get(stub_id) == text:
-                    continue
-                try:
-                    stub = message_stub_from_mapping(json.loads(text), source=f"the store at {self.fleet.store.url}")
-                    self.hub.add([stub])
-                except (MappingError, ValueError) as exc:  # the websockets extra missing here, say
-                    print(f"mockpit: a message stub from the store was refused here: {exc}")
+            apply_remote(
+                remote,
+                local,
+                local if joining else self._published,
+                remove=self.hub.remove,
+                add=lambda text: self.hub.add(
+                    [message_stub_from_mapping(json.loads(text), source=f"the store at {self.fleet.store.url}")]
+                ),
+                what="message stub",
+            )
         finally:
             self._applying.on = False
         self._published = remote
