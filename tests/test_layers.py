@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from _wire import free_port
+
 PACKAGE = "mockpit"
 SRC = Path(__file__).resolve().parent.parent / "src" / PACKAGE
 
@@ -212,3 +214,34 @@ def test_serving_a_plain_mapping_folder_needs_no_pydantic(tmp_path: Path) -> Non
     )
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_mockpit_serve_answers_without_importing_rich_or_regex(tmp_path: Path) -> None:
+    # 17 ms of a 93 ms start: rich comes with the first console line that needs it (a miss, an error),
+    # regex with the first user regex; a server that only answers its plain stubs imports neither
+    (tmp_path / "mappings").mkdir()
+    stub = {"request": {"method": "GET", "url": "/hello"}, "response": {"status": 200, "body": "hi"}}
+    (tmp_path / "mappings" / "hello.json").write_text(json.dumps(stub), encoding="utf-8")
+    code = (
+        "import os, sys, threading, time, urllib.request\n"
+        "root, port = sys.argv[1], sys.argv[2]\n"
+        "def probe():\n"
+        "    for _ in range(500):\n"
+        "        try:\n"
+        "            body = urllib.request.urlopen(f'http://127.0.0.1:{port}/hello', timeout=5).read()\n"
+        "            break\n"
+        "        except OSError:\n"
+        "            time.sleep(0.02)\n"
+        "    loaded = sorted({m.split('.')[0] for m in sys.modules} & {'rich', 'regex', 'pydantic'})\n"
+        "    print(body, loaded, flush=True)\n"
+        "    os._exit(0)\n"
+        "threading.Thread(target=probe, daemon=True).start()\n"
+        "sys.argv = ['mockpit', 'serve', root, '--port', port]\n"
+        "from mockpit.cli import main\n"
+        "main()\n"
+    )
+    port = str(free_port())
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path), port], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.splitlines()[-1] == "b'hi' []"
