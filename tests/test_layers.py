@@ -199,12 +199,17 @@ def test_contributing_shows_these_layers() -> None:
     assert shown == LAYERS
 
 
+def _plain_folder(root: Path) -> None:
+    """A folder of one plain stub (``GET /hello`` -> ``hi``), the kind that starts on the fast path."""
+    (root / "mappings").mkdir()
+    stub = {"request": {"method": "GET", "url": "/hello"}, "response": {"status": 200, "body": "hi"}}
+    (root / "mappings" / "hello.json").write_text(json.dumps(stub), encoding="utf-8")
+
+
 def test_serving_a_plain_mapping_folder_needs_no_pydantic(tmp_path: Path) -> None:
     # pydantic costs ~60 ms of start-up: common mappings are read without it, and every module a start
     # touches (the WebSocket admin routes, the DSL) imports the pydantic-based readers on use only
-    (tmp_path / "mappings").mkdir()
-    stub = {"request": {"method": "GET", "url": "/hello"}, "response": {"status": 200, "body": "hi"}}
-    (tmp_path / "mappings" / "hello.json").write_text(json.dumps(stub), encoding="utf-8")
+    _plain_folder(tmp_path)
     code = (
         "import sys, urllib.request\n"
         "from mockpit import MockServer\n"
@@ -219,9 +224,7 @@ def test_serving_a_plain_mapping_folder_needs_no_pydantic(tmp_path: Path) -> Non
 def test_mockpit_serve_answers_without_importing_rich_or_regex(tmp_path: Path) -> None:
     # 17 ms of a 93 ms start: rich comes with the first console line that needs it (a miss, an error),
     # regex with the first user regex; a server that only answers its plain stubs imports neither
-    (tmp_path / "mappings").mkdir()
-    stub = {"request": {"method": "GET", "url": "/hello"}, "response": {"status": 200, "body": "hi"}}
-    (tmp_path / "mappings" / "hello.json").write_text(json.dumps(stub), encoding="utf-8")
+    _plain_folder(tmp_path)
     code = (
         "import os, sys, threading, time, urllib.request\n"
         "root, port = sys.argv[1], sys.argv[2]\n"

@@ -33,7 +33,7 @@ from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
 from mockpit._model import STARTED, DelayDistribution, Request, Response, Stub
-from mockpit._store.store import Store, StoreError
+from mockpit._store.store import Store, StoreError, StubKind
 
 from .journal import _ID_LOCK, Journal, ServeEvent
 from .scenarios import Machine, Scenario, Scenarios
@@ -213,6 +213,78 @@ class SharedJournal(Journal):
             self._fleet.store.clear_events()
 
 
+class SharedStubs:
+    """One kind of stubs kept in step with the store: HTTP stubs (the fleet's), WebSocket stubs
+    (:mod:`mockpit._protocols.shared_messages`).
+
+    ``local()`` is this instance's stubs as id -> mapping JSON (oldest first); ``add(text)`` and
+    ``remove(id)`` change them. What this instance last wrote or read is kept, so that a change made
+    here and one heard from another instance are told apart.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        kind: StubKind,
+        *,
+        origin: Callable[[], str],
+        local: Callable[[], dict[str, str]],
+        add: Callable[[str], object],
+        remove: Callable[[str], object],
+        what: str,
+    ) -> None:
+        self.store, self.kind, self.what = store, kind, what
+        self._origin, self._local, self._add, self._remove = origin, local, add, remove
+        #: what this instance last wrote to or read from the store: stub id -> mapping JSON
+        self._published: dict[str, str] = {}
+        self._applying = threading.local()
+
+    @property
+    def applying(self) -> bool:
+        """This thread is taking the fleet's stubs: the changes it makes are not this instance's own."""
+        return getattr(self._applying, "on", False)
+
+    def load(self) -> dict[str, str] | None:
+        return self.store.load_stubs(self.kind)
+
+    def forget(self) -> None:
+        """Write everything at the next :meth:`publish` (the store came back empty, or lost a change)."""
+        self._published = {}
+
+    def publish(self) -> None:
+        """Write what changed here since the last write or read."""
+        local = self._local()
+        changed = {stub_id: text for stub_id, text in local.items() if self._published.get(stub_id) != text}
+        removed = [stub_id for stub_id in self._published if stub_id not in local]
+        if changed or removed or not self._published:
+            self.store.save_stubs(changed, removed, origin=self._origin(), kind=self.kind)
+        self._published = local
+
+    def apply(self, remote: dict[str, str], *, joining: bool = False) -> None:
+        """Take what other instances changed: ``remote`` against what this one last wrote or read.
+
+        A change made here and not written yet is neither undone nor overwritten: it is written next.
+        Joining, the fleet's stubs replace this instance's. A stub this instance cannot take (a body
+        file it lacks) is said and skipped.
+        """
+        local = self._local()
+        base = local if joining else self._published
+        self._applying.on = True
+        try:
+            for stub_id in (base.keys() - remote.keys()) & local.keys():
+                self._remove(stub_id)
+            for stub_id, text in remote.items():
+                if base.get(stub_id) == text or local.get(stub_id) == text:
+                    continue
+                try:
+                    self._add(text)
+                except ValueError as exc:  # e.g. a body file this instance does not have
+                    print(f"mockpit: a {self.what} from the store was refused here: {exc}")
+        finally:
+            self._applying.on = False
+        self._published = remote
+
+
 class Fleet:
     """Shares ``engine``'s state through ``store``: :meth:`start` when serving begins, :meth:`stop` at the end."""
 
@@ -229,8 +301,15 @@ class Fleet:
         self._answers: dict[int, tuple[Response, Stub | None, str]] = {}
         self.address = ""
         self.started = time.time()
-        #: what this instance last wrote to or read from the store: stub id -> mapping JSON
-        self._published: dict[str, str] = {}
+        self._stubs = SharedStubs(
+            store,
+            "stubs",
+            origin=lambda: self.instance,
+            local=self._local_stubs,
+            add=self._add_stub,
+            remove=engine.remove_stub,
+            what="stub",
+        )
         #: a local change that could not be written (the store was lost): written when it is back
         self._unpublished = False
         self._sync = threading.RLock()
@@ -279,12 +358,12 @@ class Fleet:
         self._thread.start()
 
     def _join(self) -> None:
-        remote = self.store.load_stubs()
+        remote = self._stubs.load()
         if remote is None:
-            self._publish_stubs()
+            self._stubs.publish()
             self._publish_settings()
         else:
-            self._apply_stubs(remote, joining=True)
+            self._stubs.apply(remote, joining=True)
             self._apply_settings()
         self._share_sequences()
 
@@ -372,7 +451,7 @@ class Fleet:
     # --- changes both ways ---------------------------------------------------------------------------
 
     def _changed(self, kind: str) -> None:
-        if getattr(self._applying, "on", False):
+        if getattr(self._applying, "on", False) or self._stubs.applying:
             return
         with self._sync:
             try:
@@ -381,7 +460,7 @@ class Fleet:
                     return
                 if kind == "reset":
                     self.store.reset_steps()
-                self._publish_stubs()
+                self._stubs.publish()
             except StoreError:
                 self._unpublished = True
             finally:
@@ -394,16 +473,16 @@ class Fleet:
             if kind == "resync":
                 # Back after a loss: write what changed here meanwhile, or everything if the store came back
                 # empty (a Redis restarted without persistence), so that an instance joining gets the stubs.
-                if self._unpublished or self.store.load_stubs() is None:
-                    self._published = {}
-                    self._publish_stubs()
+                if self._unpublished or self._stubs.load() is None:
+                    self._stubs.forget()
+                    self._stubs.publish()
                     self._publish_settings()
                     self._unpublished = False
                 kind = "stubs"
             if kind == "stubs":
-                remote = self.store.load_stubs()
+                remote = self._stubs.load()
                 if remote is not None:
-                    self._apply_stubs(remote)
+                    self._stubs.apply(remote)
                 self._share_sequences()
             elif kind == "settings":
                 self._apply_settings()
@@ -418,38 +497,10 @@ class Fleet:
             local[stub.id] = json.dumps(stub_to_mapping(stub), sort_keys=True, separators=(",", ":"))
         return local
 
-    def _publish_stubs(self) -> None:
-        local = self._local_stubs()
-        changed = {stub_id: text for stub_id, text in local.items() if self._published.get(stub_id) != text}
-        removed = [stub_id for stub_id in self._published if stub_id not in local]
-        if changed or removed or not self._published:
-            self.store.save_stubs(changed, removed, origin=self.instance)
-        self._published = local
-
-    def _apply_stubs(self, remote: dict[str, str], *, joining: bool = False) -> None:
-        """Take what other instances changed: ``remote`` against what this one last wrote or read.
-
-        A change made here and not written yet (it waits for this lock) is neither undone nor overwritten;
-        it is written next. Joining, the fleet's stubs replace this instance's.
-        """
+    def _add_stub(self, text: str) -> None:
         from mockpit._mapping.read import stub_from_mapping
 
-        local = self._local_stubs()
-        self._applying.on = True
-        try:
-            apply_remote(
-                remote,
-                local,
-                local if joining else self._published,
-                remove=self.engine.remove_stub,
-                add=lambda text: self.engine.add_stubs(
-                    [stub_from_mapping(json.loads(text), source=f"the store at {self.store.url}")]
-                ),
-                what="stub",
-            )
-        finally:
-            self._applying.on = False
-        self._published = remote
+        self.engine.add_stubs([stub_from_mapping(json.loads(text), source=f"the store at {self.store.url}")])
 
     def _publish_settings(self) -> None:
         self.store.save_settings(json.dumps(settings_to_json(self.engine.settings)), origin=self.instance)
@@ -564,33 +615,6 @@ class Fleet:
 
         # removed since, or a Python handler's stub on another instance: known by its id only
         return stub_from_mapping({"id": stub_id, "request": {}, "response": {}}, source="a journal entry")
-
-
-def apply_remote(
-    remote: dict[str, str],
-    local: dict[str, str],
-    base: dict[str, str],
-    *,
-    remove: Callable[[str], object],
-    add: Callable[[str], object],
-    what: str,
-) -> None:
-    """Take the fleet's stubs (id -> mapping JSON) against what this instance has and last knew of.
-
-    A stub gone from ``remote`` since ``base`` is removed here; one new or changed there is added
-    (unless this instance has it so already). A change made here and not written yet is neither undone
-    nor overwritten: it is not in ``base``. A stub this instance cannot take (a body file it lacks) is
-    said and skipped.
-    """
-    for stub_id in (base.keys() - remote.keys()) & local.keys():
-        remove(stub_id)
-    for stub_id, text in remote.items():
-        if base.get(stub_id) == text or local.get(stub_id) == text:
-            continue
-        try:
-            add(text)
-        except ValueError as exc:  # e.g. a body file this instance does not have
-            print(f"mockpit: a {what} from the store was refused here: {exc}")
 
 
 def settings_to_json(settings: Settings) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import json
 import threading
 from typing import TYPE_CHECKING, Final
 
+from mockpit._engine.fleet import SharedStubs
 from mockpit._store.store import StoreError, StubKind
 
 if TYPE_CHECKING:
@@ -29,21 +30,27 @@ class SharedMessageStubs:
     def __init__(self, hub: WebSocketHub, fleet: Fleet) -> None:
         self.hub = hub
         self.fleet = fleet
-        #: what this instance last wrote to or read from the store: stub id -> mapping JSON
-        self._published: dict[str, str] = {}
+        self._stubs = SharedStubs(
+            fleet.store,
+            KIND,
+            origin=lambda: fleet.instance,
+            local=self._local,
+            add=self._add,
+            remove=hub.remove,
+            what="message stub",
+        )
         self._unpublished = False
         self._sync = threading.RLock()
-        self._applying = threading.local()
 
     def start(self) -> None:
         with self._sync:
             self.hub.change_listeners.append(self._changed)
             self.fleet.store.subscribe(self._notice)
-            remote = self.fleet.store.load_stubs(KIND)
+            remote = self._stubs.load()
             if remote is None:
-                self._publish()
+                self._stubs.publish()
             else:
-                self._apply(remote, joining=True)
+                self._stubs.apply(remote, joining=True)
 
     def stop(self) -> None:
         if self._changed in self.hub.change_listeners:
@@ -51,11 +58,11 @@ class SharedMessageStubs:
         self.fleet.store.unsubscribe(self._notice)
 
     def _changed(self) -> None:
-        if getattr(self._applying, "on", False):
+        if self._stubs.applying:
             return
         with self._sync:
             try:
-                self._publish()
+                self._stubs.publish()
             except StoreError:  # lost: written when the store is back (the "resync" notice)
                 self._unpublished = True
 
@@ -64,15 +71,15 @@ class SharedMessageStubs:
             return
         with self._sync:
             if kind == "resync":
-                if self._unpublished or self.fleet.store.load_stubs(KIND) is None:
-                    self._published = {}
-                    self._publish()
+                if self._unpublished or self._stubs.load() is None:
+                    self._stubs.forget()
+                    self._stubs.publish()
                     self._unpublished = False
                 kind = KIND
             if kind == KIND:
-                remote = self.fleet.store.load_stubs(KIND)
+                remote = self._stubs.load()
                 if remote is not None:
-                    self._apply(remote)
+                    self._stubs.apply(remote)
 
     def _local(self) -> dict[str, str]:
         from mockpit._mapping.write import message_stub_to_mapping
@@ -83,32 +90,7 @@ class SharedMessageStubs:
             if stub.handler is None  # Python code cannot travel: a handler stays on the instance that has it
         }
 
-    def _publish(self) -> None:
-        local = self._local()
-        changed = {stub_id: text for stub_id, text in local.items() if self._published.get(stub_id) != text}
-        removed = [stub_id for stub_id in self._published if stub_id not in local]
-        if changed or removed or not self._published:
-            self.fleet.store.save_stubs(changed, removed, origin=self.fleet.instance, kind=KIND)
-        self._published = local
-
-    def _apply(self, remote: dict[str, str], *, joining: bool = False) -> None:
-        """Take what other instances changed (the fleet's rules: :func:`~mockpit._engine.fleet.apply_remote`)."""
-        from mockpit._engine.fleet import apply_remote
+    def _add(self, text: str) -> None:
         from mockpit._mapping.messages import message_stub_from_mapping
 
-        local = self._local()
-        self._applying.on = True
-        try:
-            apply_remote(
-                remote,
-                local,
-                local if joining else self._published,
-                remove=self.hub.remove,
-                add=lambda text: self.hub.add(
-                    [message_stub_from_mapping(json.loads(text), source=f"the store at {self.fleet.store.url}")]
-                ),
-                what="message stub",
-            )
-        finally:
-            self._applying.on = False
-        self._published = remote
+        self.hub.add([message_stub_from_mapping(json.loads(text), source=f"the store at {self.fleet.store.url}")])
