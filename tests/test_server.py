@@ -567,6 +567,47 @@ def test_concurrent_handler_calls_each_get_their_own_answer(server: MockServer) 
     assert asyncio.run(load()) == [f"answer {n}" for n in range(400)]
 
 
+def test_a_burst_of_blocking_handler_calls_each_gets_a_thread(server: MockServer) -> None:
+    # 40 requests read in one turn of the loop, while the one idle handler thread has not woken yet:
+    # each must still reach a thread of its own (they wait for one another to arrive)
+    blocked = 40
+    arrived = threading.Barrier(blocked, timeout=10)
+
+    def meet(req: Request) -> str:
+        arrived.wait()  # raises BrokenBarrierError (a 500) if they are not all running at once
+        return "met"
+
+    server.when(get("/warm")).respond_with(lambda req: "warm")
+    server.when(get("/meet")).respond_with(meet)
+
+    async def burst() -> list[str]:
+        async with httpx.AsyncClient(base_url=server.url, limits=httpx.Limits(max_connections=blocked)) as client:
+            assert (await client.get("/warm")).text == "warm"  # a handler thread exists, idle
+            answers = await asyncio.gather(*(client.get("/meet", timeout=20) for _ in range(blocked)))
+        return [answer.text for answer in answers]
+
+    assert asyncio.run(burst()) == ["met"] * blocked
+
+
+def test_the_handler_threads_take_a_burst_queued_before_the_idle_thread_wakes() -> None:
+    # The race behind a CI failure, made certain: 40 calls queued in one go while the one idle thread
+    # has been told but has not woken. The runner counted it idle and watched for none of the others.
+    from mockpit._engine.handlers import HandlerRunner
+
+    async def main() -> list[int]:
+        runner = HandlerRunner()
+        await runner.run(lambda x: x, 0)  # one thread, now idle
+        meeting = threading.Barrier(40, timeout=10)
+
+        def meet(x: int) -> int:
+            meeting.wait()
+            return x
+
+        return await asyncio.gather(*(runner.run(meet, i) for i in range(40)))
+
+    assert asyncio.run(main()) == list(range(40))
+
+
 def test_a_handler_raising_stop_iteration_is_a_500(server: MockServer, http_client: httpx.Client) -> None:
     def done(req: Request) -> str:
         raise StopIteration  # an asyncio future cannot carry this one as it is

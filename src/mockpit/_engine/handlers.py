@@ -48,12 +48,15 @@ class HandlerRunner:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         with self._lock:
-            self._calls.append((fn, arg, loop, future, time.monotonic()))
+            calls = self._calls
+            calls.append((fn, arg, loop, future, time.monotonic()))
             if self._idle:
                 self._work.notify()
             elif not self._workers:
                 self._start_worker()
-            elif not self._watching:  # every worker busy: make sure a blocked one cannot hold this call
+            # More calls waiting than idle workers (a notified worker counts as idle until it wakes, so
+            # this also covers a burst): make sure a blocked worker cannot hold them.
+            if len(calls) > self._idle and not self._watching:
                 self._watching = True
                 if self._watcher is None:
                     self._watcher = threading.Thread(target=self._watch_loop, name="mockpit-handler-watch", daemon=True)
@@ -114,10 +117,10 @@ class HandlerRunner:
             while True:
                 while not self._watching:
                     self._watch.wait()
-                if self._idle:  # a worker is free: calls cannot be stuck behind busy ones
-                    self._watching = False
-                    continue
                 if not calls:
+                    if self._idle:  # nothing waits and a worker is free: nothing to watch
+                        self._watching = False
+                        continue
                     # every worker busy but nothing waiting: keep watching (a wake-up every SPILL_AFTER
                     # under load costs less than being woken again by the next call)
                     self._watch.wait(SPILL_AFTER)
