@@ -423,3 +423,14 @@ def test_a_python_websocket_handler_stays_on_its_instance(fleet: Fleet) -> None:
     _within(1, lambda: posted in _message_stub_ids(b))
     assert handler.id in _message_stub_ids(a)
     assert handler.id not in _message_stub_ids(b)
+
+
+def test_an_instance_keeps_no_more_journal_entries_alive_than_its_journal_holds(redis_server: RedisServer) -> None:
+    with MockServer(store=redis_server.url, namespace=f"bounded-{uuid.uuid4().hex}", journal_size=50) as server:
+        server.when(get("/x")).respond(200)
+        with httpx.Client(base_url=server.url) as client:
+            for _ in range(300):
+                client.get("/x")
+        journal = internals(server).engine.journal
+        _within(2, lambda: journal.buffered == 0)  # type: ignore[attr-defined]
+        assert len(journal._known) <= 50  # type: ignore[attr-defined]

@@ -166,11 +166,16 @@ class SharedJournal(Journal):
                 self._fleet.store.append_events(texts, self.capacity)
             except StoreError:
                 return False
+            known = self._known
             for event in batch:
-                self._known[event.id] = event
+                known[event.id] = event
                 # not popleft() blindly: record() may have dropped some while the batch was written
                 if self._pending and self._pending[0] is event:
                     self._pending.popleft()
+            # no more than the journal holds: without reads (which rebuild it) it grew with every entry
+            # written, hundreds of MB after a minute of load (found by the i13 helper)
+            while len(known) > self.capacity:
+                del known[next(iter(known))]
             return True
 
     def _shared(self) -> list[tuple[ServeEvent, str]] | None:
