@@ -7,12 +7,13 @@ own structures are its state, and that default path never touches this module.
 
 from __future__ import annotations
 
+import marshal
 import queue
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .store import ChangeKind, Store, StubKind
 
@@ -29,7 +30,7 @@ class MemoryStore(Store):
         self._settings: str | None = None
         self._states: dict[str, str] = {}
         self._steps: dict[str, int] = {}
-        self._events: deque[str] = deque()
+        self._events: deque[bytes] = deque()
         self._alive: dict[str, tuple[str, float]] = {}
         self._subscribers: list[Callable[[str, ChangeKind], None]] = []
         self._notices: queue.SimpleQueue[tuple[str, ChangeKind]] = queue.SimpleQueue()
@@ -124,19 +125,27 @@ class MemoryStore(Store):
         with self._lock:
             self._steps.clear()
 
-    def append_events(self, texts: list[str], capacity: int) -> None:
+    def packer(self) -> Callable[[Any], bytes]:
+        # one process, one interpreter: marshal (C, and as fast as msgpack) needs no dependency, and what
+        # it reads was written here
+        return marshal.dumps
+
+    def unpack(self, data: bytes) -> Any:
+        return marshal.loads(data)
+
+    def append_events(self, entries: list[bytes], capacity: int) -> None:
         with self._lock:
-            self._events.extend(texts)
+            self._events.extend(entries)
             while len(self._events) > capacity:
                 self._events.popleft()
 
-    def load_events(self) -> list[str]:
+    def load_events(self) -> list[bytes]:
         with self._lock:
             return list(self._events)
 
-    def replace_events(self, texts: list[str]) -> None:
+    def replace_events(self, entries: list[bytes]) -> None:
         with self._lock:
-            self._events = deque(texts)
+            self._events = deque(entries)
 
     def clear_events(self) -> None:
         with self._lock:
