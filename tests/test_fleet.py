@@ -7,6 +7,7 @@ each other's state; one test checks that namespaces keep teams apart.
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import json
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from _redis import RedisServer
 from _waiting import wait_until
 from _wire import free_port
 from mockpit import MockServer, StoreError, get
+from mockpit._engine.journal import ServeEvent
 from mockpit._server import internals
 from mockpit._store.memory import MemoryStore
 from mockpit._store.opening import open_store
@@ -91,6 +93,21 @@ def test_the_journal_covers_every_instance(fleet: Fleet) -> None:
     # clearing on one clears for all
     httpx.delete(f"{b.url}/__admin/requests")
     assert a.count(get("/seen")) == 0
+
+
+def test_an_instance_keeps_no_more_journal_entries_than_its_journal_holds(fleet: Fleet) -> None:
+    # each entry written used to stay in a map of what was written, until the journal was next read: half
+    # a gigabyte after a minute of load
+    server = fleet(journal_size=20)
+    server.when(get("/many")).respond(200)
+    with httpx.Client() as client:
+        for _ in range(300):
+            client.get(f"{server.url}/many")
+    internals(server).fleet.journal.flush()
+    gc.collect()
+    alive = sum(isinstance(thing, ServeEvent) for thing in gc.get_objects())
+    assert alive <= 40  # the 20 the journal keeps, and the unmatched-or-not bookkeeping around them
+    assert server.count(get("/many")) == 20
 
 
 def test_a_journal_entry_reads_back_on_another_instance_as_it_was_sent(fleet: Fleet) -> None:
