@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 #: seconds between journal batches: a request is in every instance's journal well within 200 ms
 FLUSH_INTERVAL = 0.02
 #: journal entries written in one round trip to the store
-FLUSH_PART = 200
+FLUSH_PART = 500
 #: seconds between heartbeats; an instance is listed until three have been missed
 HEARTBEAT_INTERVAL = 1.0
 #: journal entries kept while the store is lost; the oldest are dropped (and counted) past this
@@ -160,7 +160,7 @@ class SharedJournal(Journal):
             left = len(pending)  # not those recorded meanwhile: they wait for the next flush
             while left > 0:
                 # In parts: the thread holds the interpreter while it writes entries, and requests wait
-                # meanwhile (a whole 20 ms batch at full load is 2 ms of it); each part's round trip lets them in.
+                # meanwhile (a part is half a millisecond of it); each part's round trip lets them in.
                 batch = list(itertools.islice(pending, min(left, FLUSH_PART)))
                 try:
                     self._fleet.store.append_events(self._fleet.entries(batch), self.capacity)
