@@ -287,6 +287,24 @@ def test_store_journal_keeps_the_newest(store: Store) -> None:
     assert store.load_events() == []
 
 
+def test_store_named_values_and_lists(store: Store) -> None:
+    heard: list[tuple[str, str]] = []
+    store.subscribe(lambda origin, kind: heard.append((origin, kind)))
+    assert store.get_value("recording") is None
+    store.set_value("recording", '{"state": "Recording"}', origin="me")
+    assert store.get_value("recording") == '{"state": "Recording"}'
+    store.set_value("recording", None, origin="you")
+    assert store.get_value("recording") is None
+    wait_until(lambda: heard, lambda h: len(h) == 2)
+    assert heard == [("me", "recording"), ("you", "recording")]
+    assert store.load_items("done") == []
+    store.append_items("done", [b"a", b"\x00b"])
+    store.append_items("done", [b"c"])
+    assert store.load_items("done") == [b"a", b"\x00b", b"c"]
+    store.clear_items("done")
+    assert store.load_items("done") == []
+
+
 def test_store_packs_what_it_unpacks(store: Store) -> None:
     values = ("caf\u00e9", b"\x00\xff", 201, 1.5, None, [(b"host", b"x")], {"id": "7"}, ("127.0.0.1", 80))
     unpacked = store.unpack(store.packer()(values))

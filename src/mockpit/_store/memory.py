@@ -31,6 +31,8 @@ class MemoryStore(Store):
         self._states: dict[str, str] = {}
         self._steps: dict[str, int] = {}
         self._events: deque[bytes] = deque()
+        self._values: dict[str, str] = {}
+        self._items: dict[str, list[bytes]] = {}
         self._alive: dict[str, tuple[str, float]] = {}
         self._subscribers: list[Callable[[str, ChangeKind], None]] = []
         self._notices: queue.SimpleQueue[tuple[str, ChangeKind]] = queue.SimpleQueue()
@@ -150,6 +152,30 @@ class MemoryStore(Store):
     def clear_events(self) -> None:
         with self._lock:
             self._events.clear()
+
+    def set_value(self, name: str, text: str | None, *, origin: str) -> None:
+        with self._lock:
+            if text is None:
+                self._values.pop(name, None)
+            else:
+                self._values[name] = text
+        self._notify(origin, name)
+
+    def get_value(self, name: str) -> str | None:
+        with self._lock:
+            return self._values.get(name)
+
+    def append_items(self, name: str, entries: list[bytes]) -> None:
+        with self._lock:
+            self._items.setdefault(name, []).extend(entries)
+
+    def load_items(self, name: str) -> list[bytes]:
+        with self._lock:
+            return list(self._items.get(name, ()))
+
+    def clear_items(self, name: str) -> None:
+        with self._lock:
+            self._items.pop(name, None)
 
     def heartbeat(self, instance: str, text: str, ttl: float) -> None:
         with self._lock:

@@ -267,6 +267,36 @@ class RedisStore(Store):
         with self._calling():
             self._redis.delete(self._key("journal"))
 
+    # --- named values and lists ----------------------------------------------------------------------
+
+    def set_value(self, name: str, text: str | None, *, origin: str) -> None:
+        key = self._key(f"value:{name}")
+        with self._calling():
+            if text is None:
+                self._redis.delete(key)
+            else:
+                self._redis.set(key, text)
+            self._redis.publish(self._key("changes"), f"{origin} {name}")
+
+    def get_value(self, name: str) -> str | None:
+        with self._calling():
+            value = self._redis.get(self._key(f"value:{name}"))
+        return value if isinstance(value, str) else None
+
+    def append_items(self, name: str, entries: list[bytes]) -> None:
+        if entries:
+            with self._calling():
+                self._bytes.rpush(self._key(f"items:{name}"), *entries)
+
+    def load_items(self, name: str) -> list[bytes]:
+        with self._calling():
+            entries: list[bytes] = self._bytes.lrange(self._key(f"items:{name}"), 0, -1)  # type: ignore[assignment]
+        return entries
+
+    def clear_items(self, name: str) -> None:
+        with self._calling():
+            self._redis.delete(self._key(f"items:{name}"))
+
     # --- live instances ------------------------------------------------------------------------------
 
     def heartbeat(self, instance: str, text: str, ttl: float) -> None:

@@ -123,6 +123,26 @@ class Store(ABC):
     @abstractmethod
     def clear_events(self) -> None: ...
 
+    # --- named values and lists (a recording in progress) ----------------------------------------------
+
+    @abstractmethod
+    def set_value(self, name: str, text: str | None, *, origin: str) -> None:
+        """Set the value ``name`` (``None`` removes it), then notify ``name``."""
+
+    @abstractmethod
+    def get_value(self, name: str) -> str | None: ...
+
+    @abstractmethod
+    def append_items(self, name: str, entries: list[bytes]) -> None:
+        """Append to the list ``name``."""
+
+    @abstractmethod
+    def load_items(self, name: str) -> list[bytes]:
+        """The list ``name``, oldest first (empty if there is none)."""
+
+    @abstractmethod
+    def clear_items(self, name: str) -> None: ...
+
     # --- live instances ------------------------------------------------------------------------------
 
     @abstractmethod
