@@ -110,6 +110,44 @@ def test_an_instance_keeps_no_more_journal_entries_than_its_journal_holds(fleet:
     assert server.count(get("/many")) == 20
 
 
+def _files(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir()) if folder.is_dir() else []
+
+
+def test_every_instance_with_a_folder_writes_and_removes_persistent_stubs_files(fleet: Fleet, tmp_path: Path) -> None:
+    a, b = fleet(root=tmp_path / "a"), fleet(root=tmp_path / "b")
+    on_a, on_b = tmp_path / "a" / "mappings", tmp_path / "b" / "mappings"
+    mapping = {"request": {"url": "/kept"}, "response": {"body": "kept"}, "persistent": True}
+    created = httpx.post(f"{a.url}/__admin/mappings", json=mapping).json()
+    httpx.post(f"{a.url}/__admin/mappings", json={"request": {"url": "/passing"}, "response": {"body": "not kept"}})
+    assert len(_files(on_a)) == 1
+    wait_until(lambda: _files(on_b), lambda names: names == _files(on_a), deadline=2)
+    assert json.loads((on_b / _files(on_b)[0]).read_text())["id"] == created["id"]
+    # a reset on any instance keeps the persistent stub on all (and drops the other)
+    assert httpx.post(f"{b.url}/__admin/reset").status_code == 200
+    _within(1, lambda: httpx.get(f"{a.url}/passing").status_code == 404)
+    assert httpx.get(f"{a.url}/kept").text == httpx.get(f"{b.url}/kept").text == "kept"
+    # a removal on the other instance removes the file from both folders
+    assert httpx.delete(f"{b.url}/__admin/mappings/{created['id']}").status_code == 200
+    wait_until(lambda: _files(on_a), lambda names: names == [], deadline=2)
+    assert _files(on_b) == []
+
+
+def test_instances_sharing_a_folder_write_one_file_for_a_persistent_stub(fleet: Fleet, tmp_path: Path) -> None:
+    a, b = fleet(root=tmp_path), fleet(root=tmp_path)
+    mapping = {"request": {"url": "/once"}, "response": {"body": "once"}, "persistent": True}
+    created = httpx.post(f"{a.url}/__admin/mappings", json=mapping).json()
+    _within(1, lambda: httpx.get(f"{b.url}/once").status_code == 200)
+    time.sleep(0.1)  # b has written it too, over a's file
+    assert len(_files(tmp_path / "mappings")) == 1
+    changed = {**mapping, "response": {"body": "changed"}}
+    assert httpx.put(f"{b.url}/__admin/mappings/{created['id']}", json=changed).status_code == 200
+    _within(1, lambda: httpx.get(f"{a.url}/once").text == "changed")
+    time.sleep(0.1)
+    (only,) = _files(tmp_path / "mappings")
+    assert json.loads((tmp_path / "mappings" / only).read_text())["response"]["body"] == "changed"
+
+
 def test_a_journal_entry_reads_back_on_another_instance_as_it_was_sent(fleet: Fleet) -> None:
     # the entries are packed from what the request holds (header pairs as read from the wire, bytes as
     # bytes): every field must come back as it was

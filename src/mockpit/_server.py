@@ -197,6 +197,8 @@ class MockServer:
         self._mapping_files.track(self._sources)
         self._recorder = Recorder(self._engine, self._mapping_files)
         self._fleet = _fleet(self._engine, store, namespace)
+        if self._fleet is not None:
+            self._fleet.files = self._mapping_files
         self._admin = (
             AdminApi(
                 self._engine,

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
+from mockpit._mapping.files import MappingFiles
 from mockpit._model import STARTED, DelayDistribution, Request, Response, Stub
 from mockpit._store.store import Store, StoreError, StubKind
 
@@ -315,9 +316,13 @@ class Fleet:
             origin=lambda: self.instance,
             local=self._local_stubs,
             add=self._add_stub,
-            remove=engine.remove_stub,
+            remove=self._remove_stub,
             what="stub",
         )
+        #: where this instance keeps persistent stubs' files (the server's mappings folder), if anywhere
+        self.files: MappingFiles | None = None
+        #: the stubs the last :meth:`_apply` added (or replaced) and removed
+        self._heard: tuple[list[Stub], list[Stub]] = ([], [])
         #: a local change that could not be written (the store was lost): written when it is back
         self._unpublished = False
         self._sync = threading.RLock()
@@ -371,7 +376,7 @@ class Fleet:
             self._stubs.publish()
             self._publish_settings()
         else:
-            self._stubs.apply(remote, joining=True)
+            self._apply(remote, joining=True)
             self._apply_settings()
         self._share_sequences()
 
@@ -490,7 +495,7 @@ class Fleet:
             if kind == "stubs":
                 remote = self._stubs.load()
                 if remote is not None:
-                    self._stubs.apply(remote)
+                    self._apply(remote)
                 self._share_sequences()
             elif kind == "settings":
                 self._apply_settings()
@@ -508,7 +513,43 @@ class Fleet:
     def _add_stub(self, text: str) -> None:
         from mockpit._mapping.read import stub_from_mapping
 
-        self.engine.add_stubs([stub_from_mapping(json.loads(text), source=f"the store at {self.store.url}")])
+        stub = stub_from_mapping(json.loads(text), source=f"the store at {self.store.url}")
+        self.engine.add_stubs([stub])
+        self._heard[0].append(stub)
+
+    def _remove_stub(self, stub_id: str) -> None:
+        stub = self.engine.remove_stub(stub_id)
+        if stub is not None:
+            self._heard[1].append(stub)
+
+    def _apply(self, remote: dict[str, str], *, joining: bool = False) -> None:
+        """Take the fleet's stubs, and keep this instance's folder in step with its persistent ones."""
+        self._heard = ([], [])
+        self._stubs.apply(remote, joining=joining)
+        added, removed = self._heard
+        # joining, a persistent stub this instance has and the fleet has not stays on disk: it may be a
+        # file of this instance's own that the fleet never had, not one removed while it was away
+        self._follow_files(added, [] if joining else removed)
+
+    def _follow_files(self, added: list[Stub], removed: list[Stub]) -> None:
+        """Write the persistent stubs another instance added or changed, and remove those it removed, as the
+        instance that received the change did: every folder holds the fleet's persistent stubs, and they
+        survive a reset on any instance."""
+        files = self.files
+        if files is None or files.folder is None:
+            return
+        persistent = [stub for stub in added if stub.persistent]
+        try:
+            if persistent:
+                # the same names as on the instance that wrote them: a folder shared by instances gets one file
+                files.save(persistent)
+                self.engine.keep_on_reset(stub.id for stub in persistent)
+            for stub in removed:
+                if stub.persistent:
+                    files.remove(stub.id)
+                    self.engine.drop_on_reset([stub.id])
+        except OSError as exc:
+            print(f"mockpit: could not keep {files.folder} in step with the fleet's persistent stubs: {exc}")
 
     def _publish_settings(self) -> None:
         self.store.save_settings(json.dumps(settings_to_json(self.engine.settings)), origin=self.instance)
