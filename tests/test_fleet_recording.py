@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -14,7 +15,7 @@ import pytest
 from _processes import mockpit_command, started
 from _redis import RedisServer
 from _waiting import wait_until
-from mockpit import MockServer, get
+from mockpit import MockServer, get, register_recording_transformer
 
 URL = re.compile(r"serving \d+ stub\(s\) on (http://127\.0\.0\.1:\d+)")
 
@@ -138,3 +139,25 @@ def test_a_stop_where_the_files_cannot_go_is_refused_and_the_recording_goes_on(
         stopped = httpx.post(f"{a.url}/__admin/recordings/stop")
         assert [m["request"]["url"] for m in stopped.json()["mappings"]] == ["/from-b"]
         assert len(list((tmp_path / "mappings").iterdir())) == 1
+
+
+def test_a_stop_on_another_instance_applies_the_recording_s_transformers(
+    redis_server: RedisServer, upstream: MockServer
+) -> None:
+    register_recording_transformer("fleet-priority", lambda stub, params: replace(stub, priority=params["priority"]))
+    namespace = f"rec-{uuid.uuid4().hex[:8]}"
+    spec = {
+        "targetBaseUrl": upstream.url,
+        "persist": False,
+        "transformers": ["fleet-priority"],
+        "transformerParameters": {"priority": 3},
+    }
+    with (
+        MockServer(store=redis_server.url, namespace=namespace) as a,
+        MockServer(store=redis_server.url, namespace=namespace) as b,
+    ):
+        assert httpx.post(f"{a.url}/__admin/recordings/start", json=spec).status_code == 200
+        wait_until(lambda: _status(b.url), lambda status: status == "Recording", deadline=2)
+        assert httpx.get(f"{a.url}/from-a").status_code == 200
+        stopped = httpx.post(f"{b.url}/__admin/recordings/stop")
+        assert [(m["request"]["url"], m.get("priority")) for m in stopped.json()["mappings"]] == [("/from-a", 3)]

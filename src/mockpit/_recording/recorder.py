@@ -68,6 +68,10 @@ class RecordingShare(Protocol):
     def proxy_id(self) -> str | None:
         """The recording's proxy stub, which the instance that started it added."""
 
+    def spec(self) -> RecordSpec | None:
+        """The recording's spec as the instance that started it has it (``None`` if the store is lost);
+        :class:`RecordingError` if this instance lacks a transformer it names."""
+
     def stopped(self) -> None:
         """The recorded stubs are installed: the recording is over for every instance."""
 
@@ -194,6 +198,8 @@ class Recorder:
                 raise RecordingError("no recording is running; start one with POST /__admin/recordings/start")
             spec = self._spec
             if share is not None and spec is not None:
+                if self._collector is None:  # recording for another instance: the spec whole, transformers too
+                    spec = self._spec = share.spec() or spec
                 # the files go where this instance keeps its stubs: refused before anything stops
                 writer = self._writer if self._writer is not None else self._writer_for(spec)
                 proxy_id = self._proxy_id or share.proxy_id()

@@ -19,6 +19,7 @@ import uuid
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
+from mockpit._errors import MappingError
 from mockpit._store.store import StoreError
 
 from .exchange import Exchange
@@ -77,6 +78,23 @@ class SharedRecordings:
                 return str(state["proxy"])
         return None
 
+    def spec(self) -> RecordSpec | None:
+        from .recorder import RecordingError
+
+        try:
+            state = self._state()
+        except StoreError:
+            return None
+        if state is None or not isinstance(state.get("spec"), dict):
+            return None
+        try:
+            return spec_from_json(state["spec"])
+        except MappingError as exc:
+            raise RecordingError(
+                f"this instance cannot make the recording's stubs: {exc.message}; stop the recording on the "
+                "instance that started it"
+            ) from None
+
     def stopping(self, spec: RecordSpec) -> list[Exchange] | None:
         me = self.fleet.instance
         try:
@@ -116,7 +134,8 @@ class SharedRecordings:
             return
         proxy = state.get("proxy") if isinstance(state.get("proxy"), str) else None
         if state.get("state") == "Recording":
-            self.recorder.follow(spec_from_json(state["spec"]), proxy)
+            # what to record is all a follower needs: the transformers run where the recording stops
+            self.recorder.follow(spec_from_json({**state["spec"], "transformers": []}), proxy)
         elif state.get("state") in ("Stopping", "Stopped") and state.get("by") != self.fleet.instance:
             self.recorder.unfollow(proxy)  # returns once this instance's exchanges are in the store
             if state.get("state") == "Stopping":
