@@ -197,6 +197,8 @@ class MockServer:
         self._mapping_files.track(self._sources)
         self._recorder = Recorder(self._engine, self._mapping_files)
         self._fleet = _fleet(self._engine, store, namespace)
+        if self._fleet is not None:
+            self._fleet.files = self._mapping_files
         self._admin = (
             AdminApi(
                 self._engine,
@@ -400,13 +402,17 @@ class MockServer:
         from ._transport.serve import serve
 
         ending = asyncio.ensure_future(self._end_streams(stop))
-        shared_messages = None
+        shared_messages = shared_recordings = None
         if self._fleet is not None:  # joins before the port answers: the first request sees the fleet's stubs
             from ._protocols.shared_messages import SharedMessageStubs
 
             self._fleet.start(f"{self.host}:{self._bound_port}")
             shared_messages = SharedMessageStubs(self._websockets, self._fleet)
             shared_messages.start()
+            from ._recording.shared import SharedRecordings
+
+            shared_recordings = SharedRecordings(self._recorder, self._fleet)
+            shared_recordings.start()
         try:
             certfile, keyfile = (None, None) if self._tls is None else (self._tls.certfile, self._tls.keyfile)
             await serve(
@@ -416,6 +422,8 @@ class MockServer:
             ending.cancel()
             if shared_messages is not None:
                 shared_messages.stop()
+            if shared_recordings is not None:
+                shared_recordings.stop()
             if self._fleet is not None:
                 self._fleet.stop()
             await self._engine.aclose()  # webhook calls in flight, the proxy's connections

@@ -26,12 +26,12 @@ import socket
 import threading
 import time
 import uuid
-from base64 import b64decode, b64encode
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
+from mockpit._mapping.files import MappingFiles
 from mockpit._model import STARTED, DelayDistribution, Request, Response, Stub
 from mockpit._store.store import Store, StoreError, StubKind
 
@@ -43,14 +43,12 @@ if TYPE_CHECKING:
 
 #: seconds between journal batches: a request is in every instance's journal well within 200 ms
 FLUSH_INTERVAL = 0.02
+#: journal entries written in one round trip to the store
+FLUSH_PART = 500
 #: seconds between heartbeats; an instance is listed until three have been missed
 HEARTBEAT_INTERVAL = 1.0
 #: journal entries kept while the store is lost; the oldest are dropped (and counted) past this
 BUFFER_LIMIT = 10_000
-# made once: json.dumps() builds an encoder per call when given options (a microsecond per entry)
-_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
-#: a str as a JSON string (json's own C function, the one its encoder calls)
-_quote: Callable[[str], str] = json.encoder.encode_basestring_ascii
 
 
 class SharedMachine(Machine):
@@ -136,7 +134,8 @@ class SharedJournal(Journal):
         self._fleet = fleet
         self._pending: deque[ServeEvent] = deque()
         self._flush_lock = threading.Lock()
-        #: events already read or written, by id: the same objects come back each time
+        #: other instances' events as last read, by id: the same objects come back each time (this
+        #: instance's own are found in the local journal, which is bounded; so is what the store holds)
         self._known: dict[str, ServeEvent] = {}
         self.buffer_limit = buffer_limit
         #: entries dropped because the buffer was full while the store was lost
@@ -158,39 +157,44 @@ class SharedJournal(Journal):
     def flush(self) -> bool:
         """Write the buffered entries to the store; ``False`` if it cannot be reached (they stay buffered)."""
         with self._flush_lock:
-            batch = list(self._pending)
-            if not batch:
-                return True
-            texts = [self._fleet.event_text(event) for event in batch]
-            try:
-                self._fleet.store.append_events(texts, self.capacity)
-            except StoreError:
-                return False
-            known = self._known
-            for event in batch:
-                known[event.id] = event
-                # not popleft() blindly: record() may have dropped some while the batch was written
-                if self._pending and self._pending[0] is event:
-                    self._pending.popleft()
-            # no more than the journal holds: without reads (which rebuild it) it grew with every entry
-            # written, hundreds of MB after a minute of load (found by the i13 helper)
-            while len(known) > self.capacity:
-                del known[next(iter(known))]
+            pending = self._pending
+            left = len(pending)  # not those recorded meanwhile: they wait for the next flush
+            while left > 0:
+                # In parts: the thread holds the interpreter while it writes entries, and requests wait
+                # meanwhile (a part is half a millisecond of it); each part's round trip lets them in.
+                batch = list(itertools.islice(pending, min(left, FLUSH_PART)))
+                try:
+                    self._fleet.store.append_events(self._fleet.entries(batch), self.capacity)
+                except StoreError:
+                    return False
+                left -= len(batch)
+                # record() appends on the right meanwhile, and drops on the left while the buffer is full
+                count, popleft = len(batch), pending.popleft
+                if len(pending) >= count and pending[count - 1] is batch[-1]:  # nothing dropped: the usual case
+                    for _ in range(count):
+                        popleft()
+                else:
+                    for event in batch:
+                        if pending and pending[0] is event:
+                            popleft()
             return True
 
-    def _shared(self) -> list[tuple[ServeEvent, str]] | None:
+    def _shared(self) -> list[tuple[ServeEvent, bytes]] | None:
         if not self.flush():
             return None
         try:
-            texts = self._fleet.store.load_events()
+            entries = self._fleet.store.load_events()
         except StoreError:
             return None
+        own = {event._id: event for event in super().events() if event._id is not None}
         known, events = {}, []
-        for text in texts:
-            event_id = text[: text.index("\n")]
-            event = self._known.get(event_id) or self._fleet.event_from_text(text)
-            known[event_id] = event
-            events.append((event, text))
+        for entry in entries:
+            event_id = entry[: entry.index(b"\n")].decode("ascii")
+            event = own.get(event_id)
+            if event is None:
+                event = self._known.get(event_id) or self._fleet.event_from_entry(entry)
+                known[event_id] = event
+            events.append((event, entry))
         self._known = known
         return events
 
@@ -206,7 +210,7 @@ class SharedJournal(Journal):
         removed = [event for event, _ in shared if predicate(event)]
         if removed:
             with contextlib.suppress(StoreError):  # lost meanwhile: removed here only
-                self._fleet.store.replace_events([text for event, text in shared if not predicate(event)])
+                self._fleet.store.replace_events([entry for event, entry in shared if not predicate(event)])
         return removed
 
     def clear(self) -> None:
@@ -302,8 +306,8 @@ class Fleet:
         self.instance = uuid.uuid4().hex[:12]
         self._id_prefix = str(uuid.uuid4())[:24]
         self._ids = itertools.count()
-        #: id(response) -> (the response, its stub, the JSON of the answer's half of a journal line)
-        self._answers: dict[int, tuple[Response, Stub | None, str]] = {}
+        #: id(response) -> (the response, its stub, the answer's half of a journal entry, packed)
+        self._answers: dict[int, tuple[Response, Stub | None, bytes]] = {}
         self.address = ""
         self.started = time.time()
         self._stubs = SharedStubs(
@@ -312,9 +316,13 @@ class Fleet:
             origin=lambda: self.instance,
             local=self._local_stubs,
             add=self._add_stub,
-            remove=engine.remove_stub,
+            remove=self._remove_stub,
             what="stub",
         )
+        #: where this instance keeps persistent stubs' files (the server's mappings folder), if anywhere
+        self.files: MappingFiles | None = None
+        #: the stubs the last :meth:`_apply` added (or replaced) and removed
+        self._heard: tuple[list[Stub], list[Stub]] = ([], [])
         #: a local change that could not be written (the store was lost): written when it is back
         self._unpublished = False
         self._sync = threading.RLock()
@@ -368,7 +376,7 @@ class Fleet:
             self._stubs.publish()
             self._publish_settings()
         else:
-            self._stubs.apply(remote, joining=True)
+            self._apply(remote, joining=True)
             self._apply_settings()
         self._share_sequences()
 
@@ -487,7 +495,7 @@ class Fleet:
             if kind == "stubs":
                 remote = self._stubs.load()
                 if remote is not None:
-                    self._stubs.apply(remote)
+                    self._apply(remote)
                 self._share_sequences()
             elif kind == "settings":
                 self._apply_settings()
@@ -505,7 +513,43 @@ class Fleet:
     def _add_stub(self, text: str) -> None:
         from mockpit._mapping.read import stub_from_mapping
 
-        self.engine.add_stubs([stub_from_mapping(json.loads(text), source=f"the store at {self.store.url}")])
+        stub = stub_from_mapping(json.loads(text), source=f"the store at {self.store.url}")
+        self.engine.add_stubs([stub])
+        self._heard[0].append(stub)
+
+    def _remove_stub(self, stub_id: str) -> None:
+        stub = self.engine.remove_stub(stub_id)
+        if stub is not None:
+            self._heard[1].append(stub)
+
+    def _apply(self, remote: dict[str, str], *, joining: bool = False) -> None:
+        """Take the fleet's stubs, and keep this instance's folder in step with its persistent ones."""
+        self._heard = ([], [])
+        self._stubs.apply(remote, joining=joining)
+        added, removed = self._heard
+        # joining, a persistent stub this instance has and the fleet has not stays on disk: it may be a
+        # file of this instance's own that the fleet never had, not one removed while it was away
+        self._follow_files(added, [] if joining else removed)
+
+    def _follow_files(self, added: list[Stub], removed: list[Stub]) -> None:
+        """Write the persistent stubs another instance added or changed, and remove those it removed, as the
+        instance that received the change did: every folder holds the fleet's persistent stubs, and they
+        survive a reset on any instance."""
+        files = self.files
+        if files is None or files.folder is None:
+            return
+        persistent = [stub for stub in added if stub.persistent]
+        try:
+            if persistent:
+                # the same names as on the instance that wrote them: a folder shared by instances gets one file
+                files.save(persistent)
+                self.engine.keep_on_reset(stub.id for stub in persistent)
+            for stub in removed:
+                if stub.persistent:
+                    files.remove(stub.id)
+                    self.engine.drop_on_reset([stub.id])
+        except OSError as exc:
+            print(f"mockpit: could not keep {files.folder} in step with the fleet's persistent stubs: {exc}")
 
     def _publish_settings(self) -> None:
         self.store.save_settings(json.dumps(settings_to_json(self.engine.settings)), origin=self.instance)
@@ -534,80 +578,68 @@ class Fleet:
         except StoreError:
             return None  # the store is lost: the local position answers
 
-    # --- journal entries as text ---------------------------------------------------------------------
+    # --- journal entries as bytes --------------------------------------------------------------------
 
-    def event_text(self, event: ServeEvent) -> str:
-        """``event`` as one line of JSON, after its id and a newline (so that readers find the id unparsed).
+    def entries(self, events: list[ServeEvent]) -> list[bytes]:
+        """Each event as its id, a newline, then its fields packed by the store (so that readers find the
+        id unpacked).
 
-        Written by the journal's thread, not the request's, but on the same interpreter: kept cheap. A
-        list, not an object (half the time to write); the stub goes by id, as every instance has the
-        fleet's stubs; the id is a counter after a random prefix, in a UUID's shape (uuid4() took a third
-        of the time).
+        Written by the journal's thread, not the request's, but on the same interpreter: kept cheap. The
+        fields are what the request and response hold, as they hold them (header pairs as read from the
+        wire, bytes as bytes); the stub goes by id, as every instance has the fleet's stubs; the id is a
+        counter after a random prefix, in a UUID's shape (uuid4() took a third of the time).
         """
-        if event._id is None:
-            with _ID_LOCK:
+        with _ID_LOCK:  # once a batch: the admin API may ask an event for its id meanwhile
+            for event in events:
                 if event._id is None:
                     event._id = f"{self._id_prefix}{next(self._ids):012x}"
-        request, response = event.request, event.response
-        asked = self._request_text(request)
-        # a static stub answers with the same Response object every time: its half of the line is kept
-        cached = self._answers.get(id(response))
-        if cached is None or cached[0] is not response or cached[1] is not event.stub:
-            answered = _encode(
-                [
-                    response.status,
-                    response.headers,
-                    b64encode(response.body).decode("ascii") if response.body else "",
-                    None if event.stub is None else event.stub.id,
-                    event.near_miss_report,
-                ]
+        pack, answers, instance = self.store.packer(), self._answers, self.instance
+        packed = []
+        for event in events:
+            response, stub, request = event.response, event.stub, event.request
+            # a static stub answers with the same Response object every time: its half of the entry is kept
+            cached = answers.get(id(response))
+            if cached is None or cached[0] is not response or cached[1] is not stub:
+                answer = (response.status, response.headers, response.body, stub and stub.id, event.near_miss_report)
+                if len(answers) >= 256:
+                    answers.clear()
+                cached = answers[id(response)] = (response, stub, pack(answer))
+            headers = request.undecoded_headers()
+            fields = (
+                instance,
+                request.method,
+                request.path,
+                request.query_string,
+                request.headers.multi_items() if headers is None else headers,
+                request.body,
+                request.client,
+                request.scheme,
+                request.timestamp,
+                request.path_params,
+                cached[2],
             )
-            if len(self._answers) >= 256:
-                self._answers.clear()
-            cached = self._answers[id(response)] = (response, event.stub, answered)
-        return f"{event._id}\n{asked},{cached[2][1:]}"
+            packed.append(b"%s\n%s" % (event.id.encode(), pack(fields)))
+        return packed
 
-    def _request_text(self, request: Request) -> str:
-        """The request's half of an entry: a JSON array left open, built by hand.
-
-        The journal's thread shares the interpreter with the requests, so its cost is the fleet's
-        throughput: json's encoder took 3 us an entry on a list of lists and a float, decoding the
-        headers 1.7 us more; joining pre-quoted pieces takes under 1 us (``tests/test_fleet.py`` reads
-        every entry back).
-        """
-        raw = request.undecoded_headers()
-        if raw is not None:
-            headers = ",".join([f"[{_quote(k.decode('latin-1'))},{_quote(v.decode('latin-1'))}]" for k, v in raw])
-        else:
-            headers = ",".join([f"[{_quote(k)},{_quote(v)}]" for k, v in request.headers.multi_items()])
-        body = _quote(b64encode(request.body).decode("ascii")) if request.body else '""'
-        client = request.client
-        where = "null" if client is None else f"[{_quote(client[0])},{int(client[1])}]"
-        params = _encode(request.path_params) if request.path_params else "{}"
-        return (
-            f"[{_quote(self.instance)},{_quote(request.method)},{_quote(request.path)},{_quote(request.query_string)},"
-            f"[{headers}],{body},{where},{_quote(request.scheme)},{float(request.timestamp)!r},{params}"
-        )
-
-    def event_from_text(self, text: str) -> ServeEvent:
-        event_id, _, body = text.partition("\n")
-        (_, method, path, query, headers, body64, client, scheme, timestamp, params, status, answer_headers,
-         answer64, stub_id, report) = json.loads(body)  # fmt: skip
+    def event_from_entry(self, entry: bytes) -> ServeEvent:
+        event_id, _, data = entry.partition(b"\n")
+        _, method, path, query, headers, body, client, scheme, timestamp, params, answer = self.store.unpack(data)
+        status, answer_headers, answer_body, stub_id, report = self.store.unpack(answer)
         request = Request(
             method,
             path,
             query,
-            [(name, value) for name, value in headers],
-            b64decode(body64),
+            [_text_pair(name, value) for name, value in headers],
+            body,
             client=(client[0], client[1]) if client else None,
             scheme=scheme,
             timestamp=timestamp,
         )
         request.path_params = params
-        response = Response(status, b64decode(answer64), headers=[(name, value) for name, value in answer_headers])
+        response = Response(status, answer_body, headers=[(name, value) for name, value in answer_headers])
         event = ServeEvent(request, self._stub_of(stub_id), response)
         event.near_miss_report = report
-        event._id = event_id
+        event._id = event_id.decode("ascii")
         return event
 
     def _stub_of(self, stub_id: str | None) -> Stub | None:
@@ -620,6 +652,14 @@ class Fleet:
 
         # removed since, or a Python handler's stub on another instance: known by its id only
         return stub_from_mapping({"id": stub_id, "request": {}, "response": {}}, source="a journal entry")
+
+
+def _text_pair(name: str | bytes, value: str | bytes) -> tuple[str, str]:
+    """A header as a journal entry holds it: as read from the wire (bytes) or as given (str)."""
+    return (
+        name if isinstance(name, str) else name.decode("latin-1"),
+        value if isinstance(value, str) else value.decode("latin-1"),
+    )
 
 
 def settings_to_json(settings: Settings) -> dict[str, Any]:

@@ -129,7 +129,9 @@ class MappingFiles:
     def save(self, stubs: Iterable[Stub]) -> list[Path]:
         """Write every stub that is not in a file as it is now; returns the files written.
 
-        Raises :class:`OSError` if a file cannot be written (the files written before it stay written).
+        A stub not in a file known here whose own file name holds that stub alone (written by another
+        instance of a fleet sharing the folder, or by an earlier run) is written over, not beside. Raises
+        :class:`OSError` if a file cannot be written (the files written before it stay written).
         """
         with self._lock:
             folder = self._require_folder()
@@ -176,6 +178,8 @@ class MappingFiles:
     def _new_file(self, folder: Path, stub: Stub, plan: Mapping[Path, Any]) -> Path:
         base = safe_file_name(stub)
         file = folder / f"{base}.json"
+        if file not in self._files and file not in plan and _holds_only(file, stub.id):
+            return file
         n = 1
         # ids are what users give them: two may differ only in characters a file name cannot hold
         while file in self._files or file in plan or file.exists():
@@ -213,6 +217,15 @@ _NOT_NAME_CHARACTERS = re.compile(r"[^\w-]")
 #: file's affixes, the name stays far below the 255 bytes file systems allow
 _NAME_SLUG = 80
 _ID_SLUG = 64
+
+
+def _holds_only(file: Path, stub_id: str) -> bool:
+    """Whether ``file`` is one stub's mapping, the one with ``stub_id``."""
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(document, dict) and document.get("id") == stub_id
 
 
 def safe_file_name(stub: Stub) -> str:

@@ -7,6 +7,7 @@ mapping files.
 - ``collector``: exchanges -> stubs: what each matches and answers, repeats as one stub or a scenario.
 - ``writer``: recorded stubs on disk, mapping files and body files, written atomically.
 - ``recorder``: recording on a running server (start, stop, snapshot), written as it goes.
+- ``shared``: a recording in progress shared by a fleet: every instance records, any one stops it.
 - ``har``: a browser's HAR export -> exchanges -> mapping files.
 - ``cassettes``: the pytest plugin's record and playback: where a test's cassette is, record or replay.
 """

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from mockpit._engine.engine import Engine
 from mockpit._errors import ServerError
@@ -52,6 +52,30 @@ class RecordingError(ServerError):
 ExchangeListener = Callable[[Exchange, list[Path]], None]
 
 
+class RecordingShare(Protocol):
+    """A recording shared by a fleet (:mod:`mockpit._recording.shared`): what the recorder tells it."""
+
+    def started(self, spec: RecordSpec, proxy_id: str | None) -> None:
+        """This instance started a recording: every instance records from now on."""
+
+    def captured(self, exchange: Exchange) -> None:
+        """An exchange this instance recorded (on the recorder's writer thread)."""
+
+    def stopping(self, spec: RecordSpec) -> list[Exchange] | None:
+        """This instance stops the fleet's recording: every exchange any instance recorded, in the order
+        they were asked (``None`` when the store is lost: this instance's own are all there is)."""
+
+    def proxy_id(self) -> str | None:
+        """The recording's proxy stub, which the instance that started it added."""
+
+    def spec(self) -> RecordSpec | None:
+        """The recording's spec as the instance that started it has it (``None`` if the store is lost);
+        :class:`RecordingError` if this instance lacks a transformer it names."""
+
+    def stopped(self) -> None:
+        """The recorded stubs are installed: the recording is over for every instance."""
+
+
 class Recorder:
     """Records the exchanges of a running server into stubs (WireMock's ``/__admin/recordings``).
 
@@ -72,6 +96,8 @@ class Recorder:
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._proxy_id: str | None = None
         self._lock = threading.Lock()
+        #: the fleet's share of the recordings, when the server is one of a fleet's instances
+        self.share: RecordingShare | None = None
 
     @property
     def status(self) -> RecordingStatus:
@@ -124,6 +150,41 @@ class Recorder:
                 self._proxy_id = proxy.id
             self.engine.listeners.append(self._on_event)
             self._status = "Recording"
+        if self.share is not None:
+            self.share.started(spec, self._proxy_id)
+
+    def follow(self, spec: RecordSpec, proxy_id: str | None) -> None:
+        """Record for a recording another instance of the fleet started: exchanges go to the fleet only.
+
+        Its proxy stub comes through the fleet; it is kept on a reset here too, as where it was added.
+        """
+        with self._lock:
+            if self._status == "Recording":
+                return
+            self._spec = spec
+            self._collector = self._writer = None
+            self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="mockpit-recorder")
+            if proxy_id is not None:
+                self.engine.keep_on_reset([proxy_id])
+            self.engine.listeners.append(self._on_event)
+            self._status = "Recording"
+
+    def unfollow(self, proxy_id: str | None) -> None:
+        """Another instance stops the fleet's recording: stop recording here, once every exchange recorded
+        here is with the fleet. Whatever this instance collected itself is left to the one that stops."""
+        with self._lock:
+            if self._status != "Recording":
+                return
+            self._status = "Stopped"
+            with contextlib.suppress(ValueError):
+                self.engine.listeners.remove(self._on_event)
+            if proxy_id is not None:
+                self.engine.drop_on_reset([proxy_id])
+            pool = self._pool
+            self._collector = self._writer = self._pool = None
+            self._proxy_id = None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def stop(self) -> list[RecordedStub]:
         """Stop recording: the proxy stub goes, the recorded stubs are added (and saved if ``persist``).
@@ -131,9 +192,19 @@ class Recorder:
         Blocks until the files of every completed exchange are written. Exchanges still in flight are
         not recorded.
         """
+        share = self.share
         with self._lock:
             if self._status != "Recording":
                 raise RecordingError("no recording is running; start one with POST /__admin/recordings/start")
+            spec = self._spec
+            if share is not None and spec is not None:
+                if self._collector is None:  # recording for another instance: the spec whole, transformers too
+                    spec = self._spec = share.spec() or spec
+                # the files go where this instance keeps its stubs: refused before anything stops
+                writer = self._writer if self._writer is not None else self._writer_for(spec)
+                proxy_id = self._proxy_id or share.proxy_id()
+                self._collector, self._writer = self._collector or StubCollector(spec), writer
+                self._proxy_id = proxy_id
             self._status = "Stopped"
             with contextlib.suppress(ValueError):
                 self.engine.listeners.remove(self._on_event)
@@ -143,13 +214,20 @@ class Recorder:
                 self._proxy_id = None
             collector, writer, pool = self._collector, self._writer, self._pool
             self._collector = self._writer = self._pool = None
-        if collector is None or pool is None:  # start() sets both with the status: never happens
+        if collector is None or pool is None:  # start() and stop() set both with the status: never happens
             raise RecordingError("the recording was not started properly; start it again")
-        pool.shutdown(wait=True)
+        pool.shutdown(wait=True)  # this instance's exchanges are with the fleet now
+        exchanges = share.stopping(spec) if share is not None and spec is not None else None
+        if exchanges is not None:
+            collector = StubCollector(collector.spec)
+            for exchange in exchanges:
+                collector.add(exchange)
         stubs = collector.stubs()
         if writer is not None:
             writer.write(stubs)  # whatever an incremental write missed (one that failed, say)
         self._install(stubs, writer)
+        if share is not None:
+            share.stopped()
         for listener in self.stop_listeners:
             listener(stubs)
         return stubs
@@ -241,8 +319,12 @@ class Recorder:
 
     def _completed(self, exchange: Exchange) -> None:
         with self._lock:
-            if self._status != "Recording" or self._collector is None or self._pool is None:
+            if self._status != "Recording" or self._pool is None:
                 return  # completed after the recording stopped: in flight at the stop
+            if self.share is not None:
+                self._pool.submit(self.share.captured, exchange)
+            if self._collector is None:
+                return  # recording for another instance of the fleet: it collects
             changed = self._collector.add(exchange)
             if changed is None:
                 return

@@ -7,12 +7,13 @@ own structures are its state, and that default path never touches this module.
 
 from __future__ import annotations
 
+import marshal
 import queue
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .store import ChangeKind, Store, StubKind
 
@@ -29,7 +30,9 @@ class MemoryStore(Store):
         self._settings: str | None = None
         self._states: dict[str, str] = {}
         self._steps: dict[str, int] = {}
-        self._events: deque[str] = deque()
+        self._events: deque[bytes] = deque()
+        self._values: dict[str, str] = {}
+        self._items: dict[str, list[bytes]] = {}
         self._alive: dict[str, tuple[str, float]] = {}
         self._subscribers: list[Callable[[str, ChangeKind], None]] = []
         self._notices: queue.SimpleQueue[tuple[str, ChangeKind]] = queue.SimpleQueue()
@@ -124,23 +127,55 @@ class MemoryStore(Store):
         with self._lock:
             self._steps.clear()
 
-    def append_events(self, texts: list[str], capacity: int) -> None:
+    def packer(self) -> Callable[[Any], bytes]:
+        # one process, one interpreter: marshal (C, and as fast as msgpack) needs no dependency, and what
+        # it reads was written here
+        return marshal.dumps
+
+    def unpack(self, data: bytes) -> Any:
+        return marshal.loads(data)
+
+    def append_events(self, entries: list[bytes], capacity: int) -> None:
         with self._lock:
-            self._events.extend(texts)
+            self._events.extend(entries)
             while len(self._events) > capacity:
                 self._events.popleft()
 
-    def load_events(self) -> list[str]:
+    def load_events(self) -> list[bytes]:
         with self._lock:
             return list(self._events)
 
-    def replace_events(self, texts: list[str]) -> None:
+    def replace_events(self, entries: list[bytes]) -> None:
         with self._lock:
-            self._events = deque(texts)
+            self._events = deque(entries)
 
     def clear_events(self) -> None:
         with self._lock:
             self._events.clear()
+
+    def set_value(self, name: str, text: str | None, *, origin: str) -> None:
+        with self._lock:
+            if text is None:
+                self._values.pop(name, None)
+            else:
+                self._values[name] = text
+        self._notify(origin, name)
+
+    def get_value(self, name: str) -> str | None:
+        with self._lock:
+            return self._values.get(name)
+
+    def append_items(self, name: str, entries: list[bytes]) -> None:
+        with self._lock:
+            self._items.setdefault(name, []).extend(entries)
+
+    def load_items(self, name: str) -> list[bytes]:
+        with self._lock:
+            return list(self._items.get(name, ()))
+
+    def clear_items(self, name: str) -> None:
+        with self._lock:
+            self._items.pop(name, None)
 
     def heartbeat(self, instance: str, text: str, ttl: float) -> None:
         with self._lock:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+import msgpack
 import redis
 
 # decode_responses=True: every reply is str, which redis-py's types cannot express (hence the ignores)
@@ -75,6 +76,8 @@ class RedisStore(Store):
             self._redis: redis.Redis = redis.Redis.from_url(
                 url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT, decode_responses=True
             )
+            # the journal's entries are bytes (msgpack), read without decoding
+            self._bytes: redis.Redis = redis.Redis.from_url(url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT)
         except ValueError as exc:
             raise ValueError(f"bad Redis URL {self.url!r}: {exc}") from None
         self._quiet_until = 0.0
@@ -229,31 +232,70 @@ class RedisStore(Store):
 
     # --- the journal ---------------------------------------------------------------------------------
 
-    def append_events(self, texts: list[str], capacity: int) -> None:
+    def packer(self) -> Callable[[Any], bytes]:
+        # msgpack: C, bytes as they are (no base64), safe to read from a Redis others can write to (unlike
+        # pickle or marshal), and the same on every Python version of a fleet's hosts
+        pack: Callable[[Any], bytes] = msgpack.Packer().pack
+        return pack
+
+    def unpack(self, data: bytes) -> Any:
+        return msgpack.unpackb(data)
+
+    def append_events(self, entries: list[bytes], capacity: int) -> None:
         key = self._key("journal")
         with self._calling():
-            pipe = self._redis.pipeline(transaction=False)
-            pipe.rpush(key, *texts)
+            pipe = self._bytes.pipeline(transaction=False)
+            pipe.rpush(key, *entries)
             pipe.ltrim(key, -capacity, -1)
             pipe.execute()
 
-    def load_events(self) -> list[str]:
+    def load_events(self) -> list[bytes]:
         with self._calling():
-            texts: list[str] = self._redis.lrange(self._key("journal"), 0, -1)  # type: ignore[assignment]
-        return texts
+            entries: list[bytes] = self._bytes.lrange(self._key("journal"), 0, -1)  # type: ignore[assignment]
+        return entries
 
-    def replace_events(self, texts: list[str]) -> None:
+    def replace_events(self, entries: list[bytes]) -> None:
         key = self._key("journal")
         with self._calling():
-            pipe = self._redis.pipeline(transaction=True)
+            pipe = self._bytes.pipeline(transaction=True)
             pipe.delete(key)
-            if texts:
-                pipe.rpush(key, *texts)
+            if entries:
+                pipe.rpush(key, *entries)
             pipe.execute()
 
     def clear_events(self) -> None:
         with self._calling():
             self._redis.delete(self._key("journal"))
+
+    # --- named values and lists ----------------------------------------------------------------------
+
+    def set_value(self, name: str, text: str | None, *, origin: str) -> None:
+        key = self._key(f"value:{name}")
+        with self._calling():
+            if text is None:
+                self._redis.delete(key)
+            else:
+                self._redis.set(key, text)
+            self._redis.publish(self._key("changes"), f"{origin} {name}")
+
+    def get_value(self, name: str) -> str | None:
+        with self._calling():
+            value = self._redis.get(self._key(f"value:{name}"))
+        return value if isinstance(value, str) else None
+
+    def append_items(self, name: str, entries: list[bytes]) -> None:
+        if entries:
+            with self._calling():
+                self._bytes.rpush(self._key(f"items:{name}"), *entries)
+
+    def load_items(self, name: str) -> list[bytes]:
+        with self._calling():
+            entries: list[bytes] = self._bytes.lrange(self._key(f"items:{name}"), 0, -1)  # type: ignore[assignment]
+        return entries
+
+    def clear_items(self, name: str) -> None:
+        with self._calling():
+            self._redis.delete(self._key(f"items:{name}"))
 
     # --- live instances ------------------------------------------------------------------------------
 
@@ -279,6 +321,7 @@ class RedisStore(Store):
             self._listener = None
         self._listening.clear()
         self._subscribers.clear()
-        self._redis.close()
-        # redis-py 5.0 leaves the connections of a pool made by from_url() open on close()
-        self._redis.connection_pool.disconnect()
+        for client in (self._redis, self._bytes):
+            client.close()
+            # redis-py 5.0 leaves the connections of a pool made by from_url() open on close()
+            client.connection_pool.disconnect()

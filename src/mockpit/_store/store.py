@@ -1,9 +1,10 @@
 """The interface of a store of shared state.
 
-A store holds data, not models: stubs as their mapping JSON text, journal entries as JSON text, scenario
-states and sequence steps as strings and numbers. The engine above turns them into stubs and serve events
-and keeps its compiled index locally, so matching never waits on a store; a store only tells it, through
-:meth:`Store.subscribe`, that another instance changed something.
+A store holds data, not models: stubs as their mapping JSON text, journal entries as bytes (packed by
+the store's own :meth:`Store.packer`), scenario states and sequence steps as strings and numbers. The
+engine above turns them into stubs and serve events and keeps its compiled index locally, so matching
+never waits on a store; a store only tells it, through :meth:`Store.subscribe`, that another instance
+changed something.
 
 Every method may raise :class:`StoreError` when the store cannot be reached; callers that serve requests
 fall back to their local copy.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
-from typing import Literal
+from typing import Any, Literal
 
 from mockpit._errors import MockpitError
 
@@ -95,19 +96,52 @@ class Store(ABC):
     # --- the journal (written in batches, off the request path) ---------------------------------------
 
     @abstractmethod
-    def append_events(self, texts: list[str], capacity: int) -> None:
+    def packer(self) -> Callable[[Any], bytes]:
+        """A function that packs plain values (str, bytes, numbers, None, lists, tuples, dicts) into bytes,
+        as every reader of this store unpacks them (:meth:`unpack`); for one thread's use.
+
+        Journal entries are packed on the journal's thread, which shares the interpreter with the
+        requests: the store picks a codec written in C.
+        """
+
+    @abstractmethod
+    def unpack(self, data: bytes) -> Any:
+        """The values :meth:`packer`'s function packed into ``data`` (tuples may come back as lists)."""
+
+    @abstractmethod
+    def append_events(self, entries: list[bytes], capacity: int) -> None:
         """Append journal entries, keeping the newest ``capacity``."""
 
     @abstractmethod
-    def load_events(self) -> list[str]:
+    def load_events(self) -> list[bytes]:
         """Every instance's journal entries, oldest first."""
 
     @abstractmethod
-    def replace_events(self, texts: list[str]) -> None:
+    def replace_events(self, entries: list[bytes]) -> None:
         """Replace the journal (the admin API's ``requests/remove``)."""
 
     @abstractmethod
     def clear_events(self) -> None: ...
+
+    # --- named values and lists (a recording in progress) ----------------------------------------------
+
+    @abstractmethod
+    def set_value(self, name: str, text: str | None, *, origin: str) -> None:
+        """Set the value ``name`` (``None`` removes it), then notify ``name``."""
+
+    @abstractmethod
+    def get_value(self, name: str) -> str | None: ...
+
+    @abstractmethod
+    def append_items(self, name: str, entries: list[bytes]) -> None:
+        """Append to the list ``name``."""
+
+    @abstractmethod
+    def load_items(self, name: str) -> list[bytes]:
+        """The list ``name``, oldest first (empty if there is none)."""
+
+    @abstractmethod
+    def clear_items(self, name: str) -> None: ...
 
     # --- live instances ------------------------------------------------------------------------------
 
