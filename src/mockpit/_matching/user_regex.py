@@ -58,17 +58,19 @@ class UserRegex:
 
     __slots__ = ("_compiled", "_linear", "_timeouts", "pattern")
 
-    def __init__(self, pattern: str, *, ignore_case: bool = False) -> None:
+    def __init__(self, pattern: str, *, ignore_case: bool = False, flags: int = 0) -> None:
+        """``flags``: ``re``'s IGNORECASE, MULTILINE, DOTALL and ASCII (a JSONPath literal's ``/.../i``)."""
         import regex  # on the first user regex: 5 ms of start-up that plain stubs do not need
 
         self.pattern = pattern
-        flags = regex.V0 | (regex.IGNORECASE if ignore_case else 0)
+        # the regex module's values of these four flags are re's
+        flags = (flags | (re.IGNORECASE if ignore_case else 0)) & (re.IGNORECASE | re.MULTILINE | re.DOTALL | re.ASCII)
         try:
-            self._compiled: Any = regex.compile(pattern, flags)
+            self._compiled: Any = regex.compile(pattern, regex.V0 | flags)
         except regex.error as exc:
             raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
         #: re's compiled pattern when whole-value matching is linear in time: no budget needed
-        self._linear: re.Pattern[str] | None = _linear(pattern, re.IGNORECASE if ignore_case else 0)
+        self._linear: re.Pattern[str] | None = _linear(pattern, flags)
         # hashes of values that ran out of time (a str caches its hash: the lookup costs nothing)
         self._timeouts: dict[int, None] = {}
 
@@ -187,9 +189,10 @@ def _linear(pattern: str, flags: int) -> re.Pattern[str] | None:
 
 
 @functools.lru_cache(maxsize=256)
-def cached(pattern: str) -> UserRegex:
-    """The compiled pattern, for templates (their patterns may come from the request: compiled once each)."""
-    return UserRegex(pattern)
+def cached(pattern: str, flags: int = 0) -> UserRegex:
+    """The compiled pattern, for templates, JSON Schema and JSONPath (their patterns may come from the
+    request or from a document's schemas: compiled once each)."""
+    return UserRegex(pattern, flags=flags)
 
 
 def set_budget(milliseconds: float) -> None:
