@@ -328,3 +328,15 @@ def test_matches_past_its_budget_prints_why(server: MockServer) -> None:
     )
     text = httpx.get(server.url_for("/t"), params={"q": HOSTILE}, timeout=30).text
     assert text.startswith("[ERROR: the pattern '(a|aa)+$' ran past its time budget")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "fast"),
+    [("^x-\\d+$", True), ("\\Ax-", True), ("x-\\d+", False), ("(?m)^x", False), ("^(a|aa)+$", False)],
+)
+def test_searches_anchored_at_the_start_take_the_fast_path(pattern: str, fast: bool) -> None:
+    # re tries an anchored pattern at the first position only; unanchored or multi-line ones try every
+    # position (quadratic at worst), so they keep the budget
+    compiled = user_regex.UserRegex(pattern)
+    assert (compiled._linear_search is not None) is fast
+    assert (compiled.search("x-12") is None) is (pattern == "^(a|aa)+$")
