@@ -7,12 +7,14 @@ which it counts as no match (the near-miss report says so), and every other clie
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -177,3 +179,164 @@ def test_patterns_that_backtrack_badly_are_budgeted(pattern: str, subject: str) 
 @pytest.mark.parametrize("pattern", ["/users/\\d+", "(?i)bearer [a-z0-9]+", "\\d{3}-\\d{4}", "(GET|POST) /x", "/hel+o"])
 def test_everyday_patterns_take_the_fast_path(pattern: str) -> None:
     assert user_regex.UserRegex(pattern)._linear is not None
+
+
+# Regexes inside JSON Schema (matchesJsonSchema, an OpenAPI document's schemas), JSONPath filters and a
+# template's {{#if (matches ...)}}: each ran with an unbounded engine until the audit of this issue
+# (a 34-character value held every client for 6.4 s; JSONPath's made them time out).
+
+# keyword: (schema, hostile body, the answer when the pattern counts as no match, the drafts that have it)
+SCHEMAS = {
+    "pattern": ({"type": "string", "pattern": SLOW}, f'"{HOSTILE}"', 404, ("V4", "V7", "V201909", "V202012")),
+    # no match: the subschema (an integer) is not applied to the property, so the string passes
+    "patternProperties": (
+        {"type": "object", "patternProperties": {SLOW: {"type": "integer"}}},
+        f'{{"{HOSTILE}": "x"}}',
+        200,
+        ("V4", "V7", "V201909", "V202012"),
+    ),
+    "additionalProperties": (
+        {"type": "object", "patternProperties": {SLOW: {}}, "additionalProperties": False},
+        f'{{"{HOSTILE}": 1}}',
+        404,
+        ("V4", "V7", "V201909", "V202012"),
+    ),
+    "unevaluatedProperties": (
+        {"type": "object", "patternProperties": {SLOW: {}}, "unevaluatedProperties": False},
+        f'{{"{HOSTILE}": 1}}',
+        404,
+        ("V201909", "V202012"),
+    ),
+    "propertyNames": (
+        {"type": "object", "propertyNames": {"pattern": SLOW}},
+        f'{{"{HOSTILE}": 1}}',
+        404,
+        ("V7", "V201909", "V202012"),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("keyword", "version"), [(keyword, version) for keyword, case in SCHEMAS.items() for version in case[3]]
+)
+def test_json_schema_patterns_are_budgeted(server: MockServer, keyword: str, version: str) -> None:
+    schema, body, status, _ = SCHEMAS[keyword]
+    matcher = {"matchesJsonSchema": schema, "schemaVersion": version}
+    server.add_mapping({"request": {"method": "POST", "url": "/s", "bodyPatterns": [matcher]}})
+    response, others = while_hostile(lambda: httpx.post(server.url_for("/s"), content=body, timeout=30), server)
+    assert response.status_code == status
+    assert max(others, default=0) < 5
+    if keyword in ("pattern", "propertyNames"):
+        assert "ran past its time budget of 50 ms" in plain(response.text)
+
+
+def test_json_schema_patterns_still_match_what_they_should(server: MockServer) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"id": {"type": "string", "pattern": "^[a-z]+-\\d+$"}},
+        "patternProperties": {"^x-(a|b)+$": {"type": "integer"}},
+        "unevaluatedProperties": False,
+    }
+    server.add_mapping({"request": {"method": "POST", "url": "/s", "bodyPatterns": [{"matchesJsonSchema": schema}]}})
+    assert httpx.post(server.url_for("/s"), json={"id": "ab-12", "x-abba": 1}).status_code == 200
+    assert httpx.post(server.url_for("/s"), json={"id": "ab-12", "x-abc": 1}).status_code == 404
+    assert httpx.post(server.url_for("/s"), json={"id": "ab-12", "x-ab": "one"}).status_code == 404
+    assert httpx.post(server.url_for("/s"), json={"id": "AB-12"}).status_code == 404
+
+
+def _openapi(version: str) -> dict[str, object]:
+    hostile = {"type": "string", "pattern": SLOW}
+    return {
+        "openapi": version,
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/items": {
+                "get": {
+                    "parameters": [{"name": "q", "in": "query", "schema": hostile}],
+                    "responses": {"200": {"description": "ok", "content": {"text/plain": {"example": "found"}}}},
+                },
+                "post": {
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "object", "properties": {"name": hostile}},
+                            }
+                        },
+                    },
+                    "responses": {"201": {"description": "made", "content": {"text/plain": {"example": "made"}}}},
+                },
+            }
+        },
+    }
+
+
+@pytest.mark.parametrize("version", ["3.0.3", "3.1.0"])
+def test_an_openapi_documents_patterns_are_budgeted(tmp_path: Path, version: str) -> None:
+    document = tmp_path / "api.json"
+    document.write_text(json.dumps(_openapi(version)))
+    with MockServer(openapi=document) as server:
+        server.when(get("/hello")).respond(body="hi")
+        for hostile in (
+            lambda: httpx.get(server.url_for("/items"), params={"q": HOSTILE}, timeout=30),
+            lambda: httpx.post(server.url_for("/items"), json={"name": HOSTILE}, timeout=30),
+        ):
+            response, others = while_hostile(hostile, server)
+            assert response.status_code == 422  # the value does not match the document
+            assert "ran past its time budget" in response.text
+            assert max(others, default=0) < 5
+        assert httpx.get(server.url_for("/items"), params={"q": "aaa"}).status_code == 200
+        assert httpx.post(server.url_for("/items"), json={"name": "aaa"}).status_code == 201
+        assert httpx.post(server.url_for("/items"), json={"name": "aab"}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "$[?(@.v =~ /(a|aa)+$/)]",
+        "$[?(@.v =~ /(A|AA)+$/i)]",
+        "$[?match(@.v, '(a|aa)+$')]",
+        "$[?search(@.v, '^(a|aa)+$')]",
+    ],
+)
+def test_jsonpath_filter_patterns_are_budgeted(server: MockServer, expression: str) -> None:
+    server.add_mapping({"request": {"method": "POST", "url": "/p", "bodyPatterns": [{"matchesJsonPath": expression}]}})
+    hostile = lambda: httpx.post(server.url_for("/p"), json=[{"v": HOSTILE}], timeout=30)  # noqa: E731
+    response, others = while_hostile(hostile, server)
+    assert response.status_code == 404
+    assert max(others, default=0) < 5
+    assert httpx.post(server.url_for("/p"), json=[{"v": HOSTILE}, {"v": "aaa"}]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("transformer", "body"),
+    [
+        ("response-template", "{{#if (matches request.query.q '(a|aa)+$')}}yes{{else}}no{{/if}}"),
+        ("jinja", "{% if matches(request.query.q, '(a|aa)+$') %}yes{% else %}no{% endif %}"),
+    ],
+)
+def test_matches_past_its_budget_is_false_in_a_condition(server: MockServer, transformer: str, body: str) -> None:
+    server.add_mapping({"request": {"urlPath": "/t"}, "response": {"body": body, "transformers": [transformer]}})
+    assert httpx.get(server.url_for("/t"), params={"q": HOSTILE}, timeout=30).text == "no"
+    assert httpx.get(server.url_for("/t"), params={"q": "aaa"}).text == "yes"
+
+
+def test_matches_past_its_budget_prints_why(server: MockServer) -> None:
+    template = "{{matches request.query.q '(a|aa)+$'}}"
+    server.add_mapping(
+        {"request": {"urlPath": "/t"}, "response": {"body": template, "transformers": ["response-template"]}}
+    )
+    text = httpx.get(server.url_for("/t"), params={"q": HOSTILE}, timeout=30).text
+    assert text.startswith("[ERROR: the pattern '(a|aa)+$' ran past its time budget")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "fast"),
+    [("^x-\\d+$", True), ("\\Ax-", True), ("x-\\d+", False), ("(?m)^x", False), ("^(a|aa)+$", False)],
+)
+def test_searches_anchored_at_the_start_take_the_fast_path(pattern: str, fast: bool) -> None:
+    # re tries an anchored pattern at the first position only; unanchored or multi-line ones try every
+    # position (quadratic at worst), so they keep the budget
+    compiled = user_regex.UserRegex(pattern)
+    assert (compiled._linear_search is not None) is fast
+    assert (compiled.search("x-12") is None) is (pattern == "^(a|aa)+$")

@@ -19,6 +19,8 @@ from mockpit._json import loads
 from mockpit._model import JSON_SCHEMA_VERSIONS, JsonSchemaVersion
 from mockpit._types import JSON
 
+from .schema_keywords import budgeted
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -44,7 +46,8 @@ class SchemaCheck:
         self.version = version or DEFAULT_VERSION
         if self.version not in JSON_SCHEMA_VERSIONS:
             raise ValueError(f"schemaVersion must be one of {', '.join(JSON_SCHEMA_VERSIONS)}, got {self.version!r}")
-        cls: Any = getattr(jsonschema, _CLASSES[self.version])
+        # its patterns within the regex time budget (a hostile one held the server for seconds)
+        cls: Any = budgeted(getattr(jsonschema, _CLASSES[self.version]))
         try:
             cls.check_schema(schema)
         except jsonschema.SchemaError as exc:

@@ -25,6 +25,8 @@ from typing import Any
 
 from mockpit._types import JSON
 
+from .user_regex import cached
+
 #: ``@.a.b.size()`` / ``@['a'].length()`` inside a filter -> ``length(@.a.b)``
 _SIZE_IN_FILTER = re.compile(r"(@(?:\.[A-Za-z_][\w-]*|\[[^\[\]()]*\])*)\.(?:size|length)\(\)")
 #: ``$.things.length()`` at the end of a whole path
@@ -133,6 +135,7 @@ def _compile_jayway(expression: str) -> Callable[[JSON], list[Any]]:
 def _environment() -> Any:
     """A python-jsonpath environment that speaks Jayway's dialect (built on first use)."""
     from jsonpath import JSONPathEnvironment
+    from jsonpath.function_extensions import Match, Search
     from jsonpath.lex import Lexer
     from jsonpath.match import JSONPathMatch
     from jsonpath.parse import Parser
@@ -169,8 +172,38 @@ def _environment() -> Any:
                 for s in super().parse_bracketed_selection(stream)
             ]
 
+    # Filters' patterns (``=~ /.../``, ``match()``, ``search()``) run within the regex time budget: the
+    # library runs them unbounded, and a hostile one held the server from every client. Past the budget
+    # the comparison is false: no match, as for every user pattern.
+    class BudgetedMatch(Match):
+        def __call__(self, value: object, pattern: object) -> bool:
+            if not isinstance(value, str) or not isinstance(pattern, str):
+                return False
+            found = self.check_cache(pattern)  # the library's checks and its I-Regexp translation
+            return found is not None and cached(found.pattern, found.flags).fullmatch(value) is not None
+
+    class BudgetedSearch(Search):
+        def __call__(self, value: object, pattern: object) -> bool:
+            if not isinstance(value, str) or not isinstance(pattern, str):
+                return False
+            found = self.check_cache(pattern)  # the library's checks and its I-Regexp translation
+            return found is not None and cached(found.pattern, found.flags).search(value) is not None
+
     class JaywayEnvironment(JSONPathEnvironment):
         lexer_class = JaywayLexer
         parser_class = JaywayParser
+
+        def setup_function_extensions(self) -> None:
+            super().setup_function_extensions()
+            self.function_extensions["match"] = BudgetedMatch()
+            self.function_extensions["search"] = BudgetedSearch()
+
+        def compare(self, left: object, operator: str, right: object) -> bool:
+            if operator == "=~":
+                pattern = getattr(right, "pattern", None)
+                if not isinstance(left, str) or not isinstance(pattern, str):
+                    return False
+                return cached(pattern, getattr(right, "flags", 0)).fullmatch(left) is not None
+            return bool(super().compare(left, operator, right))
 
     return JaywayEnvironment()

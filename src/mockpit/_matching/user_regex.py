@@ -18,7 +18,9 @@ The budget costs 1.6 µs an evaluation, so patterns that cannot backtrack badly 
 no backreference or lookaround, no repetition inside a repetition, no alternation inside one, and at
 most one repetition of variable length (``/users/\\d+``, ``(?i)bearer [a-z0-9]+``) runs in linear time
 under ``fullmatch``, so ``re`` runs it (0.11 µs). Anything else (``.*json.*``, ``(a|aa)+$``) gets the
-budget. The check reads ``re``'s own parse of the pattern.
+budget. The check reads ``re``'s own parse of the pattern. ``search`` takes the same path when the
+pattern is anchored at the start (``^[a-z]+-\\d+$``, as JSON Schema's patterns often are): ``re`` then
+tries the first position only.
 """
 
 from __future__ import annotations
@@ -56,19 +58,25 @@ class RegexTimeout(ValueError):
 class UserRegex:
     """One user pattern, compiled; ``fullmatch`` and ``search`` within the budget (None: no match)."""
 
-    __slots__ = ("_compiled", "_linear", "_timeouts", "pattern")
+    __slots__ = ("_compiled", "_linear", "_linear_search", "_timeouts", "pattern")
 
-    def __init__(self, pattern: str, *, ignore_case: bool = False) -> None:
+    def __init__(self, pattern: str, *, ignore_case: bool = False, flags: int = 0) -> None:
+        """``flags``: ``re``'s IGNORECASE, MULTILINE, DOTALL and ASCII (a JSONPath literal's ``/.../i``)."""
         import regex  # on the first user regex: 5 ms of start-up that plain stubs do not need
 
         self.pattern = pattern
-        flags = regex.V0 | (regex.IGNORECASE if ignore_case else 0)
+        # the regex module's values of these four flags are re's
+        flags = (flags | (re.IGNORECASE if ignore_case else 0)) & (re.IGNORECASE | re.MULTILINE | re.DOTALL | re.ASCII)
         try:
-            self._compiled: Any = regex.compile(pattern, flags)
+            self._compiled: Any = regex.compile(pattern, regex.V0 | flags)
         except regex.error as exc:
             raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
         #: re's compiled pattern when whole-value matching is linear in time: no budget needed
-        self._linear: re.Pattern[str] | None = _linear(pattern, re.IGNORECASE if ignore_case else 0)
+        self._linear: re.Pattern[str] | None
+        self._linear, anchored = _linear(pattern, flags)
+        #: the same for search, when the pattern is anchored at the start (``^...``, common in JSON
+        #: Schema): re tries it at the first position only, so it is the same work as a match
+        self._linear_search = self._linear if anchored else None
         # hashes of values that ran out of time (a str caches its hash: the lookup costs nothing)
         self._timeouts: dict[int, None] = {}
 
@@ -80,6 +88,8 @@ class UserRegex:
 
     def search(self, value: str) -> Any:
         """The first match in ``value``, or None (also when the budget ran out)."""
+        if self._linear_search is not None:
+            return self._linear_search.search(value)
         return self._run(self._compiled.search, value)
 
     def matches(self, value: str) -> bool:
@@ -143,8 +153,9 @@ _REPEATS = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
 _PLAIN = frozenset({"LITERAL", "NOT_LITERAL", "ANY", "IN", "AT", "CATEGORY"})
 
 
-def _linear(pattern: str, flags: int) -> re.Pattern[str] | None:
-    """``re``'s compiled ``pattern`` if ``fullmatch`` with it takes linear time, else None.
+def _linear(pattern: str, flags: int) -> tuple[re.Pattern[str] | None, bool]:
+    """``re``'s compiled ``pattern`` if ``fullmatch`` with it takes linear time, else None; and whether
+    the pattern is anchored at the start of the value (``^`` without MULTILINE, or ``\\A``).
 
     Conservative: a pattern this cannot prove safe (or that ``re`` does not accept) gets the budget.
     """
@@ -152,7 +163,12 @@ def _linear(pattern: str, flags: int) -> re.Pattern[str] | None:
         tree = _sre_parse.parse(pattern, flags)
         compiled = re.compile(pattern, flags)
     except (re.error, ValueError, TypeError, OverflowError, RecursionError):
-        return None
+        return None, False
+    first = tree[0] if len(tree) else (None, None)
+    anchored = str(first[0]) == "AT" and (
+        str(first[1]) == "AT_BEGINNING_STRING"
+        or (str(first[1]) == "AT_BEGINNING" and not compiled.flags & re.MULTILINE)
+    )
     variable = 0
 
     def safe(items: Any, in_repeat: bool) -> bool:
@@ -183,13 +199,14 @@ def _linear(pattern: str, flags: int) -> re.Pattern[str] | None:
                 return False
         return True
 
-    return compiled if safe(tree, False) else None
+    return (compiled, anchored) if safe(tree, False) else (None, False)
 
 
 @functools.lru_cache(maxsize=256)
-def cached(pattern: str) -> UserRegex:
-    """The compiled pattern, for templates (their patterns may come from the request: compiled once each)."""
-    return UserRegex(pattern)
+def cached(pattern: str, flags: int = 0) -> UserRegex:
+    """The compiled pattern, for templates, JSON Schema and JSONPath (their patterns may come from the
+    request or from a document's schemas: compiled once each)."""
+    return UserRegex(pattern, flags=flags)
 
 
 def set_budget(milliseconds: float) -> None:

@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 from mockpit._errors import MappingError
 from mockpit._extras import require
 from mockpit._json import TooBig, TooDeep, check_size, loads
+from mockpit._matching.schema_keywords import budgeted
 
 from .locate import check_document
 from .refs import HTTP_METHODS, Location, absolute_refs, file_path, find_refs, join_ref, resolve_pointer
@@ -159,6 +160,9 @@ class OpenApiDocument:
             cls: Any = OAS31Validator
         else:
             cls = OAS30ReadValidator if mode == "read" else OAS30WriteValidator
+        # the schema's patterns within the regex time budget (a hostile one held the server for seconds);
+        # this also replaces openapi-schema-validator's ECMA engine (regress, when installed) with mockpit's
+        cls = budgeted(cls)
         validator: Validator = cls(schema, registry=self.registry, format_checker=cls.FORMAT_CHECKER)
         return validator
 

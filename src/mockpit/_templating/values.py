@@ -167,6 +167,16 @@ class SafeString(str):
     __slots__ = ()
 
 
+class FalseWithReason(SafeString):
+    """A helper's false answer that prints why: ``matches`` whose pattern ran past its time budget is no
+    match to ``{{#if}}`` (and Jinja's ``if``), and prints ``[ERROR: ...]`` where its output goes."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return False
+
+
 def wrap_json(value: Any) -> Any:
     """``value`` from a JSON document, with containers marked so they render as JSON."""
     t = type(value)

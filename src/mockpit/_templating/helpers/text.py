@@ -16,6 +16,7 @@ from mockpit._matching.user_regex import RegexTimeout, cached
 from mockpit._templating.errors import HelperFailure
 from mockpit._templating.values import (
     MISSING,
+    FalseWithReason,
     ListOrSingle,
     to_text,
 )
@@ -145,11 +146,11 @@ def contains(container: Any, expected: Any) -> bool:
     return to_text(expected) in to_text(container)
 
 
-def matches(value: Any, pattern: Any) -> bool:
+def matches(value: Any, pattern: Any) -> bool | FalseWithReason:
     try:
         return cached(to_text(pattern)).fullmatch_or_raise(to_text(value)) is not None
-    except RegexTimeout as exc:
-        raise HelperFailure(str(exc)) from None
+    except RegexTimeout as exc:  # no match, as for every pattern past its budget; printed, it says why
+        return FalseWithReason(f"[ERROR: {exc}]")
     except ValueError:
         raise HelperFailure(f"Invalid regex string {to_text(pattern)}") from None
 
