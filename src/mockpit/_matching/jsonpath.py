@@ -135,7 +135,7 @@ def _compile_jayway(expression: str) -> Callable[[JSON], list[Any]]:
 def _environment() -> Any:
     """A python-jsonpath environment that speaks Jayway's dialect (built on first use)."""
     from jsonpath import JSONPathEnvironment
-    from jsonpath.function_extensions import Match, Search
+    from jsonpath.function_extensions import Match
     from jsonpath.lex import Lexer
     from jsonpath.match import JSONPathMatch
     from jsonpath.parse import Parser
@@ -175,19 +175,21 @@ def _environment() -> Any:
     # Filters' patterns (``=~ /.../``, ``match()``, ``search()``) run within the regex time budget: the
     # library runs them unbounded, and a hostile one held the server from every client. Past the budget
     # the comparison is false: no match, as for every user pattern.
-    class BudgetedMatch(Match):
-        def __call__(self, value: object, pattern: object) -> bool:
-            if not isinstance(value, str) or not isinstance(pattern, str):
-                return False
-            found = self.check_cache(pattern)  # the library's checks and its I-Regexp translation
-            return found is not None and cached(found.pattern, found.flags).fullmatch(value) is not None
+    class BudgetedRegexFunction(Match):
+        """``match()`` (the whole value) or ``search()`` (a part of it); Match's checks and arguments."""
 
-    class BudgetedSearch(Search):
+        def __init__(self, *, whole: bool) -> None:
+            super().__init__()
+            self.whole = whole
+
         def __call__(self, value: object, pattern: object) -> bool:
             if not isinstance(value, str) or not isinstance(pattern, str):
                 return False
             found = self.check_cache(pattern)  # the library's checks and its I-Regexp translation
-            return found is not None and cached(found.pattern, found.flags).search(value) is not None
+            if found is None:
+                return False
+            regex = cached(found.pattern, found.flags)
+            return (regex.fullmatch(value) if self.whole else regex.search(value)) is not None
 
     class JaywayEnvironment(JSONPathEnvironment):
         lexer_class = JaywayLexer
@@ -195,8 +197,8 @@ def _environment() -> Any:
 
         def setup_function_extensions(self) -> None:
             super().setup_function_extensions()
-            self.function_extensions["match"] = BudgetedMatch()
-            self.function_extensions["search"] = BudgetedSearch()
+            self.function_extensions["match"] = BudgetedRegexFunction(whole=True)
+            self.function_extensions["search"] = BudgetedRegexFunction(whole=False)
 
         def compare(self, left: object, operator: str, right: object) -> bool:
             if operator == "=~":
