@@ -256,9 +256,15 @@ class SharedStubs:
     def load(self) -> dict[str, str] | None:
         return self.store.load_stubs(self.kind)
 
-    def forget(self) -> None:
-        """Write everything at the next :meth:`publish` (the store came back empty, or lost a change)."""
+    def republish(self, *, unpublished: bool) -> bool:
+        """Back after the store was lost: write everything if a change here was not written meanwhile
+        (``unpublished``) or the store came back empty (a Redis restarted without persistence), so that
+        an instance joining gets the stubs. Whether it wrote them."""
+        if not unpublished and self.load() is not None:
+            return False
         self._published = {}
+        self.publish()
+        return True
 
     def publish(self) -> None:
         """Write what changed here since the last write or read."""
@@ -484,11 +490,7 @@ class Fleet:
             return
         with self._sync:
             if kind == "resync":
-                # Back after a loss: write what changed here meanwhile, or everything if the store came back
-                # empty (a Redis restarted without persistence), so that an instance joining gets the stubs.
-                if self._unpublished or self._stubs.load() is None:
-                    self._stubs.forget()
-                    self._stubs.publish()
+                if self._stubs.republish(unpublished=self._unpublished):
                     self._publish_settings()
                     self._unpublished = False
                 kind = "stubs"

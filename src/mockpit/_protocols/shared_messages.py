@@ -71,9 +71,7 @@ class SharedMessageStubs:
             return
         with self._sync:
             if kind == "resync":
-                if self._unpublished or self._stubs.load() is None:
-                    self._stubs.forget()
-                    self._stubs.publish()
+                if self._stubs.republish(unpublished=self._unpublished):
                     self._unpublished = False
                 kind = KIND
             if kind == KIND:
