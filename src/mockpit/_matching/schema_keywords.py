@@ -58,17 +58,19 @@ def _rebound(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def pattern(validator: Any, patrn: str, instance: Any, schema: Any) -> Iterator[Any]:
     """``pattern``: the string must contain a match (as jsonschema's), within the budget."""
-    from jsonschema.exceptions import ValidationError
-
     if not validator.is_type(instance, "string"):
         return
     try:
         compiled = cached(patrn)
     except ValueError as exc:
-        yield ValidationError(str(exc))
-        return
-    if compiled.search(instance) is None:
-        yield ValidationError(compiled.explain(instance) or f"{instance!r} does not match {patrn!r}")
+        problem = str(exc)
+    else:
+        if compiled.search(instance) is not None:
+            return
+        problem = compiled.explain(instance) or f"{instance!r} does not match {patrn!r}"
+    from jsonschema.exceptions import ValidationError  # on a failure only: a match runs no import statement
+
+    yield ValidationError(problem)
 
 
 @functools.cache
